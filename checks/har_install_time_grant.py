@@ -1,0 +1,45 @@
+"""Dangerous permissions are granted at install time, without asking (targetSdkVersion below 23).
+
+Why it matters
+--------------
+Apps that target API 22 or lower never show runtime permission dialogs: installing the app grants every
+dangerous permission it lists. Users cannot refuse a single one, which the identification method counts
+as forcing users to grant permissions.
+
+How to fix
+----------
+Target API 23 or higher (the store's floor is higher still) and ask for each dangerous permission at run
+time, when the feature that needs it is used, after explaining why.
+
+References
+----------
+CN-REC-4.6: not letting users grant or refuse permissions one by one counts as collecting without consent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks._base import permission_evidence
+from gate import catalogue
+from gate.context import BuildContext
+from gate.model import Finding
+
+RULE_ID = "HAR-INSTALL-TIME-GRANT"
+
+
+def run(ctx: BuildContext) -> Iterator[Finding]:
+    manifest = ctx.manifest
+    target = manifest.target_sdk
+    if target >= 23:
+        return
+    table = catalogue.permissions()
+    dangerous = [n for n in manifest.permission_names if n in table and table[n].protection == "dangerous"]
+    if not dangerous:
+        return
+    yield Finding(
+        rule_id=RULE_ID,
+        message=f"targetSdkVersion is {target} (below 23), so {len(dangerous)} dangerous permission(s) are granted "
+                "at install without ever asking the user.",
+        evidence=tuple(permission_evidence(manifest, n) for n in dangerous),
+    )

@@ -1,0 +1,81 @@
+"""Cleartext HTTP is allowed.
+
+Read from `android:usesCleartextTraffic` and from the network security configuration
+(`android:networkSecurityConfig`): a `base-config` or `domain-config` with
+`cleartextTrafficPermitted="true"`. Where nothing is said, Android allows cleartext for apps that target
+API 27 or lower, and so does this check.
+
+Why it matters
+--------------
+Personal information sent over plain HTTP can be read and changed by anyone on the network path (public
+Wi-Fi, a hostile hotspot). Chinese rules require technical measures that keep collected personal
+information secure in transit.
+
+How to fix
+----------
+Serve every endpoint over HTTPS and set `android:usesCleartextTraffic="false"`, or add a network
+security configuration whose `base-config` sets `cleartextTrafficPermitted="false"`. If one legacy host
+truly needs HTTP, allow it alone in a `domain-config` and plan its migration.
+
+References
+----------
+No specific clause: the security safeguards of CN-PIPL Art. 51 and the MIIT notices assume encrypted
+transport.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from gate.context import BuildContext
+from gate.model import Evidence, Finding
+
+RULE_ID = "PKG-CLEARTEXT"
+
+
+def _permitted(attrs: dict[str, str]) -> bool | None:
+    value = attrs.get("cleartextTrafficPermitted")
+    if value is None:
+        return None
+    return value.strip().lower() == "true"
+
+
+def _config_evidence(ctx: BuildContext, path: str, root: Any, target: int) -> list[Evidence]:
+    evidence = []
+    base_seen = False
+    for tag, attrs, element in ctx.iter_children(root):
+        if tag == "base-config":
+            base_seen = True
+            if _permitted(attrs) or (_permitted(attrs) is None and target < 28):
+                evidence.append(Evidence("file", "base-config cleartextTrafficPermitted=true", path))
+        elif tag == "domain-config" and _permitted(attrs):
+            domains = [str(child.text or "").strip() for child in element if str(child.tag).endswith("domain")]
+            evidence.append(Evidence("file", "domain-config cleartextTrafficPermitted=true for "
+                                     + ", ".join(d for d in domains if d), path))
+    if not base_seen and target < 28:
+        evidence.append(Evidence("file", f"no base-config: cleartext allowed by default (targetSdk {target} < 28)",
+                                 path))
+    return evidence
+
+
+def run(ctx: BuildContext) -> Iterator[Finding]:
+    manifest = ctx.manifest
+    target = manifest.target_sdk
+    flag = manifest.app_flag("usesCleartextTraffic")
+    evidence: list[Evidence] = []
+    config_ref = manifest.application.get("networkSecurityConfig")
+    config = ctx.resource_xml(config_ref) if config_ref else None
+    if config is not None:
+        evidence.extend(_config_evidence(ctx, config[0], config[1], target))
+    if flag:
+        evidence.append(Evidence("manifest", 'android:usesCleartextTraffic="true"', "AndroidManifest.xml <application>"))
+    elif flag is None and config is None and target < 28:
+        evidence.append(Evidence("manifest", f"usesCleartextTraffic not set: allowed by default for targetSdk {target}",
+                                 "AndroidManifest.xml <application>"))
+    if evidence:
+        yield Finding(
+            rule_id=RULE_ID,
+            message="The app allows cleartext (unencrypted) HTTP traffic.",
+            evidence=tuple(evidence),
+        )

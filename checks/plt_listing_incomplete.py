@@ -1,0 +1,56 @@
+"""The listing lacks the developer's name, the app's name or its app type, or the type is not a known one.
+
+The app type must be one of the 39 types of the 2021 necessary-personal-information rules (as slugs, e.g.
+`map_navigation`, `online_lending`) or `other`.
+
+Why it matters
+--------------
+The store must show who is behind an app and what it is: the MIIT notices name platforms that do not show
+app information, and the app-store audit standard lists the developer and the app's basic information as
+what a store verifies before listing. The app type decides which personal information is necessary, so
+later rules need it.
+
+How to fix
+----------
+Fill in the developer's verified name, the app's name and its type in the listing. Choose the type whose
+basic function matches the app (or `other` when none does).
+
+References
+----------
+CN-164-4.1: the distribution platform does not show the app's information clearly.
+CN-STD-43739-6.2: the app-store audit standard's checks of developer and app information.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks._base import listing_missing
+from gate import catalogue
+from gate.context import BuildContext
+from gate.model import Evidence, Finding
+
+RULE_ID = "PLT-LISTING-INCOMPLETE"
+
+
+def run(ctx: BuildContext) -> Iterator[Finding]:
+    listing = ctx.listing
+    if listing is None:
+        yield listing_missing(RULE_ID, "the developer, the app name and the app type")
+        return
+    missing = []
+    if not (listing.developer and (listing.developer.name or "").strip()):
+        missing.append(Evidence("listing", "developer name missing", "listing.developer.name"))
+    if not (listing.app_name or "").strip():
+        missing.append(Evidence("listing", "app name missing", "listing.app_name"))
+    category = (listing.category or "").strip()
+    if not category:
+        missing.append(Evidence("listing", "app type missing", "listing.category"))
+    elif category not in catalogue.app_types():
+        missing.append(Evidence("listing", f"unknown app type {category!r}", "listing.category"))
+    if missing:
+        yield Finding(
+            rule_id=RULE_ID,
+            message="The listing is incomplete: " + "; ".join(e.value for e in missing) + ".",
+            evidence=tuple(missing),
+        )

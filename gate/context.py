@@ -1,0 +1,595 @@
+"""The build context: one uploaded APK (and its listing), parsed lazily and at most once.
+
+Everything a check may look at goes through here. Before anything is parsed, ``limit_violations``
+measures the upload from its ZIP directory alone; parsing failures surface as ``IntakeError`` with a
+message meant for a person. androguard does the Android parsing (binary XML, resources); its loguru
+output is silenced when this module is imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import struct
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+
+from gate.listing import Listing
+from gate.model import Evidence
+from gate.policy import Policy
+
+if TYPE_CHECKING:
+    from gate.apksig import SignatureReport
+
+logger.disable("androguard")
+
+ANDROID_NS = "{http://schemas.android.com/apk/res/android}"
+MANIFEST = "AndroidManifest.xml"
+_DEX_NAME = re.compile(r"^classes(\d*)\.dex$")
+_EOCD_SIG = b"PK\x05\x06"
+_EOCD64_LOCATOR_SIG = b"PK\x06\x07"
+_EOCD64_SIG = b"PK\x06\x06"
+
+
+class IntakeError(Exception):
+    """The upload cannot be analysed: ``rule_id`` is PKG-UNREADABLE or PKG-LIMITS."""
+
+    def __init__(self, rule_id: str, message: str, evidence: tuple[Evidence, ...] = ()) -> None:
+        super().__init__(message)
+        self.rule_id = rule_id
+        self.message = message
+        self.evidence = evidence
+
+
+def unreadable(message: str, *evidence: Evidence) -> IntakeError:
+    return IntakeError("PKG-UNREADABLE", message, tuple(evidence))
+
+
+# --------------------------------------------------------------------------------------------- zip
+
+
+@dataclass(frozen=True)
+class ZipDirectory:
+    """What the end-of-central-directory record declares, read without parsing any entry."""
+
+    entries: int
+    cd_size: int
+    cd_offset: int
+
+
+def read_zip_directory(path: Path, file_size: int) -> ZipDirectory | None:
+    """Find the EOCD (and ZIP64 EOCD) record; ``None`` when the file has none."""
+    tail_len = min(file_size, 22 + 0xFFFF)
+    with path.open("rb") as fh:
+        fh.seek(file_size - tail_len)
+        tail = fh.read(tail_len)
+        pos = tail.rfind(_EOCD_SIG)
+        if pos < 0 or len(tail) - pos < 22:
+            return None
+        _, _, _, _, entries, cd_size, cd_offset, _ = struct.unpack("<4sHHHHIIH", tail[pos: pos + 22])
+        if entries == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
+            loc = pos - 20
+            if loc >= 0 and tail[loc: loc + 4] == _EOCD64_LOCATOR_SIG:
+                (eocd64_offset,) = struct.unpack("<Q", tail[loc + 8: loc + 16])
+                if 0 <= eocd64_offset <= file_size - 56:
+                    fh.seek(eocd64_offset)
+                    rec = fh.read(56)
+                    if rec[:4] == _EOCD64_SIG:
+                        entries, cd_size, cd_offset = struct.unpack("<QQQ", rec[32:56])
+    return ZipDirectory(entries=entries, cd_size=cd_size, cd_offset=cd_offset)
+
+
+# ---------------------------------------------------------------------------------------- manifest
+
+
+@dataclass(frozen=True)
+class IntentFilter:
+    actions: tuple[str, ...]
+    categories: tuple[str, ...]
+    schemes: tuple[str, ...] = ()
+    mime_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Component:
+    kind: str  # activity, activity-alias, service, receiver, provider
+    name: str
+    exported_attr: bool | None
+    permission: str | None
+    read_permission: str | None
+    write_permission: str | None
+    intent_filters: tuple[IntentFilter, ...]
+    attrs: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def is_launcher(self) -> bool:
+        return any("android.intent.action.MAIN" in f.actions and "android.intent.category.LAUNCHER" in f.categories
+                   for f in self.intent_filters)
+
+    def exported(self, target_sdk: int) -> bool:
+        """Android's rule: explicit attribute, else exported when it has intent filters.
+
+        Providers were exported by default up to targetSdk 16.
+        """
+        if self.exported_attr is not None:
+            return self.exported_attr
+        if self.kind == "provider":
+            return target_sdk <= 16
+        return bool(self.intent_filters)
+
+    @property
+    def guarded(self) -> bool:
+        if self.permission:
+            return True
+        return self.kind == "provider" and bool(self.read_permission and self.write_permission)
+
+    @property
+    def location(self) -> str:
+        return f"AndroidManifest.xml <{self.kind} android:name=\"{self.name}\">"
+
+
+@dataclass(frozen=True)
+class PermissionRequest:
+    name: str
+    tag: str  # the element as written, e.g. "uses-permission" or "android:uses-permission"
+    max_sdk: int | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    package: str
+    version_code: int | None
+    version_name: str | None
+    min_sdk: int | None
+    target_sdk_declared: int | None
+    permissions: tuple[PermissionRequest, ...]
+    application: dict[str, str]
+    components: tuple[Component, ...]
+
+    @property
+    def target_sdk(self) -> int:
+        """The effective targetSdkVersion: Android falls back to minSdk, then to 1."""
+        if self.target_sdk_declared is not None:
+            return self.target_sdk_declared
+        return self.min_sdk if self.min_sdk is not None else 1
+
+    @property
+    def permission_names(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for p in self.permissions:
+            seen.setdefault(p.name, None)
+        return list(seen)
+
+    def app_flag(self, name: str) -> bool | None:
+        """A boolean ``<application>`` attribute: True/False when literal, None when absent or a reference."""
+        value = self.application.get(name)
+        if value is None:
+            return None
+        low = value.strip().lower()
+        if low in ("true", "false"):
+            return low == "true"
+        return None
+
+
+def _local(tag: Any) -> str:
+    """``{ns}uses-permission`` and ``android:uses-permission`` both become ``uses-permission``."""
+    if not isinstance(tag, str):
+        return ""
+    if tag.startswith("{"):
+        tag = tag.split("}", 1)[1]
+    return tag.split(":", 1)[-1]
+
+
+def _attrs(element: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in element.attrib.items():
+        out[_local(key)] = str(value)
+    return out
+
+
+def _int_attr(value: str | None) -> int | None:
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return int(value, 16) if value.lower().startswith("0x") else int(value)
+    except ValueError:
+        return None
+
+
+def _bool_attr(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    low = value.strip().lower()
+    return {"true": True, "false": False}.get(low)
+
+
+def _class_name(package: str, name: str) -> str:
+    if name.startswith("."):
+        return package + name
+    if "." not in name:
+        return f"{package}.{name}"
+    return name
+
+
+_COMPONENT_TAGS = ("activity", "activity-alias", "service", "receiver", "provider")
+
+
+def parse_manifest(raw: bytes) -> Manifest:
+    """Decode a binary AndroidManifest.xml with androguard; raise IntakeError if it is not one."""
+    from androguard.core.axml import AXMLPrinter
+
+    try:
+        printer = AXMLPrinter(raw)
+        root = printer.get_xml_obj() if printer.is_valid() else None
+    except Exception as exc:  # noqa: BLE001 - any parser failure means the manifest is unreadable
+        raise unreadable(f"AndroidManifest.xml is not a valid binary XML document ({type(exc).__name__}).",
+                         Evidence("file", MANIFEST, MANIFEST)) from None
+    if root is None or _local(root.tag) != "manifest":
+        raise unreadable("AndroidManifest.xml is not a valid binary Android manifest: it could not be decoded "
+                         "as Android binary XML with a <manifest> root.", Evidence("file", MANIFEST, MANIFEST))
+    top = _attrs(root)
+    package = top.get("package", "").strip()
+    if not package or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*", package):
+        raise unreadable(f"AndroidManifest.xml declares no valid package name (found {package!r}).",
+                         Evidence("manifest", package or "(none)", "AndroidManifest.xml <manifest package>"))
+
+    min_sdk = target_sdk = None
+    permissions: list[PermissionRequest] = []
+    application: dict[str, str] = {}
+    components: list[Component] = []
+    for child in root:
+        tag = _local(child.tag)
+        if tag == "uses-sdk":
+            a = _attrs(child)
+            min_sdk = _int_attr(a.get("minSdkVersion"))
+            target_sdk = _int_attr(a.get("targetSdkVersion"))
+        elif tag in ("uses-permission", "uses-permission-sdk-23", "uses-permission-sdk-m"):
+            a = _attrs(child)
+            name = a.get("name", "").strip()
+            if name:
+                raw_tag = child.tag.split("}", 1)[-1] if isinstance(child.tag, str) else tag
+                written = f"android:{raw_tag}" if str(child.tag).startswith("{") else raw_tag
+                permissions.append(PermissionRequest(name, written, _int_attr(a.get("maxSdkVersion"))))
+        elif tag == "application":
+            application = _attrs(child)
+            for comp in child:
+                kind = _local(comp.tag)
+                if kind not in _COMPONENT_TAGS:
+                    continue
+                a = _attrs(comp)
+                name = a.get("name") or a.get("targetActivity") or ""
+                filters = []
+                for flt in comp:
+                    if _local(flt.tag) != "intent-filter":
+                        continue
+                    actions, cats, schemes, mimes = [], [], [], []
+                    for item in flt:
+                        ia = _attrs(item)
+                        itag = _local(item.tag)
+                        if itag == "action" and "name" in ia:
+                            actions.append(ia["name"])
+                        elif itag == "category" and "name" in ia:
+                            cats.append(ia["name"])
+                        elif itag == "data":
+                            if "scheme" in ia:
+                                schemes.append(ia["scheme"])
+                            if "mimeType" in ia:
+                                mimes.append(ia["mimeType"])
+                    filters.append(IntentFilter(tuple(actions), tuple(cats), tuple(schemes), tuple(mimes)))
+                components.append(Component(
+                    kind=kind, name=_class_name(package, name) if name else "(unnamed)",
+                    exported_attr=_bool_attr(a.get("exported")), permission=a.get("permission"),
+                    read_permission=a.get("readPermission"), write_permission=a.get("writePermission"),
+                    intent_filters=tuple(filters), attrs=a,
+                ))
+    return Manifest(
+        package=package, version_code=_int_attr(top.get("versionCode")), version_name=top.get("versionName"),
+        min_sdk=min_sdk, target_sdk_declared=target_sdk, permissions=tuple(permissions),
+        application=application, components=tuple(components),
+    )
+
+
+# --------------------------------------------------------------------------------------------- dex
+
+
+@dataclass(frozen=True)
+class DexHeader:
+    entry: str
+    version: str
+    file_size: int
+    string_ids: int
+    type_ids: int
+    method_ids: int
+    class_defs: int
+
+
+_DEX_HEADER_SIZE = 0x70
+
+
+def check_dex_header(entry: str, head: bytes, actual_size: int) -> DexHeader:
+    """Validate a dex header against the size the ZIP declares; IntakeError (PKG-UNREADABLE) if broken."""
+    where = Evidence("file", entry, entry)
+    if len(head) < _DEX_HEADER_SIZE:
+        raise unreadable(f"{entry} is too short to be a dex file ({actual_size} bytes).", where)
+    if head[:4] != b"dex\n" or head[7] != 0 or not head[4:7].isdigit():
+        raise unreadable(f"{entry} is not a dex file: its header does not start with the dex magic.", where)
+    fields_ = struct.unpack_from("<I20sII4I8I", head, 8)
+    file_size, header_size, endian = fields_[2], fields_[3], fields_[4]
+    (link_size, link_off, map_off, string_ids_size, string_ids_off, type_ids_size, type_ids_off,
+     proto_ids_size, proto_ids_off) = fields_[5:14]
+    (field_ids_size, field_ids_off, method_ids_size, method_ids_off, class_defs_size, class_defs_off,
+     data_size, data_off) = struct.unpack_from("<8I", head, 0x50)
+    if endian != 0x12345678:
+        raise unreadable(f"{entry} has an unsupported byte order (endian tag {endian:#x}).", where)
+    if header_size != _DEX_HEADER_SIZE:
+        raise unreadable(f"{entry} declares a header of {header_size} bytes; dex headers are 112 bytes.", where)
+    if file_size != actual_size:
+        raise unreadable(f"{entry} declares {file_size} bytes in its header but holds {actual_size}: "
+                         "the dex file is truncated or corrupted.", where)
+    tables = [("string_ids", string_ids_size, string_ids_off, 4), ("type_ids", type_ids_size, type_ids_off, 4),
+              ("proto_ids", proto_ids_size, proto_ids_off, 12), ("field_ids", field_ids_size, field_ids_off, 8),
+              ("method_ids", method_ids_size, method_ids_off, 8), ("class_defs", class_defs_size, class_defs_off, 32),
+              ("link", link_size, link_off, 1), ("data", data_size, data_off, 1)]
+    for name, count, offset, item in tables:
+        if count and (offset < _DEX_HEADER_SIZE or offset + count * item > file_size):
+            raise unreadable(f"{entry}: the {name} table ({count} items at offset {offset}) lies outside the "
+                             f"file ({file_size} bytes).", where)
+    if not _DEX_HEADER_SIZE <= map_off < file_size:
+        raise unreadable(f"{entry}: the map offset {map_off} lies outside the file.", where)
+    return DexHeader(entry=entry, version=head[4:7].decode(), file_size=file_size, string_ids=string_ids_size,
+                     type_ids=type_ids_size, method_ids=method_ids_size, class_defs=class_defs_size)
+
+
+# ----------------------------------------------------------------------------------------- context
+
+
+@dataclass(frozen=True)
+class LimitViolation:
+    limit: str
+    value: float
+    maximum: float
+    entry: str | None = None
+
+    def describe(self) -> str:
+        what = {
+            "max_apk_bytes": "the upload is {value:,.0f} bytes; the limit is {maximum:,.0f}",
+            "max_entries": "the archive declares {value:,.0f} entries; the limit is {maximum:,.0f}",
+            "max_uncompressed_bytes": "the entries unpack to {value:,.0f} bytes; the limit is {maximum:,.0f}",
+            "max_total_ratio": "the archive unpacks to {value:.0f} times its size; the limit is {maximum:.0f}",
+            "max_entry_ratio": "{entry} unpacks to {value:.0f} times its compressed size; the limit is {maximum:.0f}",
+            "max_manifest_bytes": "AndroidManifest.xml is {value:,.0f} bytes; the limit is {maximum:,.0f}",
+            "max_dex_bytes": "{entry} is {value:,.0f} bytes; the limit is {maximum:,.0f}",
+            "central_directory": "the ZIP directory claims {value:,.0f} bytes, more than the file holds",
+        }[self.limit]
+        return what.format(value=self.value, maximum=self.maximum, entry=self.entry)
+
+
+class BuildContext:
+    """One upload. Properties parse on first use and remember the result (or the failure)."""
+
+    def __init__(self, path: str | os.PathLike[str], listing: Listing | None, policy: Policy) -> None:
+        self.path = Path(path)
+        self.listing = listing
+        self.policy = policy
+        self.limits = policy.limits
+        self._failures: dict[str, IntakeError] = {}
+
+    # -- file -----------------------------------------------------------------------------------
+
+    @cached_property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+    @cached_property
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        with self.path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+
+    @cached_property
+    def directory(self) -> ZipDirectory | None:
+        return read_zip_directory(self.path, self.size)
+
+    def limit_violations(self) -> list[LimitViolation]:
+        """Measure the upload against the limits from the ZIP directory alone (nothing is decompressed)."""
+        lim = self.limits
+        out: list[LimitViolation] = []
+        if self.size > lim.max_apk_bytes:
+            return [LimitViolation("max_apk_bytes", self.size, lim.max_apk_bytes)]
+        directory = self.directory
+        if directory is None:
+            return out  # not a ZIP at all: PKG-UNREADABLE says so
+        if directory.entries > lim.max_entries:
+            return [LimitViolation("max_entries", directory.entries, lim.max_entries)]
+        if directory.cd_size > self.size:
+            return [LimitViolation("central_directory", directory.cd_size, self.size)]
+        try:
+            infos = self.zip.infolist()
+        except IntakeError:
+            return out
+        if len(infos) > lim.max_entries:
+            return [LimitViolation("max_entries", len(infos), lim.max_entries)]
+        total = sum(i.file_size for i in infos)
+        if total > lim.max_uncompressed_bytes:
+            out.append(LimitViolation("max_uncompressed_bytes", total, lim.max_uncompressed_bytes))
+        compressed = max(1, sum(i.compress_size for i in infos))
+        if total > lim.ratio_min_entry_bytes and total / compressed > lim.max_total_ratio:
+            out.append(LimitViolation("max_total_ratio", total / compressed, lim.max_total_ratio))
+        for info in infos:
+            if info.file_size >= lim.ratio_min_entry_bytes:
+                ratio = info.file_size / max(1, info.compress_size)
+                if ratio > lim.max_entry_ratio:
+                    out.append(LimitViolation("max_entry_ratio", ratio, lim.max_entry_ratio, info.filename))
+            if info.filename == MANIFEST and info.file_size > lim.max_manifest_bytes:
+                out.append(LimitViolation("max_manifest_bytes", info.file_size, lim.max_manifest_bytes, MANIFEST))
+            if _DEX_NAME.match(info.filename) and info.file_size > lim.max_dex_bytes:
+                out.append(LimitViolation("max_dex_bytes", info.file_size, lim.max_dex_bytes, info.filename))
+        return out
+
+    @cached_property
+    def zip(self) -> zipfile.ZipFile:
+        if self.directory is None:
+            raise unreadable("The upload is not a ZIP archive (no end-of-central-directory record was found); "
+                             "it may be truncated or not an APK at all.")
+        try:
+            zf = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error, NotImplementedError) as exc:
+            raise unreadable(f"The upload is not a readable ZIP archive: {exc}.") from None
+        seen: set[str] = set()
+        for info in zf.infolist():
+            if info.filename in seen:
+                zf.close()
+                raise unreadable(f"The archive holds the entry {info.filename} twice; Android refuses such APKs "
+                                 "and different tools would read different files.",
+                                 Evidence("file", info.filename, info.filename))
+            seen.add(info.filename)
+        return zf
+
+    def entry_names(self) -> list[str]:
+        return self.zip.namelist()
+
+    def has_entry(self, name: str) -> bool:
+        try:
+            self.zip.getinfo(name)
+        except KeyError:
+            return False
+        return True
+
+    def read(self, name: str, max_bytes: int) -> bytes:
+        """Decompress one entry, never more than ``max_bytes``; IntakeError if it is damaged."""
+        try:
+            info = self.zip.getinfo(name)
+        except KeyError:
+            raise unreadable(f"The APK has no {name}.", Evidence("file", name, name)) from None
+        if info.file_size > max_bytes:
+            raise IntakeError("PKG-LIMITS", f"{name} is {info.file_size:,} bytes; the limit is {max_bytes:,}.",
+                              (Evidence("file", name, name),))
+        try:
+            with self.zip.open(info) as fh:
+                data = fh.read(max_bytes + 1)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError,
+                struct.error) as exc:
+            raise unreadable(f"{name} cannot be decompressed: {exc}.", Evidence("file", name, name)) from None
+        except Exception as exc:  # noqa: BLE001 - zlib.error and friends: the entry is damaged
+            raise unreadable(f"{name} cannot be decompressed ({type(exc).__name__}: {exc}).",
+                             Evidence("file", name, name)) from None
+        if len(data) > max_bytes:
+            raise IntakeError("PKG-LIMITS", f"{name} unpacks to more than {max_bytes:,} bytes.",
+                              (Evidence("file", name, name),))
+        return data
+
+    # -- Android --------------------------------------------------------------------------------
+
+    @cached_property
+    def manifest(self) -> Manifest:
+        if not self.has_entry(MANIFEST):
+            raise unreadable("The APK has no AndroidManifest.xml, so it is not an installable Android app "
+                             "(it may be a patch, a plugin payload or a plain ZIP).")
+        return parse_manifest(self.read(MANIFEST, self.limits.max_manifest_bytes))
+
+    @cached_property
+    def dex_entries(self) -> list[str]:
+        """Root ``classes*.dex`` entries in load order (classes.dex, classes2.dex, ...)."""
+        found = []
+        for name in self.entry_names():
+            m = _DEX_NAME.match(name)
+            if m:
+                found.append((int(m.group(1) or 1), name))
+        return [name for _, name in sorted(found)]
+
+    @cached_property
+    def dex_headers(self) -> list[DexHeader]:
+        headers = []
+        for name in self.dex_entries:
+            info = self.zip.getinfo(name)
+            if info.file_size > self.limits.max_dex_bytes:
+                raise IntakeError("PKG-LIMITS", f"{name} is {info.file_size:,} bytes; the limit is "
+                                  f"{self.limits.max_dex_bytes:,}.", (Evidence("file", name, name),))
+            try:
+                with self.zip.open(info) as fh:
+                    head = fh.read(_DEX_HEADER_SIZE)
+            except Exception as exc:  # noqa: BLE001 - damaged entry
+                raise unreadable(f"{name} cannot be decompressed ({type(exc).__name__}: {exc}).",
+                                 Evidence("file", name, name)) from None
+            headers.append(check_dex_header(name, head, info.file_size))
+        return headers
+
+    @cached_property
+    def signature(self) -> SignatureReport:
+        from gate.apksig import verify_apk
+
+        return verify_apk(self.path)
+
+    @cached_property
+    def resources(self) -> Any | None:
+        """androguard's resources.arsc parser, or None when the APK has no (readable) resource table."""
+        if not self.has_entry("resources.arsc"):
+            return None
+        from androguard.core.axml import ARSCParser
+
+        try:
+            return ARSCParser(self.read("resources.arsc", self.limits.max_manifest_bytes * 16))
+        except IntakeError:
+            raise
+        except Exception:  # noqa: BLE001 - an unreadable resource table only hides resources
+            return None
+
+    def resource_xml(self, reference: str) -> tuple[str, Any] | None:
+        """Resolve ``@7F0E0001`` (or ``@xml/name``) to a compiled XML file of the APK and parse it."""
+        from androguard.core.axml import AXMLPrinter
+
+        path = None
+        ref = reference.strip().lstrip("@")
+        if ref.startswith("xml/"):
+            candidate = f"res/{ref}.xml"
+            path = candidate if self.has_entry(candidate) else None
+        else:
+            try:
+                res_id = int(ref, 16)
+            except ValueError:
+                return None
+            arsc = self.resources
+            if arsc is None:
+                return None
+            try:
+                for _config, value in arsc.get_resolved_res_configs(res_id):
+                    if isinstance(value, str) and value.endswith(".xml") and self.has_entry(value):
+                        path = value
+                        break
+            except Exception:  # noqa: BLE001 - unknown id
+                return None
+        if path is None:
+            return None
+        try:
+            printer = AXMLPrinter(self.read(path, self.limits.max_manifest_bytes))
+            root = printer.get_xml_obj() if printer.is_valid() else None
+        except IntakeError:
+            raise
+        except Exception:  # noqa: BLE001 - a broken resource file is treated as absent
+            return None
+        return (path, root) if root is not None else None
+
+    # -- peeks for the verdict's app block (never raise) ----------------------------------------
+
+    def peek_manifest(self) -> Manifest | None:
+        if "manifest" not in self.__dict__:
+            return None
+        return self.manifest
+
+    def peek_signature(self) -> SignatureReport | None:
+        return self.__dict__.get("signature")
+
+    def iter_children(self, element: Any) -> Iterator[tuple[str, dict[str, str], Any]]:
+        """(local tag, attributes, element) of an XML element's children."""
+        for child in element:
+            yield _local(child.tag), _attrs(child), child

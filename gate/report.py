@@ -1,0 +1,134 @@
+"""How a verdict looks: JSON (the contract), plain text for a terminal, SARIF 2.1.0 for CI tools.
+
+Presentation lives here and nowhere else; the model holds plain data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, TextIO
+
+from gate import __version__, catalogue
+from gate.model import Finding, Outcome, Verdict
+
+_SARIF_LEVEL = {Outcome.BLOCK: "error", Outcome.WARN: "warning", Outcome.INFO: "note"}
+_HEADLINE = {
+    "pass": "PASS: nothing stands in the way of listing this build",
+    "warn": "WARN: this build can be listed only after the warnings below are reviewed",
+    "block": "BLOCK: this build must not be listed until the blocking findings are fixed",
+}
+
+
+def to_json(verdict: Verdict) -> str:
+    return json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2)
+
+
+def _colour(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def _evidence_line(e: dict[str, Any]) -> str:
+    line = f"{e['kind']}: {e['value']}"
+    if e.get("location"):
+        line += f"  @ {e['location']}"
+    if e.get("sdk"):
+        line += f"  [sdk: {e['sdk']}]"
+    return line
+
+
+def to_text(verdict: Verdict, *, colour: bool = False, max_evidence: int = 12) -> str:
+    paint = {"block": "\033[1;31m", "warn": "\033[1;33m", "pass": "\033[1;32m", "info": "\033[36m"}
+    reset = "\033[0m"
+
+    def c(word: str, text: str) -> str:
+        return f"{paint[word]}{text}{reset}" if colour else text
+
+    app = verdict.app
+    lines = [c(verdict.verdict, _HEADLINE[verdict.verdict]), ""]
+    name = app.package or "(package unknown)"
+    version = f" {app.version_name} ({app.version_code})" if app.version_code is not None else ""
+    lines.append(f"App:     {name}{version}")
+    if app.target_sdk is not None:
+        lines.append(f"SDK:     min {app.min_sdk}, target {app.target_sdk}")
+    lines.append(f"File:    sha256 {app.sha256}, {app.size:,} bytes")
+    for cert in app.certificates:
+        lines.append(f"Signer:  {cert.subject} (sha256 {cert.sha256})")
+    lines.append(f"Policy:  {verdict.policy_name} ({verdict.policy_version}), gate {verdict.gate_version}, "
+                 f"{verdict.analysis_ms} ms")
+    for outcome in (Outcome.BLOCK, Outcome.WARN, Outcome.INFO):
+        group = verdict.findings_at(outcome)
+        if not group:
+            continue
+        lines += ["", c(str(outcome), f"{str(outcome).upper()} ({len(group)})")]
+        for finding in group:
+            lines += _finding_lines(finding, max_evidence)
+    if not verdict.findings:
+        lines += ["", "No findings."]
+    return "\n".join(lines) + "\n"
+
+
+def _finding_lines(finding: Finding, max_evidence: int) -> list[str]:
+    refs = f"  [{', '.join(finding.references)}]" if finding.references else ""
+    lines = [f"  {finding.rule_id}: {finding.title}{refs}", f"    {finding.message}"]
+    evidence = [e.to_dict() for e in finding.evidence]
+    for e in evidence[:max_evidence]:
+        lines.append(f"    - {_evidence_line(e)}")
+    if len(evidence) > max_evidence:
+        lines.append(f"    - ... and {len(evidence) - max_evidence} more (see --format json)")
+    if finding.remediation and finding.outcome is not Outcome.INFO:
+        fix = " ".join(finding.remediation.split())
+        lines.append(f"    Fix: {fix}")
+    return lines
+
+
+def to_sarif(verdict: Verdict, artifact_uri: str) -> str:
+    rules = catalogue.rules()
+    used = list(dict.fromkeys(f.rule_id for f in verdict.findings))
+    index = {rule_id: i for i, rule_id in enumerate(used)}
+    driver_rules = []
+    for rule_id in used:
+        rule = rules.get(rule_id)
+        first = next(f for f in verdict.findings if f.rule_id == rule_id)
+        entry: dict[str, Any] = {
+            "id": rule_id,
+            "name": rule_id.replace("-", ""),
+            "shortDescription": {"text": rule.title if rule else rule_id},
+            "fullDescription": {"text": rule.fires_when if rule else rule_id},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[first.outcome or Outcome.INFO]},
+            "properties": {"tags": [rule.family if rule else "GATE"],
+                           "references": list(rule.references) if rule else []},
+        }
+        if first.remediation:
+            entry["help"] = {"text": " ".join(first.remediation.split())}
+        driver_rules.append(entry)
+    results = []
+    for finding in verdict.findings:
+        evidence = [e.to_dict() for e in finding.evidence]
+        logical = [{"fullyQualifiedName": e["location"], "kind": e["kind"]} for e in evidence if e.get("location")]
+        location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": artifact_uri, "index": 0}}}
+        if logical:
+            location["logicalLocations"] = logical[:20]
+        results.append({
+            "ruleId": finding.rule_id,
+            "ruleIndex": index[finding.rule_id],
+            "level": _SARIF_LEVEL[finding.outcome or Outcome.INFO],
+            "message": {"text": finding.message},
+            "locations": [location],
+            "properties": {"outcome": str(finding.outcome), "evidence": evidence,
+                           "references": list(finding.references)},
+        })
+    sarif = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "listing-gate", "version": __version__,
+                                "semanticVersion": __version__, "rules": driver_rules}},
+            "artifacts": [{"location": {"uri": artifact_uri}, "length": verdict.app.size,
+                           "hashes": {"sha-256": verdict.app.sha256}}],
+            "results": results,
+            "properties": {"verdict": verdict.verdict, "package": verdict.app.package,
+                           "policy": {"name": verdict.policy_name, "version": verdict.policy_version}},
+        }],
+    }
+    return json.dumps(sarif, ensure_ascii=False, indent=2)

@@ -1,0 +1,150 @@
+"""Run checks against a build context. Never raises: a failing check becomes a finding.
+
+Intake checks (PKG-LIMITS, PKG-UNREADABLE) run first; if one of them reports, the upload is not
+analysed further, since nothing else can be trusted about it. Each check runs under a CPU-time
+budget (``Limits.check_budget_s``); a check that raises or overruns it yields GATE-CHECK-FAILED naming
+the check, so a broken check can never turn into a silent pass.
+
+The budget uses ``ITIMER_PROF`` (CPU time, SIGPROF) rather than SIGALRM, because RQ's job timeout
+already owns SIGALRM in the worker. Outside the main thread no signal can be used; there the overrun
+is detected after the fact.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+from gate.context import BuildContext, IntakeError
+from gate.model import CheckRun, Evidence, Finding
+
+GATE_CHECK_FAILED = "GATE-CHECK-FAILED"
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A check as discovered from its module: what it reports and how to run it."""
+
+    name: str  # module name, e.g. "pkg_debuggable"
+    rule_id: str
+    run: Callable[[BuildContext], Iterable[Finding]]
+    stage: str = "analysis"  # "intake" runs first and stops the analysis when it reports
+    order: int = 100
+    status: str = "stable"  # stable | evaluation | deprecated
+    doc: str = ""
+    sections: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def remediation(self) -> str | None:
+        text = self.sections.get("How to fix")
+        return text.strip() if text else None
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding]
+    runs: list[CheckRun]
+    analysed: bool  # False when intake stopped the analysis
+
+
+class CheckTimeout(Exception):
+    pass
+
+
+def _on_budget(signum: int, frame: FrameType | None) -> None:
+    raise CheckTimeout()
+
+
+class _Budget:
+    """CPU-time budget via SIGPROF in the main thread; a no-op elsewhere."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.armed = False
+        self.previous: Any = None
+
+    def __enter__(self) -> _Budget:
+        if self.seconds > 0 and threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGPROF"):
+            self.previous = signal.signal(signal.SIGPROF, _on_budget)
+            signal.setitimer(signal.ITIMER_PROF, self.seconds)
+            self.armed = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.armed:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, self.previous)
+
+
+def _failed(spec: CheckSpec, reason: str) -> Finding:
+    return Finding(
+        rule_id=GATE_CHECK_FAILED,
+        message=f"The check {spec.name} ({spec.rule_id}) did not complete: {reason}. Its rule was not "
+                "evaluated, so this build needs a manual review of that rule.",
+        evidence=(Evidence("file", spec.name, f"checks/{spec.name}.py", extra={"rule_id": spec.rule_id}),),
+        remediation="Nothing for the app developer to change. Operators: see the worker log for the error; "
+                    "resubmit the build once the check is fixed.",
+        check=spec.name,
+    )
+
+
+def run_one(spec: CheckSpec, ctx: BuildContext) -> tuple[list[Finding], CheckRun]:
+    budget = ctx.limits.check_budget_s
+    started = time.perf_counter()
+    status = "ok"
+    try:
+        with _Budget(budget):
+            found = list(spec.run(ctx))
+        findings = [_complete(f, spec) for f in found]
+    except IntakeError as exc:
+        # Data the check needed is damaged (e.g. an entry that does not decompress): that is a finding
+        # about the upload, reported under the intake rule.
+        findings = [Finding(rule_id=exc.rule_id, message=exc.message, evidence=exc.evidence, check=spec.name)]
+    except CheckTimeout:
+        status = "timeout"
+        findings = [_failed(spec, f"it used more than its budget of {budget:g} s of CPU time")]
+    except Exception as exc:  # noqa: BLE001 - the runner must survive any check
+        status = "failed"
+        where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        at = f" at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}" if where else ""
+        findings = [_failed(spec, f"{type(exc).__name__}: {exc}{at}")]
+    elapsed = time.perf_counter() - started
+    if status == "ok" and elapsed > budget * 2:
+        # Wall-clock overrun that the CPU timer could not see (e.g. waiting on I/O).
+        status = "timeout"
+        findings.append(_failed(spec, f"it took {elapsed:.1f} s, more than twice its budget of {budget:g} s"))
+    return findings, CheckRun(check=spec.name, status=status, ms=int(elapsed * 1000))
+
+
+def _complete(finding: Finding, spec: CheckSpec) -> Finding:
+    from dataclasses import replace
+
+    if not isinstance(finding, Finding):
+        raise TypeError(f"check returned {type(finding).__name__}, not a Finding")
+    return replace(finding, check=spec.name, remediation=finding.remediation or spec.remediation)
+
+
+def run(ctx: BuildContext, specs: Iterable[CheckSpec]) -> RunResult:
+    """Run the intake checks, then (if the upload passed intake) every analysis check."""
+    specs = sorted(specs, key=lambda s: (s.stage != "intake", s.order, s.name))
+    findings: list[Finding] = []
+    runs: list[CheckRun] = []
+    stopped = False
+    for spec in specs:
+        if spec.status == "deprecated" or not ctx.policy.is_on(spec.rule_id):
+            continue
+        if stopped:
+            runs.append(CheckRun(check=spec.name, status="skipped", ms=0))
+            continue
+        found, record = run_one(spec, ctx)
+        findings.extend(found)
+        runs.append(record)
+        if spec.stage == "intake" and any(f.rule_id != GATE_CHECK_FAILED for f in found):
+            stopped = True
+    return RunResult(findings=findings, runs=runs, analysed=not stopped)

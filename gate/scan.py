@@ -1,0 +1,48 @@
+"""Analyse one APK: context → checks → policy → verdict. The CLI and the RQ workers both call this."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+
+from gate import __version__
+from gate.context import BuildContext
+from gate.listing import Listing
+from gate.model import AppInfo, Certificate, Verdict
+from gate.policy import Policy, decide
+from gate.runner import CheckSpec, run
+
+
+def _app_info(ctx: BuildContext) -> AppInfo:
+    manifest = ctx.peek_manifest()
+    report = ctx.peek_signature()
+    certs = tuple(Certificate(sha256=c.sha256, subject=c.subject) for c in report.certificates) if report else ()
+    return AppInfo(
+        sha256=ctx.sha256, size=ctx.size,
+        package=manifest.package if manifest else None,
+        version_code=manifest.version_code if manifest else None,
+        version_name=manifest.version_name if manifest else None,
+        min_sdk=manifest.min_sdk if manifest else None,
+        target_sdk=manifest.target_sdk if manifest else None,
+        certificates=certs,
+    )
+
+
+def scan(path: str | os.PathLike[str], policy: Policy, listing: Listing | None = None,
+         checks: Sequence[CheckSpec] | None = None) -> Verdict:
+    """The verdict for one APK file under ``policy``. Never raises for a bad APK."""
+    if checks is None:
+        from checks import discover
+
+        checks = discover()
+    started = time.perf_counter()
+    ctx = BuildContext(path, listing, policy)
+    result = run(ctx, checks)
+    findings = decide(result.findings, policy)
+    sdks = getattr(ctx, "sdk_inventory", ())
+    return Verdict(
+        app=_app_info(ctx), findings=tuple(findings), policy_name=policy.name, policy_version=policy.version,
+        gate_version=__version__, analysis_ms=int((time.perf_counter() - started) * 1000),
+        sdks=tuple(sdks), checks=tuple(result.runs),
+    )

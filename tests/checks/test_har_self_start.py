@@ -1,0 +1,22 @@
+from tests.conftest import corpus_file, finding, rule_ids, scan_apk, scan_fixture
+
+
+def test_flags_wake_up_receivers_with_their_actions() -> None:
+    f = finding(scan_fixture("self-start"), "HAR-SELF-START")
+    by_receiver = {e.location: e.extra["actions"] for e in f.evidence}
+    assert by_receiver == {
+        'AndroidManifest.xml <receiver android:name="cn.gate.fixture.self_start.BootReceiver">':
+            ["android.intent.action.BOOT_COMPLETED", "android.net.conn.CONNECTIVITY_CHANGE"],
+        'AndroidManifest.xml <receiver android:name="cn.gate.fixture.self_start.PresentReceiver">':
+            ["android.intent.action.USER_PRESENT"],
+    }
+
+
+def test_apps_without_wake_up_receivers_are_not_flagged() -> None:
+    assert "HAR-SELF-START" not in rule_ids(scan_fixture("clean"))
+    assert "HAR-SELF-START" not in rule_ids(scan_fixture("exported"))  # a receiver, but no wake-up action
+
+
+def test_corpus_push_sdk_demo_self_starts() -> None:
+    f = finding(scan_apk(corpus_file("apks/mobpush-demo.apk")), "HAR-SELF-START")
+    assert f.evidence

@@ -1,0 +1,26 @@
+import dataclasses
+
+from gate import policy
+from gate.scan import scan
+from tests.conftest import corpus_file, finding, fixture_apk, listing, rule_ids, scan_apk, scan_fixture
+
+
+def test_flags_a_target_below_the_floor() -> None:
+    f = finding(scan_fixture("old-target-benign"), "PKG-TARGET-SDK")
+    assert "targetSdkVersion is 22" in f.message and "at least 30" in f.message
+    assert f.evidence[0].extra["floor"] == 30
+
+
+def test_does_not_flag_a_recent_target() -> None:
+    assert "PKG-TARGET-SDK" not in rule_ids(scan_fixture("clean"))
+
+
+def test_the_floor_comes_from_the_policy() -> None:
+    strict = dataclasses.replace(policy.load("cn-default"), target_sdk_floor=35)
+    verdict = scan(fixture_apk("clean"), strict, listing("complete"))
+    assert "at least 35" in finding(verdict, "PKG-TARGET-SDK").message
+
+
+def test_missing_target_falls_back_to_min_sdk() -> None:
+    f = finding(scan_apk(corpus_file("apks/androguard-com.politedroid_4.apk")), "PKG-TARGET-SDK")
+    assert "defaults to minSdkVersion (3)" in f.message

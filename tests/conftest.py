@@ -1,0 +1,75 @@
+"""Shared test helpers: fixture APKs, listings, the corpus (skipped cleanly when absent)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gate import listing as listing_mod
+from gate import policy as policy_mod
+from gate.model import Verdict
+from gate.scan import scan
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+APKS = FIXTURES / "apks"
+LISTINGS = FIXTURES / "listings"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+
+
+def fixture_apk(name: str) -> Path:
+    path = APKS / f"{name}.apk"
+    assert path.is_file(), f"fixture {path} missing: run bash tests/fixtures/build.sh"
+    return path
+
+
+def listing(name: str) -> listing_mod.Listing:
+    return listing_mod.load_file(LISTINGS / f"{name}.json")
+
+
+def corpus_file(relative: str) -> Path:
+    path = CORPUS / relative
+    if not path.is_file():
+        pytest.skip(f"corpus not available ({path})")
+    return path
+
+
+def corpus_files(folder: str) -> list[Path]:
+    base = CORPUS / folder
+    return sorted(base.glob("*.apk")) if base.is_dir() else []
+
+
+def scan_apk(path: Path, listing_name: str | None = "complete", policy: str = "cn-default") -> Verdict:
+    chosen = listing(listing_name) if listing_name else None
+    return scan(path, policy_mod.load(policy), chosen)
+
+
+def scan_fixture(name: str, listing_name: str | None = "complete", policy: str = "cn-default") -> Verdict:
+    return scan_apk(fixture_apk(name), listing_name, policy)
+
+
+def rule_ids(verdict: Verdict) -> set[str]:
+    return {f.rule_id for f in verdict.findings}
+
+
+def finding(verdict: Verdict, rule_id: str):  # type: ignore[no-untyped-def]
+    found = [f for f in verdict.findings if f.rule_id == rule_id]
+    assert found, f"{rule_id} not reported; got {sorted(rule_ids(verdict))}"
+    return found[0]
+
+
+def run_gate(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a child process, as a store's pipeline would."""
+    return subprocess.run([sys.executable, "-m", "gate.cli", *args], capture_output=True, text=True,
+                          check=check, cwd=ROOT)
+
+
+def load_json(text: str) -> dict:  # type: ignore[type-arg]
+    data = json.loads(text)
+    assert isinstance(data, dict)
+    return data

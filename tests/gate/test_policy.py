@@ -1,0 +1,94 @@
+"""Policies: loading, validation with line numbers, and deciding outcomes."""
+
+from __future__ import annotations
+
+import pytest
+
+from gate import policy
+from gate.model import Finding, Outcome, verdict_word
+
+
+def test_cn_default_loads_with_a_content_hash() -> None:
+    cn = policy.load("cn-default")
+    assert cn.name == "cn-default"
+    assert cn.target_sdk_floor == 30
+    assert len(cn.version) == 16
+    assert policy.load("cn-default").version == cn.version
+
+
+def test_version_changes_with_content_not_formatting() -> None:
+    base = 'name = "x"\n[outcomes]\n"PKG-EXPORTED" = "info"\n'
+    same = '# comment\nname   =   "x"\n\n[outcomes]\n"PKG-EXPORTED"="info"\n'
+    other = 'name = "x"\n[outcomes]\n"PKG-EXPORTED" = "warn"\n'
+    assert policy.parse(base).version == policy.parse(same).version
+    assert policy.parse(base).version != policy.parse(other).version
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('name = "x"\n[outcomes]\n"PKG-NOPE" = "block"\n', "line 3: unknown rule id 'PKG-NOPE'"),
+        ('name = "x"\n[outcomes]\n"PKG-EXPORTED" = "fatal"\n', "line 3: outcome of PKG-EXPORTED must be one of"),
+        ('name = "x"\n[settings]\ntarget_sdk_floor = "30"\n', "line 3: target_sdk_floor must be an API level"),
+        ('name = "x"\n[limits]\nmax_entries = 0\n', "line 3: limit max_entries must be a positive number"),
+        ('name = "x"\n[limits]\nmax_bananas = 3\n', "line 3: unknown limit(s): max_bananas"),
+        ('name = "x"\nwaivers = 1\n', "line 2: unknown key 'waivers'"),
+        ('name = "X Y"\n', "line 1: 'name' must be a lowercase word"),
+        ('name = "x"\n[outcomes\n', "not valid TOML"),
+    ],
+)
+def test_malformed_policies_are_refused_with_line_and_reason(text: str, expected: str) -> None:
+    with pytest.raises(policy.PolicyError) as err:
+        policy.parse(text, origin="p.toml")
+    assert expected in str(err.value)
+    assert str(err.value).startswith("p.toml")
+
+
+def test_unknown_policy_name_lists_the_builtin_ones(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(policy.PolicyError, match="built-in: cn-default"):
+        policy.load("no-such-policy")
+    custom = tmp_path / "store.toml"
+    custom.write_text('name = "store-a"\n[settings]\ntarget_sdk_floor = 33\n', encoding="utf-8")
+    assert policy.load(str(custom)).target_sdk_floor == 33
+
+
+def _f(rule_id: str, floor: Outcome | None = None) -> Finding:
+    return Finding(rule_id=rule_id, message=f"{rule_id} seen", outcome=floor)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "rules", "verdict"),
+    [
+        ({}, [], "pass"),
+        ({}, ["PKG-EXPORTED", "PI-PERMISSIONS"], "pass"),
+        ({}, ["PKG-EXPORTED", "HAR-SELF-START"], "warn"),
+        ({}, ["HAR-SELF-START", "PKG-DEBUGGABLE", "PKG-EXPORTED"], "block"),
+        ({"PKG-DEBUGGABLE": "warn"}, ["PKG-DEBUGGABLE"], "warn"),
+        ({"PKG-DEBUGGABLE": "off"}, ["PKG-DEBUGGABLE"], "pass"),
+        ({"PKG-EXPORTED": "block"}, ["PKG-EXPORTED"], "block"),
+        ({"GATE-CHECK-FAILED": "block"}, ["GATE-CHECK-FAILED"], "block"),
+    ],
+)
+def test_verdict_is_the_highest_outcome(overrides: dict[str, str], rules: list[str], verdict: str) -> None:
+    lines = ['name = "t"', "[outcomes]"] + [f'"{k}" = "{v}"' for k, v in overrides.items()]
+    pol = policy.parse("\n".join(lines) + "\n")
+    decided = policy.decide([_f(r) for r in rules], pol)
+    top = max((f.outcome for f in decided if f.outcome is not None), default=None)
+    assert verdict_word(top) == verdict
+    assert all(f.title and f.outcome is not None for f in decided)
+
+
+def test_off_rules_are_dropped_and_findings_sorted_most_severe_first() -> None:
+    cn = policy.load("cn-default")
+    decided = policy.decide([_f("PKG-EXPORTED"), _f("GP-TARGET-SDK"), _f("PKG-DEBUGGABLE"), _f("HAR-SELF-START")], cn)
+    assert [f.rule_id for f in decided] == ["PKG-DEBUGGABLE", "HAR-SELF-START", "PKG-EXPORTED"]
+    assert decided[0].references == ()  # PKG-DEBUGGABLE has none in the catalogue
+    assert decided[1].references == ("CN-164-2.2", "TS-09")
+
+
+def test_a_check_floor_raises_but_never_lowers_the_policy_outcome() -> None:
+    cn = policy.load("cn-default")
+    raised = policy.decide([_f("PLT-RECURRENCE", Outcome.BLOCK)], cn)
+    assert raised[0].outcome is Outcome.BLOCK
+    kept = policy.decide([_f("PKG-DEBUGGABLE", Outcome.INFO)], cn)
+    assert kept[0].outcome is Outcome.BLOCK

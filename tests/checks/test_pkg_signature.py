@@ -1,0 +1,56 @@
+"""PKG-SIGNATURE: unsigned, not verifying, or debug-only signatures."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import corpus_file, finding, rule_ids, scan_apk, scan_fixture
+
+
+def test_unsigned() -> None:
+    f = finding(scan_fixture("unsigned"), "PKG-SIGNATURE")
+    assert "not signed" in f.message and str(f.outcome) == "block"
+
+
+@pytest.mark.parametrize(("fixture", "scheme"), [("tampered-v1", "v1"), ("tampered-v2", "v2")])
+def test_changed_after_signing(fixture: str, scheme: str) -> None:
+    f = finding(scan_fixture(fixture), "PKG-SIGNATURE")
+    assert "does not verify" in f.message
+    assert any(e.value.startswith(f"{scheme}: ") for e in f.evidence)
+    assert all("digest" in e.value for e in f.evidence)
+
+
+def test_debug_certificate() -> None:
+    verdict = scan_fixture("debug-cert")
+    f = finding(verdict, "PKG-SIGNATURE")
+    assert "debug certificate" in f.message
+    assert f.evidence[0].value == "CN=Android Debug,O=Android,C=US"
+    assert verdict.app.certificates[0].subject.startswith("CN=Android Debug")
+
+
+def test_release_signed_apps_pass() -> None:
+    verdict = scan_fixture("clean")
+    assert "PKG-SIGNATURE" not in rule_ids(verdict)
+    assert verdict.app.certificates[0].subject == "CN=Gate Fixture Release,O=Listing Gate Tests,C=CN"
+
+
+def test_other_certificate_is_reported_in_the_app_block() -> None:
+    a = scan_fixture("clean").app.certificates[0].sha256
+    b = scan_fixture("clean-v2").app.certificates[0].sha256
+    c = scan_fixture("clean-v3").app.certificates[0].sha256
+    assert a == c != b
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("apks/androguard-TestActivity_unsigned.apk", "not signed"),
+     ("apks/androguard-TestActivity.apk", "debug certificate"),
+     ("apks/androguard-a2dp.Vol_137.apk", None),
+     ("apks/afinalstone-shellapplication-signer.apk", None)],
+)
+def test_corpus(name: str, expected: str | None) -> None:
+    verdict = scan_apk(corpus_file(name))
+    if expected is None:
+        assert "PKG-SIGNATURE" not in rule_ids(verdict)
+    else:
+        assert expected in finding(verdict, "PKG-SIGNATURE").message

@@ -1,0 +1,71 @@
+"""PKG-UNREADABLE: anything that is not a readable APK is blocked with a message a person understands."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+
+import pytest
+
+from gate import policy
+from gate.scan import scan
+from tests.conftest import corpus_file, fixture_apk, listing, rule_ids, scan_apk, scan_fixture
+from tests.zipcraft import copy_with, shrink_declared_size, with_duplicate
+
+CN = policy.load("cn-default")
+
+
+def _message(verdict) -> str:  # type: ignore[no-untyped-def]
+    assert [f.rule_id for f in verdict.findings] == ["PKG-UNREADABLE"], [f.message for f in verdict.findings]
+    assert verdict.verdict == "block"
+    return verdict.findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("fixture", "words"),
+    [("bad-dex-magic", "does not start with the dex magic"), ("bad-dex-size", "declares 5024 bytes in its header")],
+)
+def test_broken_dex_headers(fixture: str, words: str) -> None:
+    assert words in _message(scan_fixture(fixture))
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [(b"", "not a ZIP archive"), (os.urandom(4096), "not a ZIP archive"), (b"PK\x05\x06" + bytes(18), "no AndroidManifest.xml")],
+)
+def test_things_that_are_not_apks(tmp_path, content: bytes, words: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "upload.apk"
+    path.write_bytes(content)
+    assert words in _message(scan(path, CN, listing("complete")))
+
+
+def test_duplicate_entries_are_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dup = with_duplicate(fixture_apk("clean"), tmp_path / "dup.apk", "classes.dex", b"dex\n035\x00")
+    assert "holds the entry classes.dex twice" in _message(scan(dup, CN, listing("complete")))
+
+
+def test_a_manifest_whose_declared_size_lies(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    liar = copy_with(fixture_apk("clean"), tmp_path / "liar.apk", {})
+    shrink_declared_size(liar, "AndroidManifest.xml", 100)
+    assert "AndroidManifest.xml" in _message(scan(liar, CN, listing("complete")))
+
+
+def test_a_dex_that_is_random_bytes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    junk = copy_with(fixture_apk("clean"), tmp_path / "junk.apk", {}, replace={"classes.dex": os.urandom(5000)})
+    assert "classes.dex" in _message(scan(junk, CN, listing("complete")))
+    with zipfile.ZipFile(junk) as zf:
+        assert zf.testzip() is None
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [("malformed/robust-patch.apk", "no AndroidManifest.xml"),
+     ("malformed/bad-manifest-owasp-uncrackable1.apk", "not a valid binary Android manifest"),
+     ("malformed/truncated-60pct-mobpush-demo.apk", "may be truncated")],
+)
+def test_corpus_malformed_files(name: str, words: str) -> None:
+    assert words in _message(scan_apk(corpus_file(name)))
+
+
+def test_readable_apks_are_not_flagged() -> None:
+    assert "PKG-UNREADABLE" not in rule_ids(scan_fixture("clean"))

@@ -1,0 +1,59 @@
+"""Build hostile archives for intake tests: bombs, floods, lies in the ZIP directory."""
+
+from __future__ import annotations
+
+import struct
+import warnings
+import zipfile
+from pathlib import Path
+
+
+def copy_with(source: Path, target: Path, extra: dict[str, bytes], *, stored: bool = False,
+              replace: dict[str, bytes] | None = None) -> Path:
+    """Copy an APK's entries into a new archive, replacing and adding some."""
+    replace = replace or {}
+    method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = replace.get(info.filename, src.read(info))
+            dst.writestr(info.filename, data, compress_type=info.compress_type)
+        for name, data in extra.items():
+            dst.writestr(name, data, compress_type=method)
+    return target
+
+
+def with_duplicate(source: Path, target: Path, name: str, data: bytes) -> Path:
+    copy_with(source, target, {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name we want
+        with zipfile.ZipFile(target, "a") as dst:
+            dst.writestr(name, data)
+    return target
+
+
+def set_eocd_entry_count(path: Path, count: int) -> None:
+    """Make the end-of-central-directory record claim ``count`` entries (16-bit field)."""
+    data = bytearray(path.read_bytes())
+    pos = data.rfind(b"PK\x05\x06")
+    struct.pack_into("<HH", data, pos + 8, count, count)
+    path.write_bytes(bytes(data))
+
+
+def shrink_declared_size(path: Path, name: str, declared: int) -> None:
+    """Make the local header and central directory understate an entry's uncompressed size."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(name)
+    struct.pack_into("<I", data, info.header_offset + 22, declared)
+    encoded = name.encode()
+    cd = 0
+    while True:
+        cd = data.find(b"PK\x01\x02", cd)
+        if cd < 0:
+            raise ValueError(f"{name} not in central directory")
+        name_len = struct.unpack_from("<H", data, cd + 28)[0]
+        if bytes(data[cd + 46: cd + 46 + name_len]) == encoded:
+            struct.pack_into("<I", data, cd + 24, declared)
+            break
+        cd += 4
+    path.write_bytes(bytes(data))

@@ -1,0 +1,1 @@
+"""Store webhooks: signed inbound build submissions and outbound verdict callbacks."""

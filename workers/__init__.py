@@ -1,0 +1,1 @@
+"""RQ side: the jobs that analyse builds and deliver callbacks."""

@@ -44,6 +44,15 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         )
         return
     failed = [s for s in report.schemes if not s.verified]
+    if report.problems and not failed:
+        # Android ignores a damaged APK Signing Block and falls back to v1; a reviewer should not.
+        yield Finding(
+            rule_id=RULE_ID,
+            message="The APK carries a damaged APK Signing Block: only its older signature could be checked, "
+                    "and a signing block that does not parse is a sign of tampering.",
+            evidence=tuple(Evidence("file", p, "APK Signing Block") for p in report.problems),
+        )
+        return
     if failed:
         evidence = []
         for scheme in failed:

@@ -54,3 +54,23 @@ def test_corpus(name: str, expected: str | None) -> None:
         assert "PKG-SIGNATURE" not in rule_ids(verdict)
     else:
         assert expected in finding(verdict, "PKG-SIGNATURE").message
+
+
+def test_a_garbage_signing_block_next_to_a_valid_v1_is_reported(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from gate import listing as listing_mod
+    from gate import policy
+    from gate.scan import scan
+    from tests.conftest import LISTINGS, fixture_apk
+
+    # old-target is signed v1+v2: keep its v1 files, break the APK Signing Block's magic
+    data = bytearray(fixture_apk("old-target").read_bytes())
+    magic = data.rfind(b"APK Sig Block 42")
+    assert magic > 0
+    data[magic: magic + 16] = b"NOT A SIG BLOCK!"
+    broken = tmp_path / "broken-block.apk"
+    broken.write_bytes(bytes(data))
+    verdict = scan(broken, policy.load("cn-default"), listing_mod.load_file(LISTINGS / "complete.json"))
+    messages = [f.message for f in verdict.findings if f.rule_id == "PKG-SIGNATURE"]
+    assert messages, [f.rule_id for f in verdict.findings]
+    # v1 says "X-Android-APK-Signed: 2": with the v2 block gone, stripping protection fails v1 too
+    assert "does not verify" in messages[0] or "damaged APK Signing Block" in messages[0]

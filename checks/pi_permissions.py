@@ -39,7 +39,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         return
     table = catalogue.permissions()
     levels = Counter(table[n].protection if n in table else "unknown" for n in names)
-    categories = sorted({table[n].data_category for n in names if n in table and table[n].data_category})
+    categories = sorted({c for n in names if n in table and (c := table[n].data_category)})
     summary = ", ".join(f"{count} {level}" for level, count in sorted(levels.items()))
     message = f"The app requests {len(names)} permission(s): {summary}."
     if categories:

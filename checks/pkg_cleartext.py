@@ -69,7 +69,8 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     if config is not None:
         evidence.extend(_config_evidence(ctx, config[0], config[1], target))
     if flag:
-        evidence.append(Evidence("manifest", 'android:usesCleartextTraffic="true"', "AndroidManifest.xml <application>"))
+        evidence.append(Evidence("manifest", 'android:usesCleartextTraffic="true"',
+                                 "AndroidManifest.xml <application>"))
     elif flag is None and config is None and target < 28:
         evidence.append(Evidence("manifest", f"usesCleartextTraffic not set: allowed by default for targetSdk {target}",
                                  "AndroidManifest.xml <application>"))

@@ -94,7 +94,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
                "rules": rows}
         _write(json.dumps(doc, ensure_ascii=False, indent=2), None)
         return 0
-    width = max(len(r["id"]) for r in rows)
+    width = max(len(str(r["id"])) for r in rows)
     lines = [f"Rules under policy {policy.name} ({policy.version}):", ""]
     for r in rows:
         state = "" if r["implemented"] else "  (not implemented yet)"

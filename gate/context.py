@@ -184,7 +184,7 @@ def _local(tag: Any) -> str:
         return ""
     if tag.startswith("{"):
         tag = tag.split("}", 1)[1]
-    return tag.split(":", 1)[-1]
+    return str(tag.split(":", 1)[-1])
 
 
 def _attrs(element: Any) -> dict[str, str]:

@@ -31,7 +31,8 @@ def test_broken_dex_headers(fixture: str, words: str) -> None:
 
 @pytest.mark.parametrize(
     ("content", "words"),
-    [(b"", "not a ZIP archive"), (os.urandom(4096), "not a ZIP archive"), (b"PK\x05\x06" + bytes(18), "no AndroidManifest.xml")],
+    [(b"", "not a ZIP archive"), (os.urandom(4096), "not a ZIP archive"),
+     (b"PK\x05\x06" + bytes(18), "no AndroidManifest.xml")],
 )
 def test_things_that_are_not_apks(tmp_path, content: bytes, words: str) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "upload.apk"

@@ -11,9 +11,13 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from gate import __version__
+
+if TYPE_CHECKING:
+    from gate.embedded import EmbeddedRedis
+    from gate.settings import Settings
 
 EXIT_USAGE = 3
 EXIT_BY_VERDICT = {"pass": 0, "warn": 1, "block": 2}
@@ -105,6 +109,90 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings_with_redis() -> tuple[Settings, EmbeddedRedis | None]:
+    """Settings whose REDIS_URL is set: the given one, the running embedded one, or a temporary embedded one."""
+    from dataclasses import replace
+
+    from gate.embedded import EmbeddedRedis
+    from gate.serve import embedded_url
+    from gate.settings import Settings
+
+    settings = Settings.from_env()
+    if settings.redis_url:
+        return settings, None
+    url = embedded_url(settings.data_dir)
+    if url:
+        return replace(settings, redis_url=url), None
+    embedded = EmbeddedRedis(settings.data_dir)
+    return replace(settings, redis_url=embedded.start()), embedded
+
+
+def cmd_tenants(args: argparse.Namespace) -> int:
+    from gate.store import Store, StoreError
+
+    settings, embedded = _settings_with_redis()
+    try:
+        store = Store.from_url(str(settings.redis_url), settings.key_prefix)
+        out: dict[str, Any]
+        if args.action == "add":
+            tenant, token = store.add_tenant(args.name, args.callback_url, args.allowed_host or (), args.policy)
+            out = {"tenant": tenant.name, "webhook_secret": tenant.secret, "api_token": token,
+                   "callback_url": tenant.callback_url, "allowed_hosts": tenant.allowed_hosts,
+                   "policy": tenant.policy}
+        elif args.action == "rotate":
+            tenant, token = store.rotate_tenant(args.name)
+            out = {"tenant": tenant.name, "webhook_secret": tenant.secret, "api_token": token}
+        else:
+            out = {"tenants": [t.public() for t in store.list_tenants()]}
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    _write(json.dumps(out, ensure_ascii=False, indent=2), None)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from gate.serve import serve
+    from gate.settings import Settings
+
+    return serve(Settings.from_env(), args.host, args.port, args.workers)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from gate.settings import Settings
+    from workers.worker import run
+
+    settings = Settings.from_env()
+    if not settings.redis_url:
+        raise UsageError("REDIS_URL is not set (gate serve sets it for its own workers)")
+    run(settings, burst=args.burst)
+    return 0
+
+
+def cmd_reaper(args: argparse.Namespace) -> int:
+    from gate.service import Runtime
+    from gate.settings import Settings
+    from workers.reaper import reap, run_forever
+
+    settings = Settings.from_env()
+    if not settings.redis_url:
+        raise UsageError("REDIS_URL is not set")
+    rt = Runtime(settings)
+    if args.once:
+        _write(json.dumps({"actions": reap(rt)}), None)
+        return 0
+    run_forever(rt, args.interval)
+    return 0
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from gate.submit import submit
+
+    return submit(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gate", description="The listing gate: compliance review of Android apps for app stores.")
     parser.add_argument("--version", action="version", version=f"gate {__version__}")
@@ -122,6 +210,47 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--policy", default="cn-default", metavar="NAME")
     rules.add_argument("--format", choices=("json", "text"), default="text")
     rules.set_defaults(func=cmd_rules)
+
+    serve = sub.add_parser("serve", help="run the service: web, workers, reaper (and Redis if REDIS_URL is unset)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=2, help="RQ workers (default 2)")
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run one RQ worker on REDIS_URL")
+    worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    worker.set_defaults(func=cmd_worker)
+
+    reaper = sub.add_parser("reaper", help="answer builds whose worker died (gate serve runs one)")
+    reaper.add_argument("--once", action="store_true")
+    reaper.add_argument("--interval", type=float, default=5.0)
+    reaper.set_defaults(func=cmd_reaper)
+
+    tenants = sub.add_parser("tenants", help="the stores that may submit builds")
+    tsub = tenants.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    add = tsub.add_parser("add", help="register a store; prints its webhook secret and API token once")
+    add.add_argument("name")
+    add.add_argument("--callback-url", required=True)
+    add.add_argument("--allowed-host", action="append", metavar="HOST[:PORT]",
+                     help="host the gate may download artifacts from (repeatable)")
+    add.add_argument("--policy", help="policy for this store's builds (default: GATE_POLICY or cn-default)")
+    tsub.add_parser("list", help="list the stores (no secrets)")
+    rotate = tsub.add_parser("rotate", help="new webhook secret and API token for a store")
+    rotate.add_argument("name")
+    tenants.set_defaults(func=cmd_tenants)
+
+    submit = sub.add_parser("submit", help="sign and post a build to a running gate (smoke tests)")
+    submit.add_argument("apk")
+    submit.add_argument("--listing", required=True, metavar="FILE")
+    submit.add_argument("--tenant", required=True)
+    submit.add_argument("--secret", required=True, help="the tenant's whsec_ webhook secret")
+    submit.add_argument("--url", required=True, help="the gate's base URL, e.g. http://127.0.0.1:8000")
+    submit.add_argument("--build-id", help="the store's own build id (default: the APK's file name)")
+    submit.add_argument("--webhook-id", help="webhook-id header (default: random; reuse it to test redelivery)")
+    submit.add_argument("--wait", action="store_true", help="poll until the verdict is decided (needs --token)")
+    submit.add_argument("--token", help="the tenant's API token, for --wait")
+    submit.add_argument("--timeout", type=float, default=300)
+    submit.set_defaults(func=cmd_submit)
     return parser
 
 

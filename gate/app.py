@@ -1,0 +1,57 @@
+"""`create_app()`: the only composition root of the web service (served by gunicorn in production)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from gate.service import Runtime
+from gate.settings import Settings
+from gate.web.problems import Problem, problem
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. Settings come from the environment; ``test_config`` overrides any Settings field."""
+    overrides = {k: v for k, v in (test_config or {}).items() if k in {f.name for f in fields(Settings)}}
+    settings = Settings.from_env(**overrides)
+    if not settings.redis_url:
+        raise RuntimeError("REDIS_URL is not set: start the service with `gate serve`, which provides an "
+                           "embedded Redis, or point REDIS_URL at a Redis server")
+    app = Flask(__name__, template_folder="web/templates")
+    app.config.update(JSON_SORT_KEYS=False, TEMPLATES_AUTO_RELOAD=False)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["gate"] = Runtime(settings)
+
+    from gate.web.api import bp as api_bp
+    from gate.web.pages import bp as pages_bp
+    from webhooks.inbound import bp as inbound_bp
+
+    app.register_blueprint(inbound_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(pages_bp)
+
+    @app.errorhandler(Problem)
+    def _problem(exc: Problem) -> Response:
+        return exc.response()
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        if request.path.startswith(("/api/", "/webhooks/")):
+            return problem(exc.code or 500, exc.description or exc.name)
+        return exc
+
+    @app.errorhandler(Exception)
+    def _crash(exc: Exception) -> Response:
+        app.logger.exception("unhandled error on %s", request.path)
+        return problem(500, "internal error; the gate logged it for its operators")
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+        return resp
+
+    return app

@@ -1,0 +1,125 @@
+"""Fetch a build's APK from the store's artifact URL: allowed hosts only, streamed to disk, size-capped,
+sha256-checked.
+
+A host is allowed when it is on the tenant's list (``host`` or ``host:port``). Redirects are followed only
+to allowed hosts. A name that resolves to a loopback, private or link-local address is refused unless the
+allow-list names that address itself (so a DNS answer cannot point the gate at internal services).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import socket
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+MAX_REDIRECTS = 3
+
+
+class ArtifactError(Exception):
+    """The artifact cannot be used; ``permanent`` is False for failures worth retrying (network)."""
+
+    def __init__(self, message: str, *, permanent: bool = True) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def _host_port(url: str) -> tuple[str, int | None, str]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ArtifactError(f"artifact URL must be http(s) with a host: {url!r}")
+    return parts.hostname.lower(), parts.port, parts.scheme
+
+
+def host_allowed(url: str, allowed: list[str]) -> bool:
+    try:
+        host, port, _ = _host_port(url)
+    except ArtifactError:
+        return False
+    entries = {a.lower() for a in allowed}
+    return host in entries or (port is not None and f"{host}:{port}" in entries)
+
+
+def _is_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost"
+    return True
+
+
+def _check_address(host: str, port: int | None, scheme: str) -> None:
+    """Refuse names that resolve to internal addresses (the allow-list naming the address itself is fine)."""
+    if _is_literal(host):
+        return
+    try:
+        infos = socket.getaddrinfo(host, port or (443 if scheme == "https" else 80), proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        raise ArtifactError(f"cannot resolve artifact host {host}: {exc}", permanent=False) from None
+    for info in infos:
+        addr = ipaddress.ip_address(info[4][0])
+        if addr.is_loopback or addr.is_private or addr.is_link_local or addr.is_reserved or addr.is_multicast:
+            raise ArtifactError(f"artifact host {host} resolves to the internal address {addr}; refused")
+
+
+def fetch(url: str, dest: Path, *, allowed: list[str], sha256: str, size: int | None, max_bytes: int,
+          timeout_s: float) -> int:
+    """Download ``url`` to ``dest``; returns the byte count. Raises ArtifactError, never leaves a partial file."""
+    if size is not None and size > max_bytes:
+        raise ArtifactError(f"artifact declares {size:,} bytes; the limit is {max_bytes:,}")
+    current = url
+    session = requests.Session()
+    session.trust_env = False  # never route through a proxy from the environment
+    tmp = dest.with_suffix(".part")
+    try:
+        for _ in range(MAX_REDIRECTS + 1):
+            if not host_allowed(current, allowed):
+                raise ArtifactError(f"artifact host of {current} is not on this store's allowed hosts")
+            host, port, scheme = _host_port(current)
+            _check_address(host, port, scheme)
+            try:
+                resp = session.get(current, stream=True, allow_redirects=False, timeout=(5, timeout_s))
+            except requests.RequestException as exc:
+                raise ArtifactError(f"cannot download the artifact: {type(exc).__name__}", permanent=False) from None
+            if resp.is_redirect:
+                current = urljoin(current, resp.headers.get("location", ""))
+                resp.close()
+                continue
+            break
+        else:
+            raise ArtifactError("artifact URL redirects too many times")
+        with resp:
+            if resp.status_code != 200:
+                raise ArtifactError(f"artifact download answered HTTP {resp.status_code}",
+                                    permanent=resp.status_code < 500)
+            declared = resp.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise ArtifactError(f"artifact is {int(declared):,} bytes; the limit is {max_bytes:,}")
+            digest = hashlib.sha256()
+            total = 0
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with tmp.open("wb") as out:
+                try:
+                    for chunk in resp.iter_content(1 << 16):
+                        total += len(chunk)
+                        if total > max_bytes:
+                            raise ArtifactError(f"artifact is larger than the limit of {max_bytes:,} bytes")
+                        digest.update(chunk)
+                        out.write(chunk)
+                except requests.RequestException as exc:
+                    raise ArtifactError(f"artifact download broke off: {type(exc).__name__}",
+                                        permanent=False) from None
+        if size is not None and total != size:
+            raise ArtifactError(f"artifact is {total:,} bytes, not the {size:,} the store declared")
+        if digest.hexdigest() != sha256.lower():
+            raise ArtifactError("artifact's sha256 does not match the one the store declared")
+        os.replace(tmp, dest)
+        return total
+    finally:
+        session.close()
+        if tmp.exists():
+            tmp.unlink()

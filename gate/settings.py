@@ -1,0 +1,92 @@
+"""Service settings, read from the environment (``GATE_`` prefix, plus ``REDIS_URL``).
+
+Units are in the names: bytes, seconds. The analysis limits themselves live in the policy.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+# Callback retries: at least 24 hours in all (here ~32 h over 12 retries).
+CALLBACK_RETRY_INTERVALS_S = (5, 15, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 28800, 28800)
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _ints(value: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
+    if not value:
+        return default
+    return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str | None = None
+    data_dir: Path = field(default_factory=lambda: Path("var"))
+    public_url: str = "http://127.0.0.1:8000"
+    policy: str = "cn-default"
+    key_prefix: str = "gate:"
+    keep_apks: bool = False
+    # Uploads larger than this are refused with 413 before they are read.
+    max_upload_bytes: int = 512 * 1024 * 1024
+    webhook_tolerance_s: int = 300
+    # How long a webhook-id is remembered for redelivery (7 days, longer than any sender's retries).
+    webhook_dedupe_ttl_s: int = 7 * 24 * 3600
+    # Hard limit on one analysis job; RQ kills the work horse past it.
+    job_timeout_s: int = 600
+    # Worker heartbeat while a job runs; a build whose worker stays silent 4x this long is reaped.
+    job_heartbeat_s: int = 5
+    # Address-space cap of one analysis job (the forked work horse); 0 disables it.
+    job_memory_bytes: int = 4 * 1024 * 1024 * 1024
+    callback_timeout_s: float = 10.0
+    callback_retry_intervals_s: tuple[int, ...] = CALLBACK_RETRY_INTERVALS_S
+    artifact_timeout_s: float = 60.0
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        e = os.environ if env is None else env
+        base = cls(
+            redis_url=e.get("REDIS_URL") or None,
+            data_dir=Path(e.get("GATE_DATA_DIR", "var")),
+            public_url=e.get("GATE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            policy=e.get("GATE_POLICY", "cn-default"),
+            key_prefix=e.get("GATE_KEY_PREFIX", "gate:"),
+            keep_apks=_bool(e.get("GATE_KEEP_APKS"), False),
+            max_upload_bytes=int(e.get("GATE_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)),
+            webhook_tolerance_s=int(e.get("GATE_WEBHOOK_TOLERANCE_S", 300)),
+            job_timeout_s=int(e.get("GATE_JOB_TIMEOUT_S", 600)),
+            job_heartbeat_s=int(e.get("GATE_JOB_HEARTBEAT_S", 5)),
+            job_memory_bytes=int(e.get("GATE_JOB_MEMORY_BYTES", 4 * 1024 * 1024 * 1024)),
+            callback_timeout_s=float(e.get("GATE_CALLBACK_TIMEOUT_S", 10)),
+            callback_retry_intervals_s=_ints(e.get("GATE_CALLBACK_RETRY_INTERVALS_S"), CALLBACK_RETRY_INTERVALS_S),
+            artifact_timeout_s=float(e.get("GATE_ARTIFACT_TIMEOUT_S", 60)),
+        )
+        return replace(base, **overrides) if overrides else base
+
+    @property
+    def apk_dir(self) -> Path:
+        return self.data_dir / "apks"
+
+    def env(self) -> dict[str, str]:
+        """The environment that gives a child process (a worker) these settings."""
+        out = {
+            "GATE_DATA_DIR": str(self.data_dir), "GATE_PUBLIC_URL": self.public_url, "GATE_POLICY": self.policy,
+            "GATE_KEY_PREFIX": self.key_prefix, "GATE_KEEP_APKS": "1" if self.keep_apks else "0",
+            "GATE_MAX_UPLOAD_BYTES": str(self.max_upload_bytes), "GATE_JOB_TIMEOUT_S": str(self.job_timeout_s),
+            "GATE_JOB_HEARTBEAT_S": str(self.job_heartbeat_s),
+            "GATE_JOB_MEMORY_BYTES": str(self.job_memory_bytes),
+            "GATE_CALLBACK_TIMEOUT_S": str(self.callback_timeout_s),
+            "GATE_CALLBACK_RETRY_INTERVALS_S": ",".join(str(i) for i in self.callback_retry_intervals_s),
+            "GATE_WEBHOOK_TOLERANCE_S": str(self.webhook_tolerance_s),
+            "GATE_ARTIFACT_TIMEOUT_S": str(self.artifact_timeout_s),
+        }
+        if self.redis_url:
+            out["REDIS_URL"] = self.redis_url
+        return out

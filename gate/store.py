@@ -1,0 +1,276 @@
+"""Redis persistence: tenants, builds, verdicts, webhook dedupe, callback attempts, package history.
+
+Every key starts with the configured prefix (``gate:`` by default):
+
+- ``tenant:{name}`` hash, ``tenants`` set, ``token:{sha256 of api token}`` → tenant name
+- ``webhook:{tenant}:{webhook-id}`` → build id (SET NX EX: one analysis per webhook-id)
+- ``build:{id}`` hash (status, timestamps, listing, verdict JSON, verdict page token, ...)
+- ``builds:{tenant}`` zset of build ids by arrival; ``pkg:{tenant}:{package}`` zset, the same per package
+- ``vtoken:{token}`` → build id (the verdict page link)
+- ``deliveries:{build id}`` list of callback attempts (JSON)
+- ``history:{tenant}:{package}`` list of decided versions (JSON: version, certificates, finding keys)
+- ``active`` zset of builds queued or running, by last change (the reaper's work list)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+
+from gate import signing
+
+TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+FINAL = ("done", "failed")
+
+
+class StoreError(ValueError):
+    pass
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_build_id() -> str:
+    return "b_" + secrets.token_hex(12)
+
+
+def new_page_token() -> str:
+    """256 random bits, URL-safe: the verdict page link is the only key to it."""
+    return secrets.token_urlsafe(32)
+
+
+def finding_key(finding: dict[str, Any]) -> str:
+    """Stable key of a finding across versions: its rule and what it is about (not the wording)."""
+    values = sorted(f"{e.get('kind')}={e.get('value')}" for e in finding.get("evidence", []))
+    digest = hashlib.sha256("\n".join(values).encode()).hexdigest()[:16]
+    return f"{finding['rule_id']}:{digest}"
+
+
+@dataclass
+class Tenant:
+    name: str
+    callback_url: str
+    secret: str
+    token_hash: str
+    allowed_hosts: list[str] = field(default_factory=list)
+    policy: str | None = None
+    created_at: float = 0.0
+    callback_disabled: bool = False
+
+    def public(self) -> dict[str, Any]:
+        return {"tenant": self.name, "callback_url": self.callback_url, "allowed_hosts": self.allowed_hosts,
+                "policy": self.policy, "created_at": self.created_at, "callback_disabled": self.callback_disabled}
+
+
+class Store:
+    def __init__(self, client: redis.Redis, prefix: str = "gate:") -> None:
+        # Any: redis-py's return types do not follow decode_responses=True (every reply here is str).
+        self.r: Any = client
+        self.p = prefix
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str = "gate:") -> Store:
+        return cls(redis.Redis.from_url(url, decode_responses=True, health_check_interval=30), prefix)
+
+    def k(self, *parts: str) -> str:
+        return self.p + ":".join(parts)
+
+    # -- tenants ------------------------------------------------------------------------------------
+
+    def add_tenant(self, name: str, callback_url: str, allowed_hosts: Iterable[str] = (),
+                   policy: str | None = None) -> tuple[Tenant, str]:
+        if not TENANT_NAME.match(name):
+            raise StoreError("a tenant name is 1-63 lowercase letters, digits, '-' or '_'")
+        if not re.match(r"^https?://[^\s/]+", callback_url):
+            raise StoreError("the callback URL must be an http(s) URL")
+        token = "gt_" + secrets.token_urlsafe(32)
+        tenant = Tenant(name=name, callback_url=callback_url, secret=signing.new_secret(),
+                        token_hash=token_hash(token), allowed_hosts=sorted({h.lower() for h in allowed_hosts}),
+                        policy=policy, created_at=time.time())
+        if not self.r.hsetnx(self.k("tenant", name), "name", name):
+            raise StoreError(f"tenant {name} already exists (use rotate for new credentials)")
+        self._save_tenant(tenant)
+        self.r.set(self.k("token", tenant.token_hash), name)
+        self.r.sadd(self.k("tenants"), name)
+        return tenant, token
+
+    def _save_tenant(self, t: Tenant) -> None:
+        self.r.hset(self.k("tenant", t.name), mapping={
+            "name": t.name, "callback_url": t.callback_url, "secret": t.secret, "token_hash": t.token_hash,
+            "allowed_hosts": json.dumps(t.allowed_hosts), "policy": t.policy or "", "created_at": t.created_at,
+            "callback_disabled": "1" if t.callback_disabled else "0",
+        })
+
+    def get_tenant(self, name: str) -> Tenant | None:
+        if not TENANT_NAME.match(name):
+            return None
+        h = self.r.hgetall(self.k("tenant", name))
+        if not h or "secret" not in h:
+            return None
+        return Tenant(name=h["name"], callback_url=h["callback_url"], secret=h["secret"], token_hash=h["token_hash"],
+                      allowed_hosts=json.loads(h.get("allowed_hosts") or "[]"), policy=h.get("policy") or None,
+                      created_at=float(h.get("created_at") or 0), callback_disabled=h.get("callback_disabled") == "1")
+
+    def list_tenants(self) -> list[Tenant]:
+        return [t for n in sorted(self.r.smembers(self.k("tenants"))) if (t := self.get_tenant(n))]
+
+    def rotate_tenant(self, name: str) -> tuple[Tenant, str]:
+        tenant = self.get_tenant(name)
+        if tenant is None:
+            raise StoreError(f"no tenant {name}")
+        token = "gt_" + secrets.token_urlsafe(32)
+        self.r.delete(self.k("token", tenant.token_hash))
+        tenant.secret = signing.new_secret()
+        tenant.token_hash = token_hash(token)
+        self._save_tenant(tenant)
+        self.r.set(self.k("token", tenant.token_hash), name)
+        return tenant, token
+
+    def update_tenant(self, name: str, **fields: Any) -> Tenant:
+        tenant = self.get_tenant(name)
+        if tenant is None:
+            raise StoreError(f"no tenant {name}")
+        for key, value in fields.items():
+            setattr(tenant, key, value)
+        self._save_tenant(tenant)
+        return tenant
+
+    def tenant_by_token(self, token: str) -> Tenant | None:
+        name = self.r.get(self.k("token", token_hash(token)))
+        return self.get_tenant(name) if name else None
+
+    # -- webhook dedupe -----------------------------------------------------------------------------
+
+    def claim_webhook(self, tenant: str, msg_id: str, build_id: str, ttl_s: int) -> str | None:
+        """Remember ``msg_id`` → ``build_id``; if already known, return the build it answered."""
+        key = self.k("webhook", tenant, hashlib.sha256(msg_id.encode()).hexdigest())
+        if self.r.set(key, build_id, nx=True, ex=ttl_s):
+            return None
+        existing: str | None = self.r.get(key)
+        return existing
+
+    def release_webhook(self, tenant: str, msg_id: str) -> None:
+        self.r.delete(self.k("webhook", tenant, hashlib.sha256(msg_id.encode()).hexdigest()))
+
+    # -- builds -------------------------------------------------------------------------------------
+
+    def create_build(self, build: dict[str, Any]) -> None:
+        now = time.time()
+        record = {key: (json.dumps(v) if isinstance(v, dict | list) else ("" if v is None else v))
+                  for key, v in build.items()}
+        with self.r.pipeline() as pipe:
+            pipe.hset(self.k("build", build["build_id"]), mapping=record)
+            pipe.zadd(self.k("builds", build["tenant"]), {build["build_id"]: now})
+            pipe.set(self.k("vtoken", build["verdict_token"]), build["build_id"])
+            pipe.zadd(self.k("active"), {build["build_id"]: now})
+            pipe.execute()
+
+    def get_build(self, build_id: str) -> dict[str, Any] | None:
+        h: dict[str, Any] = self.r.hgetall(self.k("build", build_id))
+        if not h:
+            return None
+        for key in ("listing", "verdict", "artifact"):
+            if h.get(key):
+                h[key] = json.loads(h[key])
+        for key in ("received_at", "started_at", "decided_at"):
+            if h.get(key):
+                h[key] = float(h[key])
+        h["attempts"] = int(h.get("attempts") or 0)
+        h["apk_size"] = int(h.get("apk_size") or 0)
+        return h
+
+    def update_build(self, build_id: str, **fields: Any) -> None:
+        mapping = {k: (json.dumps(v) if isinstance(v, dict | list) else ("" if v is None else v))
+                   for k, v in fields.items()}
+        with self.r.pipeline() as pipe:
+            pipe.hset(self.k("build", build_id), mapping=mapping)
+            if fields.get("status") in ("queued", "running"):
+                pipe.zadd(self.k("active"), {build_id: time.time()})
+            pipe.execute()
+
+    def mark_running(self, build_id: str) -> int:
+        """Status running, one more attempt; returns the attempt number."""
+        with self.r.pipeline() as pipe:
+            pipe.hincrby(self.k("build", build_id), "attempts", 1)
+            pipe.hset(self.k("build", build_id), mapping={"status": "running", "started_at": time.time()})
+            pipe.zadd(self.k("active"), {build_id: time.time()})
+            attempts, *_ = pipe.execute()
+        return int(attempts)
+
+    def finalize(self, build_id: str, status: str, verdict: dict[str, Any]) -> bool:
+        """Store the verdict once. Returns False if the build was already decided (nothing changes)."""
+        key = self.k("build", build_id)
+        with self.r.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    current = pipe.hget(key, "status")
+                    if current is None or current in FINAL:
+                        pipe.unwatch()
+                        return False
+                    tenant = pipe.hget(key, "tenant")
+                    pipe.multi()
+                    now = time.time()
+                    pipe.hset(key, mapping={"status": status, "decided_at": now, "verdict": json.dumps(verdict),
+                                            "package": verdict.get("app", {}).get("package") or ""})
+                    pipe.zrem(self.k("active"), build_id)
+                    package = verdict.get("app", {}).get("package")
+                    if package and tenant:
+                        pipe.zadd(self.k("pkg", tenant, package), {build_id: now})
+                        if status == "done":
+                            entry = json.dumps(_history_entry(build_id, verdict))
+                            pipe.rpush(self.k("history", tenant, package), entry)
+                    pipe.execute()
+                    return True
+                except redis.WatchError:
+                    continue
+
+    def builds_for_package(self, tenant: str, package: str, limit: int = 100) -> list[dict[str, Any]]:
+        ids = self.r.zrevrange(self.k("pkg", tenant, package), 0, limit - 1)
+        return [b for i in ids if (b := self.get_build(i))]
+
+    def history(self, tenant: str, package: str) -> list[dict[str, Any]]:
+        return [json.loads(x) for x in self.r.lrange(self.k("history", tenant, package), 0, -1)]
+
+    def build_by_page_token(self, token: str) -> dict[str, Any] | None:
+        if not token or len(token) > 100:
+            return None
+        build_id = self.r.get(self.k("vtoken", token))
+        return self.get_build(build_id) if build_id else None
+
+    def active_builds(self) -> list[tuple[str, float]]:
+        return [(b, float(s)) for b, s in self.r.zrange(self.k("active"), 0, -1, withscores=True)]
+
+    # -- callback attempts --------------------------------------------------------------------------
+
+    def record_delivery(self, build_id: str, attempt: dict[str, Any]) -> None:
+        with self.r.pipeline() as pipe:
+            pipe.rpush(self.k("deliveries", build_id), json.dumps(attempt))
+            pipe.ltrim(self.k("deliveries", build_id), -200, -1)
+            pipe.execute()
+
+    def deliveries(self, build_id: str) -> list[dict[str, Any]]:
+        return [json.loads(x) for x in self.r.lrange(self.k("deliveries", build_id), 0, -1)]
+
+
+def _history_entry(build_id: str, verdict: dict[str, Any]) -> dict[str, Any]:
+    app = verdict.get("app", {})
+    return {
+        "build_id": build_id,
+        "version_code": app.get("version_code"),
+        "version_name": app.get("version_name"),
+        "certificates": [c["sha256"] for c in app.get("certificates", [])],
+        "verdict": verdict.get("verdict"),
+        "findings": sorted({finding_key(f) for f in verdict.get("findings", [])
+                            if f.get("outcome") in ("warn", "block")}),
+        "decided_at": time.time(),
+    }

@@ -1,0 +1,82 @@
+"""The store's API (interface.md section 6), authenticated with the tenant's Bearer token.
+
+A tenant only ever sees its own builds: another tenant's build id answers 404, exactly like an unknown one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from gate.service import Runtime, public_build
+from gate.store import FINAL, Tenant
+from gate.web.problems import Problem
+from workers.queues import enqueue_callback
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _rt() -> Runtime:
+    rt: Runtime = current_app.extensions["gate"]
+    return rt
+
+
+@bp.before_request
+def authenticate() -> None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem(401, "send the store's API token as 'Authorization: Bearer <token>'")
+    tenant = _rt().store.tenant_by_token(token.strip())
+    if tenant is None:
+        raise Problem(401, "the API token is not valid")
+    g.tenant = tenant
+
+
+def _own_build(build_id: str) -> dict[str, Any]:
+    tenant: Tenant = g.tenant
+    build = _rt().store.get_build(build_id) if build_id.startswith("b_") and len(build_id) < 64 else None
+    if build is None or build.get("tenant") != tenant.name:
+        raise Problem(404, f"no build {build_id} for this store")
+    return build
+
+
+@bp.get("/builds/<build_id>")
+def get_build(build_id: str) -> Any:
+    rt = _rt()
+    build = _own_build(build_id)
+    return jsonify(public_build(rt.settings, build, deliveries=rt.store.deliveries(build_id)))
+
+
+@bp.get("/builds")
+def list_builds() -> Any:
+    rt = _rt()
+    tenant: Tenant = g.tenant
+    package = request.args.get("package", "").strip()
+    try:
+        limit = max(1, min(200, int(request.args.get("limit", "50"))))
+    except ValueError:
+        raise Problem(400, "limit must be a number between 1 and 200") from None
+    if package:
+        builds = rt.store.builds_for_package(tenant.name, package, limit)
+    else:
+        ids: list[str] = rt.store.r.zrevrange(rt.store.k("builds", tenant.name), 0, limit - 1)
+        builds = [b for i in ids if (b := rt.store.get_build(i))]
+    return jsonify({"builds": [public_build(rt.settings, b) for b in builds]})
+
+
+@bp.post("/builds/<build_id>/redeliver")
+def redeliver(build_id: str) -> Any:
+    rt = _rt()
+    build = _own_build(build_id)
+    if build["status"] not in FINAL:
+        raise Problem(409, f"build {build_id} is {build['status']}; its callback is sent once it is decided")
+    tenant: Tenant = g.tenant
+    if tenant.callback_disabled:
+        # The store asks for the callback again: its endpoint is back after an earlier 410.
+        rt.store.update_tenant(tenant.name, callback_disabled=False)
+    job = enqueue_callback(rt.rq, rt.settings, build_id, reason="redeliver")
+    resp = jsonify({"build_id": build_id, "status": "redelivery_queued", "job_id": job.id})
+    resp.status_code = 202
+    return resp

@@ -1,0 +1,235 @@
+"""`POST /webhooks/v1/{tenant}/builds`: a store submits a build (interface.md section 4).
+
+Order matters: size limit, then the signature over the raw body (streamed to disk while the HMAC is
+computed, so nothing is parsed before it is authenticated), then webhook-id dedupe, then parsing and
+validation, then the build is recorded and queued, then 202. Any answer other than 202 queues nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.formparser import FormDataParser
+from werkzeug.http import parse_options_header
+
+from gate import listing as listing_mod
+from gate import signing
+from gate.artifact import host_allowed
+from gate.service import Runtime, status_url, verdict_url
+from gate.store import new_build_id, new_page_token
+from gate.web.problems import Problem, problem
+from workers.queues import enqueue_analysis
+
+bp = Blueprint("inbound", __name__)
+
+MULTIPART_OVERHEAD = 1024 * 1024  # metadata part and boundaries on top of the APK
+MAX_JSON_BODY = 4 * 1024 * 1024
+CHUNK = 1 << 16
+
+
+def _rt() -> Runtime:
+    rt: Runtime = current_app.extensions["gate"]
+    return rt
+
+
+def _count(result: str) -> None:
+    _rt().metrics.safe_inc("gate_webhook_requests_total", result=result)
+
+
+@bp.post("/webhooks/v1/<tenant>/builds")
+def receive(tenant: str) -> Any:
+    rt = _rt()
+    settings = rt.settings
+    t = rt.store.get_tenant(tenant)
+    if t is None:
+        _count("unknown_tenant")
+        return problem(404, f"no store is registered as {tenant!r}")
+    cap = settings.max_upload_bytes + MULTIPART_OVERHEAD
+    if request.content_length is not None and request.content_length > cap:
+        _count("too_large")
+        return problem(413, f"the body is {request.content_length:,} bytes; the limit is {cap:,}")
+    try:
+        envelope = signing.read_headers(request.headers, tolerance_s=settings.webhook_tolerance_s)
+    except signing.SignatureError as exc:
+        _count("unauthorized")
+        return problem(401, str(exc))
+
+    incoming = settings.data_dir / "incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    body_path = incoming / f"{uuid.uuid4().hex}.body"
+    try:
+        return _authenticated(rt, t, envelope, body_path, cap)
+    finally:
+        body_path.unlink(missing_ok=True)
+
+
+def _authenticated(rt: Runtime, tenant: Any, envelope: signing.Envelope, body_path: Path, cap: int) -> Any:
+    signer = signing.Signer(tenant.secret, envelope.msg_id, envelope.timestamp)
+    total = 0
+    with body_path.open("wb") as out:
+        while True:
+            chunk = request.stream.read(CHUNK)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > cap:
+                _count("too_large")
+                return problem(413, f"the body is larger than the limit of {cap:,} bytes")
+            signer.update(chunk)
+            out.write(chunk)
+    if not signing.matches(envelope, signer.signature()):
+        _count("unauthorized")
+        return problem(401, "the webhook-signature does not match the body")
+
+    build_id = new_build_id()
+    existing = rt.store.claim_webhook(tenant.name, envelope.msg_id, build_id, rt.settings.webhook_dedupe_ttl_s)
+    if existing is not None:
+        build = rt.store.get_build(existing)
+        if build is None:
+            _count("in_progress")
+            return problem(409, "a delivery with this webhook-id is being processed; retry shortly")
+        _count("duplicate")
+        return _accepted(rt, build)
+    try:
+        build = _parse(rt, tenant, build_id, body_path, total)
+        rt.store.create_build(build)
+        job = enqueue_analysis(rt.rq, rt.settings, build_id)
+        rt.store.update_build(build_id, job_id=job.id)
+    except Problem as p:
+        rt.store.release_webhook(tenant.name, envelope.msg_id)
+        (rt.settings.apk_dir / f"{build_id}.apk").unlink(missing_ok=True)
+        _count("invalid" if p.status in (400, 415, 422) else "too_large" if p.status == 413 else "rejected")
+        return p.response()
+    except Exception:
+        rt.store.release_webhook(tenant.name, envelope.msg_id)
+        rt.store.r.delete(rt.store.k("build", build_id))
+        rt.store.r.zrem(rt.store.k("active"), build_id)
+        rt.store.r.zrem(rt.store.k("builds", tenant.name), build_id)
+        (rt.settings.apk_dir / f"{build_id}.apk").unlink(missing_ok=True)
+        _count("error")
+        current_app.logger.exception("could not queue build %s", build_id)
+        return problem(503, "the build could not be queued; nothing was stored, please retry")
+    _count("accepted")
+    return _accepted(rt, build)
+
+
+def _accepted(rt: Runtime, build: dict[str, Any]) -> Any:
+    status = build["status"]
+    resp = jsonify({"build_id": build["build_id"], "status": status if status != "running" else "queued",
+                    "status_url": status_url(rt.settings, build), "verdict_url": verdict_url(rt.settings, build)})
+    resp.status_code = 202
+    return resp
+
+
+def _parse(rt: Runtime, tenant: Any, build_id: str, body_path: Path, size: int) -> dict[str, Any]:
+    mimetype, options = parse_options_header(request.headers.get("content-type", ""))
+    base: dict[str, Any] = {"build_id": build_id, "tenant": tenant.name, "status": "queued",
+                            "received_at": time.time(), "verdict_token": new_page_token(), "attempts": 0}
+    if mimetype == "multipart/form-data":
+        return base | _parse_multipart(rt, build_id, body_path, size, options)
+    if mimetype == "application/json":
+        return base | _parse_json(rt, tenant, body_path, size)
+    raise Problem(415, "send multipart/form-data (metadata + apk) or application/json (with an artifact URL)")
+
+
+def _metadata(data: Any, where: str) -> tuple[str | None, dict[str, Any] | None]:
+    if not isinstance(data, dict):
+        raise Problem(422, f"{where} must be a JSON object", field=where)
+    build = data.get("build", {})
+    if not isinstance(build, dict):
+        raise Problem(422, "build must be an object like {\"id\": \"...\"}", field="build")
+    platform_id = build.get("id")
+    if platform_id is not None and not isinstance(platform_id, str | int):
+        raise Problem(422, "build.id must be a string", field="build.id")
+    raw_listing = data.get("listing")
+    if raw_listing is not None:
+        try:
+            listing_mod.load(raw_listing)
+        except listing_mod.ListingError as exc:
+            first = next(iter(exc.errors), "listing")
+            raise Problem(422, str(exc), field=f"listing.{first}" if first != "listing" else "listing",
+                          errors=exc.errors) from None
+    return (str(platform_id) if platform_id is not None else None), raw_listing
+
+
+def _parse_multipart(rt: Runtime, build_id: str, body_path: Path, size: int, options: dict[str, str]
+                     ) -> dict[str, Any]:
+    if "boundary" not in options:
+        raise Problem(400, "multipart body without a boundary")
+    parser = FormDataParser(max_form_memory_size=MAX_JSON_BODY, max_form_parts=16)
+    try:
+        with body_path.open("rb") as fh:
+            _, form, files = parser.parse(fh, "multipart/form-data", size, options)
+    except Exception as exc:  # noqa: BLE001 - werkzeug raises several kinds for broken bodies
+        raise Problem(400, f"the multipart body cannot be parsed: {type(exc).__name__}") from None
+    try:
+        raw_meta = form.get("metadata")
+        if raw_meta is None and "metadata" in files:
+            raw_meta = files["metadata"].read(MAX_JSON_BODY + 1).decode("utf-8")
+        if raw_meta is None:
+            raise Problem(422, "the multipart body has no 'metadata' part", field="metadata")
+        try:
+            meta = json.loads(raw_meta)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise Problem(422, f"the metadata part is not valid JSON: {exc}", field="metadata") from None
+        platform_id, listing = _metadata(meta, "metadata")
+        apk = files.get("apk")
+        if apk is None:
+            raise Problem(422, "the multipart body has no 'apk' file part", field="apk")
+        dest = rt.settings.apk_dir / f"{build_id}.apk"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        written = 0
+        with dest.open("wb") as out:
+            while chunk := apk.stream.read(CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+                written += len(chunk)
+        if written == 0:
+            dest.unlink()
+            raise Problem(422, "the apk part is empty", field="apk")
+        if written > rt.settings.max_upload_bytes:
+            dest.unlink()
+            raise Problem(413, f"the APK is {written:,} bytes; the limit is {rt.settings.max_upload_bytes:,}")
+        return {"platform_build_id": platform_id, "listing": listing, "apk_path": str(dest),
+                "apk_sha256": digest.hexdigest(), "apk_size": written,
+                "apk_name": os.path.basename(apk.filename or "upload.apk")[:200]}
+    finally:
+        for storage in files.values():
+            storage.close()
+
+
+def _parse_json(rt: Runtime, tenant: Any, body_path: Path, size: int) -> dict[str, Any]:
+    if size > MAX_JSON_BODY:
+        raise Problem(413, f"a JSON body is limited to {MAX_JSON_BODY:,} bytes; send the APK by artifact URL")
+    try:
+        data = json.loads(body_path.read_bytes().decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise Problem(400, f"the body is not valid JSON: {exc}") from None
+    platform_id, listing = _metadata(data, "body")
+    artifact = data.get("artifact")
+    if not isinstance(artifact, dict):
+        raise Problem(422, "a JSON body needs artifact: {url, sha256, size}", field="artifact")
+    url, sha, declared = artifact.get("url"), artifact.get("sha256"), artifact.get("size")
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        raise Problem(422, "artifact.url must be an http(s) URL", field="artifact.url")
+    if not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdefABCDEF" for c in sha):
+        raise Problem(422, "artifact.sha256 must be 64 hex characters", field="artifact.sha256")
+    if declared is not None and (isinstance(declared, bool) or not isinstance(declared, int) or declared <= 0):
+        raise Problem(422, "artifact.size must be a positive integer", field="artifact.size")
+    if declared is not None and declared > rt.settings.max_upload_bytes:
+        raise Problem(413, f"the artifact is {declared:,} bytes; the limit is {rt.settings.max_upload_bytes:,}")
+    if not host_allowed(url, tenant.allowed_hosts):
+        raise Problem(422, "artifact.url is not on this store's allowed hosts", field="artifact.url")
+    return {"platform_build_id": platform_id, "listing": listing,
+            "artifact": {"url": url, "sha256": sha.lower(), "size": declared},
+            "apk_sha256": sha.lower(), "apk_size": declared or 0, "apk_name": url.rsplit("/", 1)[-1][:200]}
+
+

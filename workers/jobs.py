@@ -1,0 +1,147 @@
+"""RQ jobs: analyse a build (exactly the code of `gate scan`) and deliver its callback.
+
+The jobs run in RQ's forked work horse and read their settings from the environment. An analysis never
+ends in silence: an exception or RQ's job timeout inside the job becomes a `failed` build with a
+GATE-CHECK-FAILED verdict; a work horse that dies is retried once by RQ, then the reaper answers.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import requests
+from rq import get_current_job
+
+from gate import listing as listing_mod
+from gate import signing
+from gate.artifact import ArtifactError, fetch
+from gate.scan import scan
+from gate.service import Runtime, failure_verdict, finalize, public_build
+from gate.settings import Settings
+from gate.store import FINAL
+
+
+class CallbackFailed(Exception):
+    """Raised so that RQ schedules the next retry."""
+
+
+@cache
+def runtime() -> Runtime:
+    return Runtime(Settings.from_env())
+
+
+def analyse_build(build_id: str) -> str:
+    rt = runtime()
+    build = rt.store.get_build(build_id)
+    if build is None:
+        return "unknown build"
+    if build["status"] in FINAL:
+        return f"already {build['status']}"
+    tenant = rt.store.get_tenant(build["tenant"])
+    policy = rt.policy_for(tenant)
+    rt.store.mark_running(build_id)
+    _limit_memory(rt.settings.job_memory_bytes)
+    started = time.perf_counter()
+    try:
+        path = _apk_path(rt, build, tenant.allowed_hosts if tenant else [])
+        listing = listing_mod.load(build["listing"]) if build.get("listing") else None
+        verdict = scan(path, policy, listing).to_dict()
+        status, reason = "done", "analysed"
+    except ArtifactError as exc:
+        if not exc.permanent and (get_current_job() or _NoJob()).retries_left:
+            raise  # RQ retries: the network may come back
+        verdict = failure_verdict(build, policy, "PKG-UNREADABLE", f"The build's artifact could not be used: {exc}.")
+        status, reason = "failed", "artifact"
+    except Exception as exc:  # noqa: BLE001 - includes RQ's JobTimeoutException: always answer the store
+        message = (f"The analysis did not finish: {type(exc).__name__}: {exc}" if str(exc)
+                   else f"The analysis did not finish: {type(exc).__name__}")
+        verdict = failure_verdict(build, policy, "GATE-CHECK-FAILED", message + ".",
+                                  analysis_ms=int((time.perf_counter() - started) * 1000))
+        status, reason = "failed", type(exc).__name__
+    rt.metrics.observe("gate_analysis_duration_seconds", time.perf_counter() - started)
+    finalize(rt, build, status, verdict, reason=reason)
+    return f"{status}: {verdict.get('verdict')}"
+
+
+def _limit_memory(max_bytes: int) -> None:
+    """Cap the work horse's address space: an APK built to exhaust memory fails its own job, not the host.
+
+    The horse is forked for this one job and exits after it, so the limit dies with it.
+    """
+    if max_bytes > 0:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = max_bytes if hard == resource.RLIM_INFINITY else min(max_bytes, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+class _NoJob:
+    retries_left = 0
+
+
+def _apk_path(rt: Runtime, build: dict[str, Any], allowed: list[str]) -> Path:
+    if build.get("apk_path") and Path(build["apk_path"]).is_file():
+        return Path(build["apk_path"])
+    artifact = build.get("artifact")
+    if not artifact:
+        raise RuntimeError("the build's APK is no longer on disk")
+    dest = rt.settings.apk_dir / f"{build['build_id']}.apk"
+    size = fetch(artifact["url"], dest, allowed=allowed, sha256=artifact["sha256"], size=artifact.get("size"),
+                 max_bytes=rt.settings.max_upload_bytes, timeout_s=rt.settings.artifact_timeout_s)
+    rt.store.update_build(build["build_id"], apk_path=str(dest), apk_size=size, apk_sha256=artifact["sha256"])
+    build["apk_path"] = str(dest)
+    return dest
+
+
+def deliver_callback(build_id: str, reason: str = "verdict") -> str:
+    rt = runtime()
+    build = rt.store.get_build(build_id)
+    if build is None:
+        return "unknown build"
+    tenant = rt.store.get_tenant(build["tenant"])
+    job = get_current_job()
+    attempt: dict[str, Any] = {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "reason": reason,
+                               "url": tenant.callback_url if tenant else None}
+    if tenant is None or tenant.callback_disabled:
+        attempt.update(result="skipped", error="the store's callback endpoint answered 410 Gone earlier; "
+                                               "deliveries are stopped until it is re-enabled")
+        rt.store.record_delivery(build_id, attempt)
+        rt.metrics.safe_inc("gate_callback_deliveries_total", result="skipped")
+        return "skipped"
+    body = json.dumps({"type": "build.verdict", "data": public_build(rt.settings, build)},
+                      ensure_ascii=False).encode()
+    headers = signing.headers(tenant.secret, f"msg_{build_id}", body)
+    headers["content-type"] = "application/json"
+    headers["user-agent"] = "listing-gate"
+    started = time.perf_counter()
+    try:
+        resp = requests.post(tenant.callback_url, data=body, headers=headers, timeout=rt.settings.callback_timeout_s,
+                             allow_redirects=False)
+        code: int | None = resp.status_code
+        error = None if 200 <= resp.status_code < 300 else f"HTTP {resp.status_code}"
+    except requests.RequestException as exc:
+        code, error = None, f"{type(exc).__name__}"
+    attempt.update(status_code=code, ms=int((time.perf_counter() - started) * 1000),
+                   retries_left=job.retries_left if job else None)
+    if code is not None and 200 <= code < 300:
+        attempt["result"] = "delivered"
+        rt.store.record_delivery(build_id, attempt)
+        rt.metrics.safe_inc("gate_callback_deliveries_total", result="delivered")
+        if build.get("received_at"):
+            rt.metrics.observe("gate_accepted_to_callback_seconds", time.time() - float(build["received_at"]))
+        return "delivered"
+    if code == 410:
+        attempt.update(result="gone", error="HTTP 410: the store's endpoint is gone; no further retries")
+        rt.store.record_delivery(build_id, attempt)
+        rt.store.update_tenant(tenant.name, callback_disabled=True)
+        rt.metrics.safe_inc("gate_callback_deliveries_total", result="gone")
+        return "gone"
+    final = not (job and job.retries_left)
+    attempt.update(result="gave_up" if final else "retrying", error=error)
+    rt.store.record_delivery(build_id, attempt)
+    rt.metrics.safe_inc("gate_callback_deliveries_total", result="failed")
+    raise CallbackFailed(f"callback to {tenant.name} failed: {error}")

@@ -1,0 +1,96 @@
+"""The reaper: no build stays queued or running forever.
+
+It walks the builds that are not decided yet and compares them with their RQ job:
+
+- the job failed or vanished (a work horse killed twice, a job lost with a Redis without persistence),
+- or it is marked started but its worker stopped sending heartbeats (the whole worker was killed).
+
+Such a build is analysed once more if it has had only one attempt, else it is answered: status
+`failed`, a GATE-CHECK-FAILED verdict, and the callback like any other verdict. One reaper at a time
+holds a short Redis lock, so running several (one per `gate serve`, a sidecar) is harmless.
+"""
+
+from __future__ import annotations
+
+import time
+
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+from gate.service import Runtime, failure_verdict, finalize
+from gate.store import FINAL
+from workers.queues import enqueue_analysis
+
+MAX_ATTEMPTS = 2
+# A build queued this recently may not have its job yet (created, then enqueued).
+GRACE_S = 30
+
+
+def _job(rt: Runtime, job_id: str | None) -> Job | None:
+    if not job_id:
+        return None
+    try:
+        return Job.fetch(job_id, connection=rt.rq)
+    except NoSuchJobError:
+        return None
+
+
+def _dead_reason(rt: Runtime, build: dict[str, object], job: Job | None, now: float) -> str | None:
+    changed = float(build.get("started_at") or build.get("received_at") or now)  # type: ignore[arg-type]
+    if job is None:
+        return None if now - changed < GRACE_S else "its analysis job was lost"
+    status = job.get_status(refresh=True)
+    if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+        died = " (the work horse died)" if status == JobStatus.FAILED else ""
+        return f"its analysis job ended {status.value}{died}"
+    if status == JobStatus.FINISHED:
+        return "its analysis job finished without storing a verdict"
+    if status == JobStatus.STARTED:
+        beat = job.last_heartbeat or job.started_at
+        silence = now - beat.timestamp() if beat else now - changed
+        limit = 4 * rt.settings.job_heartbeat_s + 10
+        if silence > limit:
+            return f"its worker has been silent for {silence:.0f} s"
+        if job.started_at and now - job.started_at.timestamp() > rt.settings.job_timeout_s + 120:
+            return "its analysis ran far past the job timeout"
+    return None
+
+
+def reap(rt: Runtime, *, now: float | None = None) -> list[tuple[str, str]]:
+    """One pass. Returns (build id, action) for every build it touched."""
+    lock = rt.store.k("reaper-lock")
+    if not rt.store.r.set(lock, "1", nx=True, ex=30):
+        return []
+    actions: list[tuple[str, str]] = []
+    try:
+        current = time.time() if now is None else now
+        for build_id, _ in rt.store.active_builds():
+            build = rt.store.get_build(build_id)
+            if build is None or build["status"] in FINAL:
+                rt.store.r.zrem(rt.store.k("active"), build_id)
+                continue
+            reason = _dead_reason(rt, build, _job(rt, build.get("job_id")), current)
+            if reason is None:
+                continue
+            if build["attempts"] < MAX_ATTEMPTS:
+                job = enqueue_analysis(rt.rq, rt.settings, build_id, attempt=build["attempts"] + 1)
+                rt.store.update_build(build_id, status="queued", job_id=job.id, last_problem=reason)
+                actions.append((build_id, "retried"))
+                continue
+            tenant = rt.store.get_tenant(build["tenant"])
+            verdict = failure_verdict(build, rt.policy_for(tenant), "GATE-CHECK-FAILED",
+                                      f"The analysis did not finish after {build['attempts']} attempt(s): {reason}.")
+            if finalize(rt, build, "failed", verdict, reason="worker_lost"):
+                actions.append((build_id, "failed"))
+    finally:
+        rt.store.r.delete(lock)
+    return actions
+
+
+def run_forever(rt: Runtime, interval_s: float = 5.0) -> None:
+    while True:
+        try:
+            reap(rt)
+        except Exception as exc:  # noqa: BLE001 - a Redis outage must not end the reaper
+            print(f"reaper: {type(exc).__name__}: {exc}", flush=True)
+        time.sleep(interval_s)

@@ -1,0 +1,20 @@
+"""Run one RQ worker on the gate's queues (callbacks first), with the scheduler for callback retries."""
+
+from __future__ import annotations
+
+import logging
+
+from rq import Queue, Worker
+
+from gate.settings import Settings
+from workers.queues import WORKER_QUEUES, rq_connection
+
+
+def run(settings: Settings, *, burst: bool = False, name: str | None = None) -> bool:
+    if not settings.redis_url:
+        raise RuntimeError("REDIS_URL is not set")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    conn = rq_connection(settings.redis_url)
+    queues = [Queue(n, connection=conn) for n in WORKER_QUEUES]
+    worker = Worker(queues, connection=conn, name=name, job_monitoring_interval=settings.job_heartbeat_s)
+    return bool(worker.work(burst=burst, with_scheduler=True, logging_level="WARNING"))

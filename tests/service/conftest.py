@@ -1,0 +1,214 @@
+"""Service fixtures: a real Redis, a real HTTP server for callbacks, real worker processes."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from gate import signing
+from gate.embedded import EmbeddedRedis
+from gate.service import Runtime
+from gate.settings import Settings
+from tests.conftest import ROOT
+
+TEST_DB_URL = os.environ.get("GATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """CI's Redis (127.0.0.1:6379, database 15, which nothing else uses); else an embedded real one."""
+    try:
+        redis.Redis.from_url(TEST_DB_URL, socket_connect_timeout=1).ping()
+        yield TEST_DB_URL
+        return
+    except (redis.RedisError, OSError):
+        pass
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture()
+def settings(redis_url: str, tmp_path: Path) -> Settings:
+    redis.Redis.from_url(redis_url).flushdb()
+    return Settings(redis_url=redis_url, data_dir=tmp_path / "var", public_url="http://gate.test",
+                    callback_retry_intervals_s=(1, 1, 1, 2, 2), callback_timeout_s=3, job_heartbeat_s=1)
+
+
+@pytest.fixture()
+def rt(settings: Settings) -> Runtime:
+    return Runtime(settings)
+
+
+@pytest.fixture()
+def app(settings: Settings):  # type: ignore[no-untyped-def]
+    from gate.app import create_app
+
+    return create_app({f: getattr(settings, f) for f in settings.__dataclass_fields__})
+
+
+@pytest.fixture()
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+class CallbackServer:
+    """The store's callback endpoint: a real HTTP server on loopback that records what it receives."""
+
+    def __init__(self) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.received: list[dict[str, Any]] = []
+        self.status = 204
+        self._server: http.server.ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/gate-callback"
+
+    def start(self) -> CallbackServer:
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                outer.received.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
+                self.send_response(outer.status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.allow_reuse_address = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(r["body"]) for r in self.received]
+
+    def wait_for(self, count: int, timeout_s: float = 20) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and len(self.received) < count:
+            time.sleep(0.05)
+        assert len(self.received) >= count, f"got {len(self.received)} callbacks, wanted {count}"
+        return self.events()
+
+
+@pytest.fixture()
+def callback_server() -> Iterator[CallbackServer]:
+    server = CallbackServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def tenant(rt: Runtime, callback_server: CallbackServer) -> dict[str, str]:
+    t, token = rt.store.add_tenant("store-a", callback_server.url, allowed_hosts=["127.0.0.1"])
+    return {"name": t.name, "secret": t.secret, "token": token}
+
+
+def multipart(apk: Path | bytes | None, metadata: Any, filename: str = "app.apk") -> tuple[bytes, str]:
+    """Encode a multipart body as a store's HTTP client would."""
+    import requests
+
+    files: dict[str, Any] = {}
+    if metadata is not None:
+        files["metadata"] = (None, metadata if isinstance(metadata, str) else json.dumps(metadata), "application/json")
+    if apk is not None:
+        files["apk"] = (filename, apk if isinstance(apk, bytes) else apk.read_bytes(), "application/octet-stream")
+    prepared = requests.Request("POST", "http://x/", files=files).prepare()
+    return bytes(prepared.body), prepared.headers["Content-Type"]  # type: ignore[arg-type]
+
+
+def signed(secret: str, body: bytes, msg_id: str | None = None, timestamp: int | None = None) -> dict[str, str]:
+    return signing.headers(secret, msg_id or f"msg_{os.urandom(6).hex()}", body, timestamp)
+
+
+def post_build(client: Any, tenant: dict[str, str], apk: Path | bytes | None, listing: Any, *,
+               msg_id: str | None = None, platform_id: str = "p-1") -> Any:
+    body, ctype = multipart(apk, {"build": {"id": platform_id}, "listing": listing})
+    headers = signed(tenant["secret"], body, msg_id)
+    headers["content-type"] = ctype
+    return client.post(f"/webhooks/v1/{tenant['name']}/builds", data=body, headers=headers)
+
+
+class Workers:
+    """Real `gate worker` processes, as `gate serve` starts them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.env = {**os.environ, **settings.env(), "PYTHONPATH": str(ROOT)}
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def burst(self, timeout_s: float = 60) -> None:
+        subprocess.run([sys.executable, "-m", "gate.cli", "worker", "--burst"], env=self.env, cwd=ROOT,
+                       check=True, timeout=timeout_s, capture_output=True)
+
+    def start(self) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen([sys.executable, "-m", "gate.cli", "worker"], env=self.env, cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def kill(self, proc: subprocess.Popen[bytes]) -> None:
+        """SIGKILL the worker and its work horse (RQ puts the horse in a process group of its own)."""
+        import psutil
+
+        family = psutil.Process(proc.pid).children(recursive=True)
+        for child in family:
+            child.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        psutil.wait_procs(family, timeout=10)
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+
+
+@pytest.fixture()
+def workers(settings: Settings) -> Iterator[Workers]:
+    w = Workers(settings)
+    yield w
+    w.stop_all()
+
+
+def wait_status(rt: Runtime, build_id: str, statuses: tuple[str, ...], timeout_s: float = 30,
+                poll_s: float = 0.05) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        build = rt.store.get_build(build_id)
+        if build and build["status"] in statuses:
+            return build
+        time.sleep(poll_s)
+    raise AssertionError(f"build {build_id} did not reach {statuses}: {rt.store.get_build(build_id)}")

@@ -10,10 +10,22 @@ from gate.settings import Settings
 from workers.queues import WORKER_QUEUES, rq_connection
 
 
+def _preload() -> None:
+    """Import the analysis code once in the worker, so every forked work horse starts with it loaded
+    (otherwise each job pays for importing androguard and the checks again)."""
+    import androguard.core.axml  # noqa: F401
+
+    import checks
+    import workers.jobs  # noqa: F401
+
+    checks.discover()
+
+
 def run(settings: Settings, *, burst: bool = False, name: str | None = None) -> bool:
     if not settings.redis_url:
         raise RuntimeError("REDIS_URL is not set")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    _preload()
     conn = rq_connection(settings.redis_url)
     queues = [Queue(n, connection=conn) for n in WORKER_QUEUES]
     worker = Worker(queues, connection=conn, name=name, job_monitoring_interval=settings.job_heartbeat_s)

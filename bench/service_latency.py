@@ -1,0 +1,134 @@
+"""Webhook accepted → callback delivered, against a real `gate serve` (embedded Redis, loopback only).
+
+    python bench/service_latency.py [--workers 2] [--rounds 1] [--out bench/results/service_latency.json]
+
+Starts `gate serve` in a temporary data directory, registers a store whose callback endpoint is a local
+HTTP server, submits every APK of ../shared/corpus/apks (or the fixtures when the corpus is absent) as a
+signed multipart webhook, one after another, and measures for each: the webhook's answer time and the
+time from the 202 to the callback's arrival. Bounded: one pass over the files per round, 120 s per build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.server
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gate import signing  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "apks"
+LISTING = json.loads((ROOT / "tests" / "fixtures" / "listings" / "complete.json").read_text(encoding="utf-8"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    files = sorted(CORPUS.glob("*.apk")) or sorted((ROOT / "tests" / "fixtures" / "apks").glob("*.apk"))
+
+    arrivals: dict[str, float] = {}
+    lock = threading.Lock()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("content-length", 0)))
+            build_id = json.loads(body)["data"]["build_id"]
+            with lock:
+                arrivals.setdefault(build_id, time.monotonic())
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *a: object) -> None:
+            pass
+
+    cb_port = free_port()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", cb_port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    tmp = Path(tempfile.mkdtemp(prefix="gate-bench-"))
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(GATE_DATA_DIR=str(tmp / "var"), PYTHONPATH=str(ROOT))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    gate = [sys.executable, "-m", "gate.cli"]
+    serve = subprocess.Popen([*gate, "serve", "--port", str(port), "--workers", str(args.workers)], env=env,
+                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    rows = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        creds = json.loads(subprocess.run([*gate, "tenants", "add", "bench", "--callback-url",
+                                           f"http://127.0.0.1:{cb_port}/cb"], env=env, cwd=ROOT,
+                                          capture_output=True, text=True, check=True).stdout)
+        session = requests.Session()
+        for _ in range(args.rounds):
+            for path in files:
+                metadata = json.dumps({"build": {"id": path.name}, "listing": LISTING})
+                prepared = requests.Request("POST", f"{base}/webhooks/v1/bench/builds", files={
+                    "metadata": (None, metadata, "application/json"),
+                    "apk": (path.name, path.read_bytes(), "application/octet-stream")}).prepare()
+                body = bytes(prepared.body)  # type: ignore[arg-type]
+                prepared.headers.update(signing.headers(creds["webhook_secret"], f"msg_{os.urandom(8).hex()}", body))
+                sent = time.monotonic()
+                resp = session.send(prepared, timeout=60)
+                accepted = time.monotonic()
+                build_id = resp.json()["build_id"]
+                limit = accepted + 120
+                while build_id not in arrivals and time.monotonic() < limit:
+                    time.sleep(0.005)
+                rows.append({"file": path.name, "bytes": path.stat().st_size, "http": resp.status_code,
+                             "answer_ms": round((accepted - sent) * 1000, 1),
+                             "accepted_to_callback_ms": round((arrivals[build_id] - accepted) * 1000, 1)
+                             if build_id in arrivals else None})
+    finally:
+        os.killpg(serve.pid, signal.SIGTERM)
+        serve.wait(60)
+        server.shutdown()
+    done = [r["accepted_to_callback_ms"] for r in rows if r["accepted_to_callback_ms"] is not None]
+    answers = [r["answer_ms"] for r in rows]
+    for r in rows:
+        print(f"{r['answer_ms']:>8} ms  {r['accepted_to_callback_ms']!s:>8} ms  {r['bytes']:>9}  {r['file']}")
+    print(f"\n{len(rows)} builds, {len(done)} callbacks. webhook answer: median {statistics.median(answers):.0f} ms, "
+          f"p95 {pct(answers, 95):.0f} ms. accepted→callback: median {statistics.median(done):.0f} ms, "
+          f"p95 {pct(done, 95):.0f} ms, max {max(done):.0f} ms")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps({"builds": rows}, indent=1), encoding="utf-8")
+    return 0 if len(done) == len(rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gate import catalogue
+from gate.code import CallSite
 from gate.context import BuildContext, Manifest
 from gate.model import Evidence, Finding
 
@@ -33,3 +34,47 @@ def app_type_known(ctx: BuildContext) -> str | None:
         return None
     slug = ctx.listing.category.strip()
     return slug if slug in catalogue.app_types() else None
+
+
+MAX_EVIDENCE = 60
+
+
+def site_evidence(ctx: BuildContext, site: CallSite) -> Evidence:
+    """A call site as evidence: the API, where it is called, and the SDK that code belongs to."""
+    kind, ident = ctx.code.owner(site.caller_class)
+    extra: dict[str, object] = {"category": site.category, "owner": kind}
+    if site.via:
+        extra["via"] = list(site.via)
+    return Evidence("api", site.api, site.caller, sdk=ident if kind == "sdk" else None, extra=extra)
+
+
+def sites(ctx: BuildContext, categories: set[str]) -> list[CallSite]:
+    """Counted call sites (SDK or app code; library wrappers followed to their callers) of some categories."""
+    counted, _ = ctx.sensitive_calls
+    return [s for s in counted if s.category in categories]
+
+
+def who(ctx: BuildContext, evidence: list[Evidence]) -> str:
+    """"in SDKs jpush (2), umeng-analytics (1) and in the app's own code (1)"."""
+    by_sdk: dict[str, int] = {}
+    own = 0
+    for e in evidence:
+        if e.sdk:
+            by_sdk[e.sdk] = by_sdk.get(e.sdk, 0) + 1
+        else:
+            own += 1
+    parts = []
+    if by_sdk:
+        parts.append("in third-party SDKs " + ", ".join(f"{k} ({v})" for k, v in sorted(by_sdk.items())))
+    if own:
+        parts.append(f"in the app's own code ({own})")
+    return " and ".join(parts)
+
+
+def capped(evidence: list[Evidence], what: str = "call sites") -> tuple[Evidence, ...]:
+    """Evidence for a finding, the app's own code first, at most MAX_EVIDENCE items plus a note of the rest."""
+    ordered = sorted(evidence, key=lambda e: (e.sdk is not None, e.sdk or "", e.location or ""))
+    if len(ordered) <= MAX_EVIDENCE:
+        return tuple(ordered)
+    rest = len(ordered) - MAX_EVIDENCE
+    return (*ordered[:MAX_EVIDENCE], Evidence("api", f"... and {rest} more {what}", None))

@@ -1,8 +1,10 @@
 """The app starts itself on system events (self-starting, 自启动).
 
-This covers the manifest part: broadcast receivers registered for wake-up broadcasts such as
-BOOT_COMPLETED, CONNECTIVITY_CHANGE, USER_PRESENT or PACKAGE_ADDED, which bring the app's process up
-without the user opening it. Each receiver is named with the actions it listens to.
+Two parts. In the manifest: broadcast receivers registered for wake-up broadcasts such as BOOT_COMPLETED,
+CONNECTIVITY_CHANGE, USER_PRESENT or PACKAGE_ADDED, which bring the app's process up without the user
+opening it; each receiver is named with the actions it listens to. In the code: starting other apps'
+components (关联启动): `getLaunchIntentForPackage`, or an explicit intent or `ComponentName` built for
+another app's package, named with the package it targets and the SDK that does it.
 
 Why it matters
 --------------
@@ -25,8 +27,10 @@ TS-09: technical signal of wake-up receivers and cross-app starts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+from checks._base import capped
 from gate.context import BuildContext
 from gate.model import Evidence, Finding
 
@@ -62,7 +66,51 @@ WAKE_UP_ACTIONS = frozenset({
 })
 
 
+START_OTHERS = (
+    "Landroid/content/pm/PackageManager;->getLaunchIntentForPackage(Ljava/lang/String;)Landroid/content/Intent;",
+    "Landroid/content/Intent;->setClassName(Ljava/lang/String;Ljava/lang/String;)Landroid/content/Intent;",
+    "Landroid/content/Intent;->setPackage(Ljava/lang/String;)Landroid/content/Intent;",
+    "Landroid/content/ComponentName;-><init>(Ljava/lang/String;Ljava/lang/String;)V",
+)
+_PACKAGE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+
+
+def _other_apps(ctx: BuildContext) -> list[Evidence]:
+    """Code that starts another app: the call, and the foreign package names the calling method holds."""
+    own = ctx.manifest.package
+    evidence = []
+    for caller, api in ctx.code.instructions_calling(START_OTHERS):
+        kind, sdk = ctx.code.owner(caller.split("->", 1)[0])
+        if kind == "library":
+            continue
+        targets = sorted({s for s in ctx.code.strings_in(caller)
+                          if _PACKAGE.match(s) and not s.startswith(own) and not s.startswith("android.")
+                          and s.count(".") <= 4})
+        launcher = "getLaunchIntentForPackage" in api
+        if not targets and not launcher:
+            continue  # an explicit intent to the app's own components
+        what = api.split("->", 1)[1].split("(", 1)[0]
+        value = f"{what}({', '.join(targets)})" if targets else f"{what}(package chosen at run time)"
+        evidence.append(Evidence("api", value, caller, sdk=sdk if kind == "sdk" else None,
+                                 extra={"api": api, "packages": targets}))
+    return evidence
+
+
 def run(ctx: BuildContext) -> Iterator[Finding]:
+    receivers = _receivers(ctx)
+    starts = _other_apps(ctx)
+    parts = []
+    if receivers:
+        parts.append(f"{len(receivers)} broadcast receiver(s) wake the app up on system events (boot, network, "
+                     "unlock, package changes, ...)")
+    if starts:
+        parts.append(f"{len(starts)} place(s) in the code start other apps' components (关联启动)")
+    if parts:
+        yield Finding(rule_id=RULE_ID, message="; ".join(parts) + ".",
+                      evidence=tuple(receivers) + capped(starts, "places"))
+
+
+def _receivers(ctx: BuildContext) -> list[Evidence]:
     evidence = []
     for component in ctx.manifest.components:
         if component.kind != "receiver":
@@ -72,10 +120,4 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
             short = ", ".join(a.rsplit(".", 1)[1] for a in actions)
             evidence.append(Evidence("manifest", f"{component.name} listens to {short}", component.location,
                                      extra={"actions": actions}))
-    if evidence:
-        yield Finding(
-            rule_id=RULE_ID,
-            message=f"{len(evidence)} broadcast receiver(s) wake the app up on system events (boot, network, "
-                    "unlock, package changes, ...).",
-            evidence=tuple(evidence),
-        )
+    return evidence

@@ -39,5 +39,6 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         ctx.zip  # noqa: B018 - opening the archive is the check
         ctx.manifest  # noqa: B018
         ctx.dex_headers  # noqa: B018
+        ctx.dex_files  # noqa: B018 - class data of every dex
     except IntakeError as exc:
         yield Finding(rule_id=exc.rule_id, message=exc.message, evidence=exc.evidence)

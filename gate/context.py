@@ -27,6 +27,9 @@ from gate.policy import Policy
 
 if TYPE_CHECKING:
     from gate.apksig import SignatureReport
+    from gate.code import CallSite, Code
+    from gate.dex import DexFile
+    from gate.sdks import Detected
 
 logger.disable("androguard")
 
@@ -523,6 +526,44 @@ class BuildContext:
                                  Evidence("file", name, name)) from None
             headers.append(check_dex_header(name, head, info.file_size))
         return headers
+
+    @cached_property
+    def dex_files(self) -> list[DexFile]:
+        """Every root classes*.dex, inflated once (within the dex size limit) and checked to its class data."""
+        from gate.dex import DexError, DexFile
+
+        files = []
+        for header in self.dex_headers:
+            d = DexFile(header.entry, self.read(header.entry, self.limits.max_dex_bytes))
+            try:
+                d.code  # noqa: B018 - walks every class's data: a damaged dex fails here, at intake
+            except DexError as exc:
+                raise unreadable(f"{header.entry} is damaged: {exc}.",
+                                 Evidence("file", header.entry, header.entry)) from None
+            files.append(d)
+        return files
+
+    @cached_property
+    def code(self) -> Code:
+        from gate.code import Code
+        from gate.sdks import catalogue
+
+        return Code(self.dex_files, catalogue(), self.manifest.package)
+
+    @cached_property
+    def sensitive_calls(self) -> tuple[list[CallSite], list[CallSite]]:
+        """(call sites of sensitive APIs in SDK or app code, those only inside open-source libraries)."""
+        from gate.sdks import sensitive_apis
+
+        return self.code.calls(sensitive_apis())
+
+    @cached_property
+    def sdk_inventory(self) -> list[Detected]:
+        from gate.sdks import catalogue, detect
+
+        code = self.code
+        return detect(catalogue(), code.classes_with_prefix, lambda d: d in code.classes, self.entry_names(),
+                      [c.name for c in self.manifest.components], self.manifest.package)
 
     @cached_property
     def signature(self) -> SignatureReport:

@@ -56,12 +56,12 @@ class Evidence:
             raise ValueError(f"unknown evidence kind {self.kind!r}")
         if not isinstance(self.value, str):
             raise TypeError("evidence value must be text")
+        clash = {"kind", "value", "location", "sdk"} & set(self.extra)
+        if clash:
+            raise ValueError(f"evidence extra must not redefine {sorted(clash)}")
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"kind": self.kind, "value": self.value, "location": self.location,
-                                "sdk": self.sdk}
-        data.update(self.extra)
-        return data
+        return {"kind": self.kind, "value": self.value, "location": self.location, "sdk": self.sdk, **self.extra}
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,8 @@ def scan(path: str | os.PathLike[str], policy: Policy, listing: Listing | None =
     ctx = BuildContext(path, listing, policy)
     result = run(ctx, checks)
     findings = decide(result.findings, policy)
-    sdks = getattr(ctx, "sdk_inventory", ())
+    # The inventory is computed by the PI-SDK-INVENTORY check; a verdict never triggers analysis itself.
+    sdks = [d.to_dict() for d in ctx.__dict__.get("sdk_inventory", ())]
     return Verdict(
         app=_app_info(ctx), findings=tuple(findings), policy_name=policy.name, policy_version=policy.version,
         gate_version=__version__, analysis_ms=int((time.perf_counter() - started) * 1000),

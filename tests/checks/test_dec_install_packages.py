@@ -18,3 +18,11 @@ def test_unknown_type_is_said_not_guessed() -> None:
 
 def test_apps_without_the_permission_are_not_flagged() -> None:
     assert "DEC-INSTALL-PACKAGES" not in rule_ids(scan_fixture("clean"))
+
+
+def test_package_installer_use_in_code() -> None:
+    f = finding(scan_fixture("installer"), "DEC-INSTALL-PACKAGES")
+    callers = {e.location for e in f.evidence}
+    assert "Lcn/gate/fixture/installer/Updater;->installSession(Landroid/content/Context;)I" in callers
+    assert "Lcn/gate/fixture/installer/Updater;->installIntent(Landroid/content/Context;Landroid/net/Uri;)V" in callers
+    assert "place(s) in the code" in f.message

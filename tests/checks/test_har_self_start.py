@@ -20,3 +20,13 @@ def test_apps_without_wake_up_receivers_are_not_flagged() -> None:
 def test_corpus_push_sdk_demo_self_starts() -> None:
     f = finding(scan_apk(corpus_file("apks/mobpush-demo.apk")), "HAR-SELF-START")
     assert f.evidence
+
+
+def test_starting_other_apps_in_code() -> None:
+    f = finding(scan_fixture("start-other-apps"), "HAR-SELF-START")
+    by_caller = {e.location: e for e in f.evidence}
+    base = "Lcn/gate/fixture/start_other_apps/Launcher;->"
+    assert by_caller[base + "openWeChat(Landroid/content/Context;)V"].extra["packages"] == ["com.tencent.mm"]
+    assert "com.other.app" in by_caller[base + "wakeService(Landroid/content/Context;)V"].extra["packages"]
+    assert base + "bindOther(Landroid/content/Context;Landroid/content/ServiceConnection;)Z" in by_caller
+    assert base + "startOwn(Landroid/content/Context;)V" not in by_caller

@@ -1,0 +1,56 @@
+"""The APK ships classes in platform namespaces (`android.`, `com.android.`, `java.`, `dalvik.`), imitating
+system code.
+
+The Android support and Jetpack libraries (`android.support`, `android.arch`, `android.databinding`) and
+Google's published client libraries under `com.android` (Volley, the Play install referrer and billing
+clients, build tooling) are legitimate and left out.
+
+Why it matters
+--------------
+Code dressed up as part of Android misleads reviewers and users reading stack traces or package lists into
+taking third-party code for the system's, and is a known trick of repackaged apps and of SDKs that want to
+stay unnoticed (an attribution SDK in the corpus uses `com.android.reportx`).
+
+How to fix
+----------
+Move the classes to a package of your own domain. If they come from an SDK, ask the vendor for a build that
+does not use platform package names, or replace the SDK.
+
+References
+----------
+TS-14: technical signal of repackaging and disguised code.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from gate.context import BuildContext
+from gate.model import Evidence, Finding
+
+RULE_ID = "DEC-SYSTEM-NAMESPACE"
+PLATFORM = ("Landroid/", "Lcom/android/", "Ljava/", "Ldalvik/")
+ALLOWED = ("Landroid/support/", "Landroid/arch/", "Landroid/databinding/", "Lcom/android/volley/",
+           "Lcom/android/installreferrer/", "Lcom/android/billingclient/", "Lcom/android/tools/",
+           "Lcom/android/vending/billing/", "Lcom/android/vending/licensing/")
+
+
+def run(ctx: BuildContext) -> Iterator[Finding]:
+    code = ctx.code
+    found = [c for p in PLATFORM for c in code.classes_with_prefix(p) if not c.startswith(ALLOWED)]
+    if not found:
+        return
+    packages = Counter(c[1:].rsplit("/", 1)[0].replace("/", ".") for c in found)
+    evidence = []
+    for package, count in sorted(packages.items()):
+        example = next(c for c in found if c[1:].rsplit("/", 1)[0].replace("/", ".") == package)
+        kind, ident = code.owner(example)
+        evidence.append(Evidence("file", f"package {package} ({count} classes)", example,
+                                 sdk=ident if kind == "sdk" else None))
+    yield Finding(
+        rule_id=RULE_ID,
+        message=f"{len(found)} class(es) in {len(packages)} platform package(s) are shipped by the app: "
+                + ", ".join(sorted(packages)[:5]) + ("" if len(packages) <= 5 else ", ..."),
+        evidence=tuple(evidence[:60]),
+    )

@@ -1,0 +1,92 @@
+"""A sensitive API is reachable from code that runs before any consent screen can be shown.
+
+Android runs the `Application` class (its constructor, static initialiser, `attachBaseContext` and
+`onCreate`) and every `ContentProvider` (`onCreate`) before the first activity appears, so before a privacy
+dialog can ask anything. The check follows the app's call graph from those entry points (static and direct
+calls, overrides in app subclasses, class initialisers, and `run`/`call` of objects created on the way)
+to the sensitive APIs, and reports the shortest chain to each.
+
+Why it matters
+--------------
+Collecting personal information before the user has agreed to the privacy policy is the first item of the
+MIIT notices and of the identification method; the typical case is an SDK initialised in
+`Application.onCreate` that reads device identifiers at once. Static analysis shows that the call is
+possible before consent, so the finding asks for a review, not a verdict.
+
+How to fix
+----------
+Initialise SDKs only after the user agrees: keep `Application.onCreate` free of SDK `init` calls (most
+Chinese SDKs offer a "pre-init" that collects nothing and a full init to call after consent), and move the
+code named in the chain behind the consent check. Content providers that SDKs add for auto-initialisation
+can be removed from the merged manifest (`tools:node="remove"`).
+
+References
+----------
+TS-01: technical signal of collection reachable before consent.
+CN-164-1.1: collecting personal information before the user agrees.
+CN-REC-3.1: collecting before consent counts as collecting without consent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks._base import MAX_EVIDENCE
+from gate.context import BuildContext
+from gate.model import Evidence, Finding
+from gate.sdks import sensitive_apis
+
+RULE_ID = "PI-PRECONSENT"
+NOT_PERSONAL = {"dynamic_code", "install_packages"}
+APPLICATION_ENTRIES = ("<clinit>()V", "<init>()V", "attachBaseContext(Landroid/content/Context;)V", "onCreate()V")
+PROVIDER_ENTRIES = ("<clinit>()V", "<init>()V", "onCreate()Z",
+                    "attachInfo(Landroid/content/Context;Landroid/content/pm/ProviderInfo;)V")
+
+
+def entry_points(ctx: BuildContext) -> list[str]:
+    manifest = ctx.manifest
+    entries = []
+    app_class = manifest.application.get("name")
+    if app_class:
+        from gate.context import _class_name
+
+        desc = "L" + _class_name(manifest.package, app_class).replace(".", "/") + ";"
+        entries += [f"{desc}->{m}" for m in APPLICATION_ENTRIES]
+    for comp in manifest.components:
+        if comp.kind == "provider" and comp.attrs.get("enabled", "true") != "false":
+            desc = "L" + comp.name.replace(".", "/") + ";"
+            entries += [f"{desc}->{m}" for m in PROVIDER_ENTRIES]
+    return entries
+
+
+def _short(method: str) -> str:
+    cls, member = method.split("->", 1)
+    return f"{cls[1:-1].rsplit('/', 1)[-1]}.{member.split('(', 1)[0]}"
+
+
+def run(ctx: BuildContext) -> Iterator[Finding]:
+    entries = entry_points(ctx)
+    if not entries:
+        return
+    targets = {sig: cat for sig, cat in sensitive_apis().items() if cat not in NOT_PERSONAL}
+    chains, truncated = ctx.code.reachable_calls(entries, targets)
+    if not chains:
+        return
+    evidence = []
+    for chain in sorted(chains, key=lambda c: (len(c.methods), c.api)):
+        kind, sdk = ctx.code.owner(chain.methods[-1].split("->", 1)[0])
+        on_path = sorted({o[1] for m in chain.methods if (o := ctx.code.owner(m.split("->", 1)[0]))[0] == "sdk"})
+        evidence.append(Evidence(
+            "call_chain", " → ".join([*(_short(m) for m in chain.methods), _short(chain.api)]), chain.methods[0],
+            sdk=sdk if kind == "sdk" else None,
+            extra={"chain": [*chain.methods, chain.api], "category": chain.category, "sdks_on_path": on_path},
+        ))
+    categories = sorted({c.category for c in chains})
+    message = (f"{len(chains)} sensitive API call(s) ({', '.join(categories)}) are reachable from code that runs "
+               "before any consent screen (Application start-up, content providers).")
+    if truncated:
+        message += " The call graph was too large to follow completely; more may exist."
+    shown = evidence[:MAX_EVIDENCE]
+    if len(evidence) > MAX_EVIDENCE:
+        shown.append(Evidence("call_chain", f"... and {len(evidence) - MAX_EVIDENCE} more chains", None))
+    yield Finding(rule_id=RULE_ID, message=message, evidence=tuple(shown))

@@ -1,0 +1,47 @@
+"""Third-party SDK inventory: every vendor SDK found in the APK, with what shows it and the data its vendor
+says it collects.
+
+SDKs are recognised from the gate's catalogue (package prefixes and marker classes in the dex, native
+libraries, manifest components, assets). Open-source utility libraries are not SDKs and are not listed.
+SDK code that is obfuscated under meaningless names cannot be recognised by its packages.
+
+Why it matters
+--------------
+Regulators hold the app responsible for the SDKs it embeds: the app must list them (第三方SDK目录) with their
+purpose and the data they collect. The inventory is what the privacy policy is checked against.
+
+How to fix
+----------
+Nothing to fix by itself. Keep the app's third-party SDK list complete: name, vendor, purpose, data
+collected, and a link to each SDK's privacy policy. Remove SDKs the app no longer uses.
+
+References
+----------
+CN-STD-41391-6.6: GB/T 41391-2022 on third-party SDK disclosure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from gate.context import BuildContext
+from gate.model import Evidence, Finding
+
+RULE_ID = "PI-SDK-INVENTORY"
+
+
+def run(ctx: BuildContext) -> Iterator[Finding]:
+    found = ctx.sdk_inventory
+    if not found:
+        return
+    kinds = sorted({d.sdk.kind for d in found})
+    yield Finding(
+        rule_id=RULE_ID,
+        message=f"{len(found)} third-party SDK(s) found ({', '.join(kinds)}): "
+                + ", ".join(d.sdk.name_en for d in found) + ".",
+        evidence=tuple(
+            Evidence("sdk", f"{d.sdk.name_en} ({d.sdk.vendor_en})", d.evidence[0].get("location"), sdk=d.sdk.id,
+                     extra={"sdk_kind": d.sdk.kind, "data_collected": list(d.sdk.data_collected)})
+            for d in found
+        ),
+    )

@@ -1,0 +1,87 @@
+"""Code can be loaded or replaced after review: class loaders built by the app, hot-update and plugin
+frameworks, and dex, jar or APK payloads shipped inside the APK.
+
+Payloads are recognised by their content (a dex header, or a ZIP that holds classes.dex or an
+AndroidManifest.xml), not only by their names. Class loaders created inside open-source libraries are
+followed to the code that uses them.
+
+Why it matters
+--------------
+Code loaded at run time was never reviewed: hot updates and plugins let an app change what it does after it
+is listed, which the CAC's app rules and the store's duty to review forbid for functional changes. It is
+also how malicious SDKs fetch their payloads.
+
+How to fix
+----------
+Ship all code in the APK and update through the store. If a hot-fix framework (Tinker, Sophix, Robust) is
+used, restrict it to bug fixes, sign and verify patches, and disclose it; remove plugin frameworks and
+payloads that load features the store has not reviewed.
+
+References
+----------
+TS-11: technical signal of dynamically loaded code.
+CN-CACAPP-2: the CAC provisions on mobile app information services (reviewed content, no changes that evade review).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+
+from checks._base import capped, site_evidence, sites
+from gate.context import BuildContext, IntakeError
+from gate.model import Evidence, Finding
+
+RULE_ID = "PKG-DYNAMIC-CODE"
+PAYLOAD_SCAN_BYTES = 32 * 1024 * 1024
+MAX_EXAMINED = 500
+
+
+def _payloads(ctx: BuildContext) -> list[Evidence]:
+    out = []
+    examined = 0
+    for info in ctx.zip.infolist():
+        name = info.filename
+        if not (name.startswith(("assets/", "res/raw/")) or name == "instant-run.zip") or info.is_dir():
+            continue
+        examined += 1
+        if examined > MAX_EXAMINED:
+            break
+        try:
+            with ctx.zip.open(info) as fh:
+                head = fh.read(4)
+        except Exception:  # noqa: BLE001 - a damaged asset is not a payload
+            continue
+        if head == b"dex\n":
+            out.append(Evidence("file", "dex file", name, extra={"payload": "dex"}))
+        elif head == b"PK\x03\x04" and info.file_size <= PAYLOAD_SCAN_BYTES:
+            try:
+                inner = zipfile.ZipFile(io.BytesIO(ctx.read(name, PAYLOAD_SCAN_BYTES)))
+                names = set(inner.namelist())
+            except (IntakeError, zipfile.BadZipFile, OSError, ValueError):
+                continue
+            if "AndroidManifest.xml" in names:
+                out.append(Evidence("file", "an APK (holds AndroidManifest.xml)", name, extra={"payload": "apk"}))
+            elif any(n.endswith(".dex") for n in names):
+                out.append(Evidence("file", "an archive holding dex code", name, extra={"payload": "jar"}))
+    return out
+
+
+def run(ctx: BuildContext) -> Iterator[Finding]:
+    loaders = [site_evidence(ctx, s) for s in sites(ctx, {"dynamic_code"})]
+    frameworks = [Evidence("sdk", f"{d.sdk.name_en} ({d.sdk.vendor_en})", d.evidence[0].get("location"), sdk=d.sdk.id)
+                  for d in ctx.sdk_inventory if d.sdk.kind == "hot_update_plugin"]
+    payloads = _payloads(ctx)
+    if not (loaders or frameworks or payloads):
+        return
+    parts = []
+    if frameworks:
+        parts.append("hot-update or plugin framework(s): " + ", ".join(e.value for e in frameworks))
+    if loaders:
+        parts.append(f"{len(loaders)} place(s) that create class loaders or load native code from a path")
+    if payloads:
+        names = ", ".join(e.location or "" for e in payloads[:3])
+        parts.append(f"{len(payloads)} code payload(s) inside the APK ({names})")
+    yield Finding(rule_id=RULE_ID, message="Code can be loaded after review: " + "; ".join(parts) + ".",
+                  evidence=tuple(frameworks) + tuple(payloads) + capped(loaders))

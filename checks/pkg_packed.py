@@ -1,0 +1,132 @@
+"""A packer (加固) or protector hides the app's code, so the gate cannot inspect it.
+
+A packer is named only on two independent kinds of evidence: its native libraries, its stub Application
+class, its assets, and anomalies of the dex itself (manifest components whose classes are missing from
+the dex, extra dex files hidden under `lib/` or `assets/`, a dex that holds almost nothing, DexGuard's
+renamed `o` package). A class name alone is never enough: a home-made shell with a class called `StubApp`
+is not 360 Jiagu. Code that is plainly hidden by an unknown shell is reported as such.
+
+Why it matters
+--------------
+A store must review the code it lists. Packed code is decrypted only at run time, so neither the store nor
+the regulator's static tests can see what the app and its SDKs do; packing is also how repackaged copies
+hide injected code. Chinese store rules ask for the unpacked build for review.
+
+How to fix
+----------
+Submit the build without the packer (or the packer vendor's "review" build) so the store can inspect it, and
+apply hardening, if at all, in a way that leaves the code reviewable. Declare the packer in the listing.
+
+References
+----------
+TS-11: technical signal of packed or dynamically loaded code.
+CN-QL2022: the CAC Qinglang 2022 campaign against hidden and repackaged app code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from gate.context import BuildContext, _class_name
+from gate.model import Evidence, Finding
+from gate.sdks import catalogue, lib_matches
+
+RULE_ID = "PKG-PACKED"
+_KEYWORDS = {"if", "do", "for", "int", "new", "try", "aux", "con", "nul", "prn", "char", "byte", "case", "else",
+             "enum", "goto", "long", "this", "void", "break", "catch", "class", "const", "final", "float", "short",
+             "super", "throw", "while", "Code"}
+
+
+def _desc(name: str) -> str:
+    return "L" + name.replace(".", "/") + ";"
+
+
+def _anomalies(ctx: BuildContext) -> list[Evidence]:
+    code = ctx.code
+    manifest = ctx.manifest
+    out = []
+    own = [c for c in manifest.components if c.name.startswith(manifest.package + ".")]
+    missing = [c for c in own if _desc(c.name) not in code.classes]
+    if own and len(missing) * 2 >= len(own):
+        out.append(Evidence("manifest", f"{len(missing)} of the app's {len(own)} components have no code in the dex "
+                            f"(e.g. {missing[0].name}): their code is hidden", missing[0].location,
+                            extra={"anomaly": "hidden_components"}))
+    payloads = [n for n in ctx.entry_names() if re.match(r"^(lib/[^/]+|assets)/.*\.(dex|jar)$", n)]
+    if payloads:
+        out.append(Evidence("file", f"dex payload outside the dex files: {payloads[0]}", payloads[0],
+                            extra={"anomaly": "payload", "files": payloads[:10]}))
+    classes = len(code.classes)
+    if ctx.dex_entries and classes < 30 and ctx.size > 500_000:
+        out.append(Evidence("file", f"the dex defines only {classes} classes in a {ctx.size:,}-byte APK",
+                            ctx.dex_entries[0], extra={"anomaly": "tiny_dex"}))
+    return out
+
+
+def _dexguard(ctx: BuildContext) -> list[Evidence]:
+    names = ctx.code.classes_with_prefix("Lo/")
+    direct = [n[3:-1] for n in names if "/" not in n[3:-1]]
+    if len(direct) < 50:
+        return []
+    odd = [n for n in direct if n.split("$")[0] in _KEYWORDS or not n.isascii() or n.split("$")[0].isupper()]
+    if len(odd) < 10:
+        return []
+    return [Evidence("file", f"{len(direct)} classes renamed into package o", "Lo/", extra={"anomaly": "o_package"}),
+            Evidence("file", f"{len(odd)} of them with keyword, capital or non-ASCII names (e.g. o.{odd[0]})",
+                     f"Lo/{odd[0]};", extra={"anomaly": "dexguard_names"})]
+
+
+def run(ctx: BuildContext) -> Iterator[Finding]:
+    manifest = ctx.manifest
+    entries = ctx.entry_names()
+    libs = {e.rsplit("/", 1)[1]: e for e in entries if e.startswith("lib/") and e.count("/") == 2}
+    app_class = manifest.application.get("name")
+    app_desc = _desc(_class_name(manifest.package, app_class)) if app_class else None
+    anomalies = _anomalies(ctx)
+    for packer in (s for s in catalogue().sdks.values() if s.kind == "packer"):
+        markers: dict[str, list[Evidence]] = {}
+        for pattern in packer.native_libs:
+            for name, path in libs.items():
+                if lib_matches(pattern, name):
+                    markers.setdefault("native_lib", []).append(Evidence("file", f"native library {name}", path,
+                                                                        sdk=packer.id))
+        for cls in packer.classes:
+            desc = _desc(cls)
+            if desc == app_desc or desc in ctx.code.classes:
+                where = "the manifest's Application class" if desc == app_desc else "a class in the dex"
+                kind = "manifest" if desc == app_desc else "file"
+                markers.setdefault("stub_class", []).append(
+                    Evidence(kind, f"stub class {cls} ({where})", desc, sdk=packer.id))
+        for asset in packer.assets:
+            path = asset if asset.startswith("assets/") else f"assets/{asset}"
+            if path in entries:
+                markers.setdefault("asset", []).append(Evidence("file", f"asset {asset}", path, sdk=packer.id))
+        if len(markers) >= 2 or (markers and anomalies):
+            evidence = [e for group in markers.values() for e in group] + anomalies
+            yield Finding(rule_id=RULE_ID,
+                          message=f"The code is packed by {packer.name_en} ({packer.vendor_en}); the gate cannot "
+                                  "inspect the hidden code.",
+                          evidence=tuple(evidence))
+            return
+    guard = _dexguard(ctx)
+    if guard:
+        yield Finding(rule_id=RULE_ID, message="The code is protected by DexGuard (classes renamed into package o, "
+                                               "strings and classes encrypted); parts of it cannot be inspected.",
+                      evidence=tuple(guard))
+        return
+    hidden = [e for e in anomalies if e.extra.get("anomaly") == "hidden_components"]
+    if hidden and ("instant-run.zip" in entries or ctx.code.classes_with_prefix("Lcom/android/tools/ir/")):
+        yield Finding(rule_id=RULE_ID,
+                      message="This is an Android Studio Instant Run development build: the app's code is in "
+                              "instant-run.zip and loaded at run time, so the dex holds only a bootstrap.",
+                      evidence=(*anomalies, Evidence("file", "Instant Run payload", "instant-run.zip")))
+        return
+    if hidden:
+        evidence = list(anomalies)
+        if app_desc and app_desc in ctx.code.classes:
+            evidence.append(Evidence("manifest", f"Application class {app_class} is in the dex and loads the rest",
+                                     app_desc))
+        yield Finding(rule_id=RULE_ID,
+                      message="The app's code is hidden by a packer the gate does not know (a home-made or "
+                              "unlisted shell): the manifest names components whose code is not in the dex.",
+                      evidence=tuple(evidence))

@@ -1,0 +1,398 @@
+"""Code analysis over all dex files of one APK: sensitive call sites, who makes them, and what runs
+before consent.
+
+Call sites are attributed to the class that makes them: a vendor SDK of the catalogue, the app itself, or
+an open-source library. A call inside a library (AndroidX's TelephonyManagerCompat, AppCompat's
+TwilightManager) is a wrapper, not a collector: it is followed to the SDK or app code that calls it, and
+reported there with the wrapper in ``via``; library code that nobody else calls is not counted.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+from gate.dex import FIELD_GET_OPS, INVOKE_OPS, NEW_INSTANCE, DexError, DexFile, Insn
+from gate.sdks import Catalogue
+
+# Settings.Secure/System.getString are device-id reads only with the "android_id" key.
+KEYED_APIS = {
+    "Landroid/provider/Settings$Secure;->getString(Landroid/content/ContentResolver;Ljava/lang/String;)Ljava/lang/String;":
+        "android_id",
+    "Landroid/provider/Settings$System;->getString(Landroid/content/ContentResolver;Ljava/lang/String;)Ljava/lang/String;":
+        "android_id",
+}
+WRAPPER_DEPTH = 3
+MAX_REACHABLE = 30_000
+MAX_DEPTH = 25
+# When a reached method creates an object of an app class, these of its methods can run (threads, tasks).
+CALLBACKS = ("<clinit>()V", "run()V", "call()Ljava/lang/Object;", "handleMessage(Landroid/os/Message;)V")
+
+
+@dataclass(frozen=True)
+class CallSite:
+    caller: str  # Lpkg/Cls;->method(args)ret
+    api: str  # the framework API, as in sensitive_apis.json
+    category: str
+    dex: str
+    via: tuple[str, ...] = ()  # library wrappers between the caller and the API
+
+    @property
+    def caller_class(self) -> str:
+        return self.caller.split("->", 1)[0]
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A path from an entry point (Application.onCreate, ...) to a sensitive API."""
+
+    methods: tuple[str, ...]  # entry first, the method making the call last
+    api: str
+    category: str
+
+
+def split_signature(sig: str) -> tuple[str, str, str]:
+    """``Lcls;->name(args)ret`` → (class, name, proto); fields ``Lcls;->NAME:type`` → (class, NAME, :type)."""
+    cls, rest = sig.split("->", 1)
+    if "(" in rest:
+        name, proto = rest.split("(", 1)
+        return cls, name, "(" + proto
+    name, typ = rest.split(":", 1)
+    return cls, name, ":" + typ
+
+
+class Code:
+    def __init__(self, dexes: list[DexFile], catalogue: Catalogue, app_package: str = "") -> None:
+        self.dexes = dexes
+        self.cat = catalogue
+        self.app_prefix = "L" + app_package.replace(".", "/") + "/" if app_package else None
+
+    def owner(self, class_desc: str) -> tuple[str, str]:
+        """("app", package), ("sdk", id) or ("library", id). The app's own package is never an SDK's, even
+        when it sits under a vendor prefix (a vendor's demo app)."""
+        if self.app_prefix and class_desc.startswith(self.app_prefix):
+            return ("app", "")
+        return self.cat.owner(class_desc) or ("app", "")
+
+    def is_library(self, class_desc: str) -> bool:
+        return self.owner(class_desc)[0] == "library"
+
+    @cached_property
+    def class_names(self) -> list[str]:
+        """Every defined class descriptor, sorted (for prefix look-ups)."""
+        return sorted(self.classes)
+
+    def classes_with_prefix(self, prefix: str) -> list[str]:
+        names = self.class_names
+        lo = bisect_left(names, prefix)
+        hi = bisect_left(names, prefix + "\uffff", lo)
+        return names[lo:hi]
+
+    def methods_with_string(self, text: str) -> list[str]:
+        """Methods that load the string constant ``text``."""
+        out = []
+        for d in self.dexes:
+            sidx = d.find_string(text)
+            if sidx is None:
+                continue
+            for pos in d.find_const_strings([sidx]):
+                out.append(d.method_signature(d.code[2][pos]))
+        return out
+
+    def strings_in(self, method: str) -> list[str]:
+        """The string constants one method loads."""
+        cls, member = method.split("->", 1)
+        where = self._locate(cls, member)
+        if where is None:
+            return []
+        d = self.dexes[where[0]]
+        return [d.string(i.index) for i in d.instructions(where[1]) if i.op in (0x1A, 0x1B)]
+
+    # -- classes --------------------------------------------------------------------------------
+
+    @cached_property
+    def classes(self) -> dict[str, tuple[int, int]]:
+        """Defined class descriptor → (dex index, class_defs position); the first dex that defines it wins."""
+        out: dict[str, tuple[int, int]] = {}
+        for di, d in enumerate(self.dexes):
+            for ci, row in enumerate(d.class_defs):
+                out.setdefault(d.type_name(row[0]), (di, ci))
+        return out
+
+    def superclass(self, desc: str) -> str | None:
+        where = self.classes.get(desc)
+        if where is None:
+            return None
+        d = self.dexes[where[0]]
+        sup = d.class_defs[where[1]][1]
+        return None if sup == 0xFFFFFFFF else d.type_name(sup)
+
+    @cached_property
+    def _subtypes(self) -> dict[str, list[str]]:
+        """Class or interface descriptor → defined classes that extend or implement it directly."""
+        out: dict[str, list[str]] = {}
+        for desc, (di, ci) in self.classes.items():
+            d = self.dexes[di]
+            t, sup, ifaces, _ = d.class_defs[ci]
+            parents = [] if sup == 0xFFFFFFFF else [d.type_name(sup)]
+            parents += [d.type_name(i) for i in d.interfaces(ifaces)]
+            for parent in parents:
+                out.setdefault(parent, []).append(desc)
+        return out
+
+    def subtypes(self, desc: str) -> list[str]:
+        """Every defined class below ``desc`` (transitively)."""
+        seen: list[str] = []
+        todo = list(self._subtypes.get(desc, ()))
+        while todo and len(seen) < 10_000:
+            cur = todo.pop()
+            if cur in seen:
+                continue
+            seen.append(cur)
+            todo.extend(self._subtypes.get(cur, ()))
+        return seen
+
+    # -- call sites -----------------------------------------------------------------------------
+
+    def _resolve(self, d: DexFile, signatures: Mapping[str, str]) -> tuple[dict[int, str], dict[int, str]]:
+        """Method and field indices in ``d`` that denote one of ``signatures`` (also through subclasses)."""
+        methods: dict[int, str] = {}
+        fields: dict[int, str] = {}
+        for sig in signatures:
+            cls, name, proto = split_signature(sig)
+            base = d.find_type(cls)
+            if base is None:
+                continue
+            for t in (base, *d.subtypes(base)):
+                if proto.startswith(":"):
+                    for fidx in d.fields_of_type(t):
+                        if d.field_signature(fidx).split("->", 1)[1] == f"{name}{proto}":
+                            fields[fidx] = sig
+                else:
+                    for midx in d.methods_of_type(t):
+                        if d.method_name(midx) == name and d.method_signature(midx).endswith(proto):
+                            methods[midx] = sig
+        return methods, fields
+
+    def _has_key(self, d: DexFile, pos: int, key: str) -> bool:
+        sidx = d.find_string(key)
+        return sidx is not None and any(i.op in (0x1A, 0x1B) and i.index == sidx for i in d.instructions(pos))
+
+    def raw_calls(self, signatures: Mapping[str, str]) -> list[CallSite]:
+        """Every instruction calling (or reading) one of ``signatures`` → its category, in any class."""
+        out: list[CallSite] = []
+        for d in self.dexes:
+            methods, fields = self._resolve(d, signatures)
+            code_methods = d.code[2]
+            for found, table in ((d.find_invokes(methods), methods), (d.find_field_reads(fields), fields)):
+                for pos, insns in found.items():
+                    caller = d.method_signature(code_methods[pos])
+                    for api in dict.fromkeys(table[i.index] for i in insns):
+                        key = KEYED_APIS.get(api)
+                        if key and not self._has_key(d, pos, key):
+                            continue
+                        out.append(CallSite(caller=caller, api=api, category=signatures[api], dex=d.name))
+        return out
+
+    def calls(self, signatures: Mapping[str, str]) -> tuple[list[CallSite], list[CallSite]]:
+        """(call sites in SDK or app code, call sites only inside open-source libraries).
+
+        A library call site is followed up to its callers outside libraries, which become the call sites.
+        """
+        direct = self.raw_calls(signatures)
+        counted = [c for c in direct if not self.is_library(c.caller_class)]
+        pending = [c for c in direct if self.is_library(c.caller_class)]
+        library_only: list[CallSite] = []
+        for _ in range(WRAPPER_DEPTH):
+            if not pending:
+                break
+            wrappers = {c.caller: c for c in pending}
+            callers = self.raw_calls({w: c.category for w, c in wrappers.items()})
+            reached: set[str] = set()
+            nxt: list[CallSite] = []
+            for site in callers:
+                inner = wrappers[site.api]
+                reached.add(site.api)
+                lifted = CallSite(caller=site.caller, api=inner.api, category=inner.category, dex=site.dex,
+                                  via=(inner.caller, *inner.via))
+                (nxt if self.is_library(site.caller_class) else counted).append(lifted)
+            library_only += [c for w, c in wrappers.items() if w not in reached]
+            pending = nxt
+        library_only += pending
+        return _unique(counted), _unique(library_only)
+
+    def instructions_calling(self, signatures: Iterable[str]) -> list[tuple[str, str]]:
+        """(caller, callee) pairs for arbitrary framework methods (class loaders, installers, ...)."""
+        return [(c.caller, c.api) for c in self.raw_calls({s: "" for s in signatures})]
+
+    def new_instances(self, descriptors: Iterable[str]) -> list[tuple[str, str]]:
+        """(method, class) pairs where code creates an object of one of ``descriptors``."""
+        wanted = set(descriptors)
+        out = []
+        for d in self.dexes:
+            types = {t: desc for desc in wanted if (t := d.find_type(desc)) is not None}
+            if not types:
+                continue
+            # constructors of these classes are method refs; their invokes mark the creation sites
+            ctors = [m for t in types for m in d.methods_of_type(t) if d.method_name(m) == "<init>"]
+            for pos, insns in d.find_invokes(ctors).items():
+                caller = d.method_signature(d.code[2][pos])
+                for insn in insns:
+                    out.append((caller, d.type_name(d.method_class(insn.index))))
+        return list(dict.fromkeys(out))
+
+    # -- what runs before consent ---------------------------------------------------------------
+
+    @cached_property
+    def _locate_cache(self) -> dict[tuple[str, str], tuple[int, int] | None]:
+        return {}
+
+    def _locate(self, cls: str, member: str) -> tuple[int, int] | None:
+        """(dex index, code position) of ``cls`` ``member`` or of the nearest app superclass defining it."""
+        key = (cls, member)
+        if key not in self._locate_cache:
+            self._locate_cache[key] = self._locate_uncached(cls, member)
+        return self._locate_cache[key]
+
+    def _locate_uncached(self, cls: str, member: str) -> tuple[int, int] | None:
+        name, proto = member.split("(", 1)
+        proto = "(" + proto
+        hops = 0
+        current: str | None = cls
+        while current and hops < 20:
+            where = self.classes.get(current)
+            if where is None:
+                return None
+            d = self.dexes[where[0]]
+            midx = d.find_method(current, name, proto)
+            if midx is not None:
+                pos = d.code_of_method.get(midx)
+                if pos is not None:
+                    return where[0], pos
+            current = self.superclass(current)
+            hops += 1
+        return None
+
+    def reachable_calls(self, entries: Iterable[str], signatures: Mapping[str, str]) -> tuple[list[Chain], bool]:
+        """Sensitive APIs reachable from ``entries`` (method signatures), with the shortest chain to each.
+
+        Returns the chains and whether the search stopped at its size limit.
+        """
+        targets_by_dex = [self._resolve(d, signatures)[0] for d in self.dexes]
+        fields_by_dex = [self._resolve(d, signatures)[1] for d in self.dexes]
+        parent: dict[tuple[int, int], tuple[int, int] | None] = {}
+        queue: deque[tuple[tuple[int, int], int]] = deque()
+        for entry in entries:
+            cls, member = entry.split("->", 1)
+            node = self._locate(cls, member)
+            if node is not None and node not in parent:
+                parent[node] = None
+                queue.append((node, 0))
+        chains: dict[tuple[str, str], Chain] = {}
+        truncated = False
+        while queue:
+            node, depth = queue.popleft()
+            di, pos = node
+            d = self.dexes[di]
+            try:
+                insns = d.instructions(pos)
+            except DexError:
+                continue
+            for insn in insns:
+                for found in self._hits(d, di, pos, insn, targets_by_dex[di], fields_by_dex[di], signatures):
+                    key = (found.api, found.methods[-1])
+                    if key not in chains:
+                        chains[key] = Chain(methods=self._path(node, parent), api=found.api, category=found.category)
+                if depth >= MAX_DEPTH:
+                    continue
+                for nxt in self._successors(d, insn, di):
+                    if nxt not in parent:
+                        if len(parent) >= MAX_REACHABLE:
+                            truncated = True
+                            break
+                        parent[nxt] = node
+                        queue.append((nxt, depth + 1))
+        return list(chains.values()), truncated
+
+    def _hits(self, d: DexFile, di: int, pos: int, insn: Insn, targets: dict[int, str], fields: dict[int, str],
+              signatures: Mapping[str, str]) -> list[Chain]:
+        api = None
+        if insn.op in INVOKE_OPS:
+            api = targets.get(insn.index)
+        elif insn.op in FIELD_GET_OPS:
+            api = fields.get(insn.index)
+        if api is None:
+            return []
+        key = KEYED_APIS.get(api)
+        if key and not self._has_key(d, pos, key):
+            return []
+        caller = d.method_signature(d.code[2][pos])
+        return [Chain(methods=(caller,), api=api, category=signatures[api])]
+
+    @cached_property
+    def _succ_cache(self) -> dict[tuple[int, int, int], list[tuple[int, int]]]:
+        return {}
+
+    def _successors(self, d: DexFile, insn: Insn, di: int) -> list[tuple[int, int]]:
+        kind = 0 if insn.op in (0x71, 0x77) else 1 if insn.op in (0x6E, 0x72, 0x74, 0x78) else 2
+        key = (di, insn.index, kind if insn.op in INVOKE_OPS else 10 + insn.op)
+        cached = self._succ_cache.get(key)
+        if cached is None:
+            cached = self._succ_cache[key] = self._compute_successors(d, insn, di, kind)
+        return cached
+
+    def _compute_successors(self, d: DexFile, insn: Insn, di: int, kind: int) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        if insn.op in INVOKE_OPS:
+            own = d.code_of_method.get(insn.index)  # fast path: defined with a body in this very dex
+            if own is not None and kind == 2:
+                return [(di, own)]
+            cls = d.type_name(d.method_class(insn.index))
+            if cls not in self.classes:
+                return out
+            member = d.method_signature(insn.index).split("->", 1)[1]
+            found = (di, own) if own is not None else self._locate(cls, member)
+            if found:
+                out.append(found)
+            if kind == 0:  # invoke-static: the class initialiser runs first
+                clinit = self._locate(cls, "<clinit>()V")
+                if clinit:
+                    out.append(clinit)
+            elif kind == 1:  # virtual / interface: overrides in app subclasses
+                name, proto = member.split("(", 1)
+                for sub in self.subtypes(cls)[:50]:
+                    where = self.classes[sub]
+                    sd = self.dexes[where[0]]
+                    midx = sd.find_method(sub, name, "(" + proto)
+                    if midx is not None and (p := sd.code_of_method.get(midx)) is not None:
+                        out.append((where[0], p))
+        elif insn.op == NEW_INSTANCE:
+            cls = d.type_name(insn.index)
+            if cls in self.classes:
+                for member in CALLBACKS:
+                    found = self._locate(cls, member)
+                    if found:
+                        out.append(found)
+        elif insn.op in FIELD_GET_OPS and insn.op >= 0x60:  # static field: the class initialiser runs
+            cls = d.field_signature(insn.index).split("->", 1)[0]
+            if cls in self.classes:
+                clinit = self._locate(cls, "<clinit>()V")
+                if clinit:
+                    out.append(clinit)
+        return out
+
+    def _path(self, node: tuple[int, int], parent: dict[tuple[int, int], tuple[int, int] | None]) -> tuple[str, ...]:
+        path: list[str] = []
+        cur: tuple[int, int] | None = node
+        while cur is not None and len(path) < MAX_DEPTH + 2:
+            d = self.dexes[cur[0]]
+            path.append(d.method_signature(d.code[2][cur[1]]))
+            cur = parent.get(cur)
+        return tuple(reversed(path))
+
+
+def _unique(sites: list[CallSite]) -> list[CallSite]:
+    return list(dict.fromkeys(sites))

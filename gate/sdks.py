@@ -1,0 +1,166 @@
+"""The SDK catalogue (gate/data/sdks.json): which vendor SDK or open-source library a class belongs to,
+and which SDKs an APK carries, with the evidence for each."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+KINDS = ("analytics", "push", "ads", "payment", "maps_location", "social_login_share", "crash_apm",
+         "device_id_service", "hot_update_plugin", "packer")
+
+
+@dataclass(frozen=True)
+class Sdk:
+    id: str
+    name_en: str
+    name_zh: str
+    vendor_en: str
+    vendor_zh: str
+    kind: str
+    packages: tuple[str, ...]
+    classes: tuple[str, ...] = ()
+    native_libs: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    assets: tuple[str, ...] = ()
+    data_collected: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Library:
+    id: str
+    name: str
+    packages: tuple[str, ...]
+
+
+@dataclass
+class Catalogue:
+    sdks: dict[str, Sdk]
+    libraries: dict[str, Library]
+    version: str = ""
+    _owner: dict[str, tuple[str, str]] = field(default_factory=dict)  # "com/umeng/" → ("sdk", id)
+
+    def __post_init__(self) -> None:
+        for lib in self.libraries.values():
+            for p in lib.packages:
+                self._owner[_slash(p)] = ("library", lib.id)
+        for sdk in self.sdks.values():  # SDKs win over libraries on the same prefix
+            for p in sdk.packages:
+                self._owner[_slash(p)] = ("sdk", sdk.id)
+            for c in sdk.classes:
+                self._owner["L" + c.replace(".", "/") + ";"] = ("sdk", sdk.id)
+
+    def owner(self, class_desc: str) -> tuple[str, str] | None:
+        """("sdk", id) or ("library", id) for a class descriptor ``Lpkg/Cls;``, else None (the app's own)."""
+        exact = self._owner.get(class_desc)
+        if exact:
+            return exact
+        path = class_desc[:-1] if class_desc.endswith(";") else class_desc
+        while True:
+            cut = path.rfind("/")
+            if cut <= 1:
+                return None
+            path = path[:cut]
+            hit = self._owner.get(path + "/")
+            if hit:
+                return hit
+
+    def sdk_of(self, class_desc: str) -> Sdk | None:
+        hit = self.owner(class_desc)
+        return self.sdks[hit[1]] if hit and hit[0] == "sdk" else None
+
+    def is_library(self, class_desc: str) -> bool:
+        hit = self.owner(class_desc)
+        return bool(hit and hit[0] == "library")
+
+
+def _slash(package: str) -> str:
+    return "L" + package.replace(".", "/").rstrip("/") + "/"
+
+
+def lib_matches(pattern: str, filename: str) -> bool:
+    return fnmatch.fnmatchcase(filename, pattern)
+
+
+def _tuple(row: dict[str, Any], key: str) -> tuple[str, ...]:
+    return tuple(row.get(key) or ())
+
+
+@cache
+def catalogue() -> Catalogue:
+    data = json.loads(resources.files("gate.data").joinpath("sdks.json").read_text(encoding="utf-8"))
+    sdks = {
+        row["id"]: Sdk(id=row["id"], name_en=row["name_en"], name_zh=row.get("name_zh") or row["name_en"],
+                       vendor_en=row["vendor_en"], vendor_zh=row.get("vendor_zh") or row["vendor_en"],
+                       kind=row["kind"], packages=_tuple(row, "packages"), classes=_tuple(row, "classes"),
+                       native_libs=_tuple(row, "native_libs"), components=_tuple(row, "components"),
+                       assets=_tuple(row, "assets"), data_collected=_tuple(row, "data_collected"),
+                       source=row.get("source", ""))
+        for row in data["sdks"]
+    }
+    libraries = {row["id"]: Library(id=row["id"], name=row.get("name", row["id"]), packages=_tuple(row, "packages"))
+                 for row in data.get("libraries", [])}
+    return Catalogue(sdks=sdks, libraries=libraries, version=str(data.get("version", "")))
+
+
+@cache
+def sensitive_apis() -> dict[str, str]:
+    """Dalvik signature → data category (methods ``->name(args)ret`` and fields ``->NAME:type``)."""
+    data = json.loads(resources.files("gate.data").joinpath("sensitive_apis.json").read_text(encoding="utf-8"))
+    return dict(data["apis"])
+
+
+@dataclass(frozen=True)
+class Detected:
+    """An SDK found in an APK, with what shows it (class packages, marker classes, libraries, components)."""
+
+    sdk: Sdk
+    evidence: tuple[dict[str, Any], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.sdk
+        return {"id": s.id, "name": s.name_en, "name_zh": s.name_zh, "vendor": s.vendor_en, "vendor_zh": s.vendor_zh,
+                "category": s.kind, "data_collected": list(s.data_collected), "evidence": list(self.evidence)}
+
+
+def detect(cat: Catalogue, classes_with_prefix: Any, has_class: Any, entries: list[str],
+           components: list[str], app_package: str = "") -> list[Detected]:
+    """Every catalogue SDK with at least one marker present. ``classes_with_prefix(prefix)`` lists defined
+    class descriptors; ``has_class(desc)`` tests one. The app's own package never counts as an SDK's."""
+    app_prefix = "L" + app_package.replace(".", "/") + "/" if app_package else None
+    libs = [e for e in entries if e.startswith("lib/") and e.count("/") == 2]
+    lib_names = {e.rsplit("/", 1)[1]: e for e in libs}
+    entry_set = set(entries)
+    found: list[Detected] = []
+    for sdk in cat.sdks.values():
+        evidence: list[dict[str, Any]] = []
+        for package in sdk.packages:
+            hits = [c for c in classes_with_prefix(_slash(package)) if not (app_prefix and c.startswith(app_prefix))]
+            if hits:
+                evidence.append({"kind": "sdk", "value": f"{package}.* ({len(hits)} classes)",
+                                 "location": hits[0], "sdk": sdk.id})
+        for cls in sdk.classes:
+            desc = "L" + cls.replace(".", "/") + ";"
+            if has_class(desc) and not any(e["location"] == desc for e in evidence):
+                evidence.append({"kind": "sdk", "value": f"class {cls}", "location": desc, "sdk": sdk.id})
+        for pattern in sdk.native_libs:
+            for name, path in lib_names.items():
+                if lib_matches(pattern, name):
+                    evidence.append({"kind": "file", "value": f"native library {name}", "location": path,
+                                     "sdk": sdk.id})
+        for component in sdk.components:
+            if component in components:
+                evidence.append({"kind": "manifest", "value": f"component {component}",
+                                 "location": "AndroidManifest.xml", "sdk": sdk.id})
+        for asset in sdk.assets:
+            path = asset if asset.startswith("assets/") else f"assets/{asset}"
+            if path in entry_set:
+                evidence.append({"kind": "file", "value": f"asset {asset}", "location": path, "sdk": sdk.id})
+        if evidence:
+            found.append(Detected(sdk=sdk, evidence=tuple(evidence)))
+    return found

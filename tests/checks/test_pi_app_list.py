@@ -1,0 +1,18 @@
+from tests.conftest import finding, rule_ids, scan_fixture
+
+
+def test_sdk_reading_installed_packages() -> None:
+    f = finding(scan_fixture("sdk-calls"), "PI-APP-LIST")
+    [e] = f.evidence
+    assert e.location == "Lcn/jpush/android/api/AppLister;->list(Landroid/content/Context;)Ljava/util/List;"
+    assert e.value == "Landroid/content/pm/PackageManager;->getInstalledPackages(I)Ljava/util/List;"
+    assert e.sdk and e.sdk.startswith("jpush")
+
+
+def test_query_all_packages_permission_alone() -> None:
+    f = finding(scan_fixture("app-store", "app-store"), "PI-APP-LIST")
+    assert f.evidence[0].value == "android.permission.QUERY_ALL_PACKAGES"
+
+
+def test_no_app_list() -> None:
+    assert "PI-APP-LIST" not in rule_ids(scan_fixture("clean"))

@@ -1,0 +1,40 @@
+from tests.conftest import corpus_file, finding, rule_ids, scan_apk, scan_fixture
+
+
+def test_call_sites_in_an_sdk_and_in_the_apps_own_code() -> None:
+    f = finding(scan_fixture("sdk-calls"), "PI-DEVICE-ID")
+    by_caller = {e.location: e for e in f.evidence}
+    umeng = by_caller["Lcom/umeng/commonsdk/statistics/DeviceInfo;->getImei(Landroid/content/Context;)"
+                      "Ljava/lang/String;"]
+    assert umeng.value == "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;"
+    assert umeng.sdk and umeng.sdk.startswith("umeng")
+    own = by_caller["Lcn/gate/fixture/sdk_calls/NetInfo;->mac(Landroid/content/Context;)Ljava/lang/String;"]
+    assert own.value == "Landroid/net/wifi/WifiInfo;->getMacAddress()Ljava/lang/String;" and own.sdk is None
+    assert own.extra["owner"] == "app"
+    assert len(f.evidence) == 2
+    assert "in the app's own code (1)" in f.message
+
+
+def test_through_a_subclass_of_the_framework_class() -> None:
+    f = finding(scan_fixture("subclass-api"), "PI-DEVICE-ID")
+    [e] = f.evidence
+    assert e.value == "Landroid/telephony/TelephonyManager;->getSubscriberId()Ljava/lang/String;"
+    assert e.location == "Lcn/gate/fixture/subclass_api/Reader;->imsi(Landroid/content/Context;)Ljava/lang/String;"
+
+
+def test_settings_get_string_counts_only_for_android_id() -> None:
+    assert "PI-DEVICE-ID" not in rule_ids(scan_fixture("settings-other"))
+    f = finding(scan_fixture("preconsent"), "PI-DEVICE-ID")
+    assert any("Settings$Secure;->getString" in e.value for e in f.evidence)
+
+
+def test_apps_without_such_calls() -> None:
+    assert "PI-DEVICE-ID" not in rule_ids(scan_fixture("clean"))
+
+
+def test_library_wrappers_are_followed_not_blamed() -> None:
+    # Sensors Data: AndroidX's TelephonyManagerCompat.getImei wraps getDeviceId, but nothing calls it.
+    verdict = scan_apk(corpus_file("apks/sensorsdata-demo-release.apk"))
+    f = finding(verdict, "PI-DEVICE-ID")
+    assert all(not (e.location or "").startswith("Landroidx/") for e in f.evidence)
+    assert any((e.sdk or "").startswith("sensors") for e in f.evidence)

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 
 from gate.context import BuildContext, _class_name
 from gate.model import Evidence, Finding
-from gate.sdks import catalogue, lib_matches
+from gate.sdks import asset_matches, catalogue, lib_matches
 
 RULE_ID = "PKG-PACKED"
 _KEYWORDS = {"if", "do", "for", "int", "new", "try", "aux", "con", "nul", "prn", "char", "byte", "case", "else",
@@ -48,7 +48,8 @@ def _anomalies(ctx: BuildContext) -> list[Evidence]:
     out = []
     own = [c for c in manifest.components if c.name.startswith(manifest.package + ".")]
     missing = [c for c in own if _desc(c.name) not in code.classes]
-    if own and len(missing) * 2 >= len(own):
+    # an APK with no dex at all is a resource-only or test package, not a packed one
+    if ctx.dex_entries and own and len(missing) * 2 >= len(own):
         out.append(Evidence("manifest", f"{len(missing)} of the app's {len(own)} components have no code in the dex "
                             f"(e.g. {missing[0].name}): their code is hidden", missing[0].location,
                             extra={"anomaly": "hidden_components"}))
@@ -98,9 +99,8 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
                 markers.setdefault("stub_class", []).append(
                     Evidence(kind, f"stub class {cls} ({where})", desc, sdk=packer.id))
         for asset in packer.assets:
-            path = asset if asset.startswith("assets/") else f"assets/{asset}"
-            if path in entries:
-                markers.setdefault("asset", []).append(Evidence("file", f"asset {asset}", path, sdk=packer.id))
+            for path in asset_matches(asset, entries)[:3]:
+                markers.setdefault("asset", []).append(Evidence("file", f"file {path}", path, sdk=packer.id))
         if len(markers) >= 2 or (markers and anomalies):
             evidence = [e for group in markers.values() for e in group] + anomalies
             yield Finding(rule_id=RULE_ID,

@@ -1,9 +1,9 @@
 """The upload is not a readable APK.
 
-The gate opens the ZIP archive, decodes AndroidManifest.xml (Android binary XML) and checks the header of
-every root `classes*.dex` file. Anything that fails (a damaged or truncated archive, duplicate entries,
-no manifest, a manifest that does not decode, a dex header that is broken or disagrees with the file's
-size) is reported with what exactly could not be read.
+The gate opens the ZIP archive, decodes AndroidManifest.xml (Android binary XML), checks the header of every
+root `classes*.dex` file and walks each dex's class data to every method body. Anything that fails (a
+damaged or truncated archive, duplicate entries, no manifest, a manifest that does not decode, a dex header
+that is broken or disagrees with the file's size) is reported with what exactly could not be read.
 
 Why it matters
 --------------

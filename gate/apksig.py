@@ -28,7 +28,7 @@ import re
 import struct
 import warnings
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -110,11 +110,15 @@ class SignatureReport:
         return next((result for result in self.schemes if result.scheme == name), None)
 
 
-def verify_apk(path: str | os.PathLike[str]) -> SignatureReport:
-    """Verify every signature scheme present in the APK at ``path``. Never raises."""
+def verify_apk(path: str | os.PathLike[str], inflated: Mapping[str, bytes] | None = None) -> SignatureReport:
+    """Verify every signature scheme present in the APK at ``path``. Never raises.
+
+    ``inflated`` may give entries the caller has already inflated (name → content, as read with a CRC
+    check), so v1 digests of large entries such as the dex files are not inflated a second time.
+    """
     try:
         with open(path, "rb") as handle:
-            return _verify(_Source(handle, os.fstat(handle.fileno()).st_size))
+            return _verify(_Source(handle, os.fstat(handle.fileno()).st_size, inflated))
     except OSError as exc:
         return SignatureReport((), (f"cannot read APK: {exc.strerror or exc}",))
     except Exception as exc:  # last line of defence: hostile input must not raise
@@ -168,9 +172,10 @@ class _Malformed(Exception):
 class _Source:
     """Random access to the APK file; every read is checked against the file size."""
 
-    def __init__(self, handle: BinaryIO, size: int) -> None:
+    def __init__(self, handle: BinaryIO, size: int, inflated: Mapping[str, bytes] | None = None) -> None:
         self._handle = handle
         self.size = size
+        self.inflated = inflated or {}
 
     def read(self, offset: int, length: int, what: str) -> bytes:
         """Exactly ``length`` bytes at ``offset``, or _Malformed if outside the file."""
@@ -1333,8 +1338,12 @@ def _verify_entries(
             break
         try:
             hasher = hashlib.new(expected[0])
-            for chunk in _entry_chunks(src, entry, zs.cd_offset):
-                hasher.update(chunk)
+            known = src.inflated.get(entry.name)
+            if known is not None and len(known) == entry.uncompressed_size:
+                hasher.update(known)
+            else:
+                for chunk in _entry_chunks(src, entry, zs.cd_offset):
+                    hasher.update(chunk)
         except _Malformed as exc:
             findings.problem(str(exc))
             continue

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from gate.dex import FIELD_GET_OPS, INVOKE_OPS, NEW_INSTANCE, DexError, DexFile, Insn
+from gate.dex import INVOKE_OPS, NEW_INSTANCE, STATIC_GET_OPS, DexError, DexFile
 from gate.sdks import Catalogue
 
 # Settings.Secure/System.getString are device-id reads only with the "android_id" key.
@@ -29,7 +29,8 @@ WRAPPER_DEPTH = 3
 MAX_REACHABLE = 30_000
 MAX_DEPTH = 25
 # When a reached method creates an object of an app class, these of its methods can run (threads, tasks).
-CALLBACKS = ("<clinit>()V", "run()V", "call()Ljava/lang/Object;", "handleMessage(Landroid/os/Message;)V")
+CALLBACKS = ("<clinit>", "run", "call", "handleMessage")
+_PROTOS = {"<clinit>": "()V", "run": "()V", "call": "()Ljava/lang/Object;", "handleMessage": "(Landroid/os/Message;)V"}
 
 
 @dataclass(frozen=True)
@@ -279,10 +280,11 @@ class Code:
     def reachable_calls(self, entries: Iterable[str], signatures: Mapping[str, str]) -> tuple[list[Chain], bool]:
         """Sensitive APIs reachable from ``entries`` (method signatures), with the shortest chain to each.
 
-        Returns the chains and whether the search stopped at its size limit.
+        Returns the chains and whether the search stopped at its size limit. Breadth-first over the exact
+        instruction stream of each visited method; callees are resolved by integer keys inside a dex and
+        by name only across dex files.
         """
-        targets_by_dex = [self._resolve(d, signatures)[0] for d in self.dexes]
-        fields_by_dex = [self._resolve(d, signatures)[1] for d in self.dexes]
+        targets_by_dex = [self._resolve(d, signatures) for d in self.dexes]
         parent: dict[tuple[int, int], tuple[int, int] | None] = {}
         queue: deque[tuple[tuple[int, int], int]] = deque()
         for entry in entries:
@@ -291,107 +293,125 @@ class Code:
             if node is not None and node not in parent:
                 parent[node] = None
                 queue.append((node, 0))
-        chains: dict[tuple[str, str], Chain] = {}
+        found: dict[tuple[str, tuple[int, int]], str] = {}
         truncated = False
         while queue:
             node, depth = queue.popleft()
             di, pos = node
             d = self.dexes[di]
-            try:
-                insns = d.instructions(pos)
-            except DexError:
-                continue
-            for insn in insns:
-                for found in self._hits(d, di, pos, insn, targets_by_dex[di], fields_by_dex[di], signatures):
-                    key = (found.api, found.methods[-1])
-                    if key not in chains:
-                        chains[key] = Chain(methods=self._path(node, parent), api=found.api, category=found.category)
+            methods, fields = targets_by_dex[di]
+            for op, index in d.refs(pos):
+                api = methods.get(index) if op in INVOKE_OPS else fields.get(index) if op in STATIC_GET_OPS else None
+                if api is not None:
+                    if (api, node) not in found:
+                        key = KEYED_APIS.get(api)
+                        if not key or self._has_key(d, pos, key):
+                            found[(api, node)] = signatures[api]
+                    continue
                 if depth >= MAX_DEPTH:
                     continue
-                for nxt in self._successors(d, insn, di):
+                for nxt in self._successors(di, op, index):
                     if nxt not in parent:
                         if len(parent) >= MAX_REACHABLE:
                             truncated = True
-                            break
+                            continue
                         parent[nxt] = node
                         queue.append((nxt, depth + 1))
-        return list(chains.values()), truncated
+        chains = []
+        for (api, node), category in found.items():
+            path: list[str] = []
+            cur: tuple[int, int] | None = node
+            while cur is not None:
+                path.append(self._signature(cur))
+                cur = parent[cur]
+            chains.append(Chain(methods=tuple(reversed(path)), api=api, category=category))
+        return chains, truncated
 
-    def _hits(self, d: DexFile, di: int, pos: int, insn: Insn, targets: dict[int, str], fields: dict[int, str],
-              signatures: Mapping[str, str]) -> list[Chain]:
-        api = None
-        if insn.op in INVOKE_OPS:
-            api = targets.get(insn.index)
-        elif insn.op in FIELD_GET_OPS:
-            api = fields.get(insn.index)
-        if api is None:
-            return []
-        key = KEYED_APIS.get(api)
-        if key and not self._has_key(d, pos, key):
-            return []
-        caller = d.method_signature(d.code[2][pos])
-        return [Chain(methods=(caller,), api=api, category=signatures[api])]
+    def _signature(self, node: tuple[int, int]) -> str:
+        d = self.dexes[node[0]]
+        return d.method_signature(d.code[2][node[1]])
 
     @cached_property
     def _succ_cache(self) -> dict[tuple[int, int, int], list[tuple[int, int]]]:
         return {}
 
-    def _successors(self, d: DexFile, insn: Insn, di: int) -> list[tuple[int, int]]:
-        kind = 0 if insn.op in (0x71, 0x77) else 1 if insn.op in (0x6E, 0x72, 0x74, 0x78) else 2
-        key = (di, insn.index, kind if insn.op in INVOKE_OPS else 10 + insn.op)
+    def _successors(self, di: int, op: int, index: int) -> list[tuple[int, int]]:
+        key = (di, op, index)
         cached = self._succ_cache.get(key)
         if cached is None:
-            cached = self._succ_cache[key] = self._compute_successors(d, insn, di, kind)
+            try:
+                cached = self._compute_successors(di, op, index)
+            except DexError:
+                cached = []
+            self._succ_cache[key] = cached
         return cached
 
-    def _compute_successors(self, d: DexFile, insn: Insn, di: int, kind: int) -> list[tuple[int, int]]:
+    def _in_dex(self, di: int, type_idx: int, name: int, proto: int) -> tuple[int, int] | None:
+        """The body of ``type.name(proto)`` or of the nearest superclass defining it, within one dex."""
+        d = self.dexes[di]
+        keys = d.method_keys
+        t: int | None = type_idx
+        for _ in range(30):
+            if t is None:
+                return None
+            midx = keys.get((t, name, proto))
+            if midx is not None:
+                pos = d.code_of_method.get(midx)
+                if pos is not None:
+                    return di, pos
+            t = d.superclass_of.get(t)
+        return None
+
+    def _implicit(self, di: int, type_idx: int, members: tuple[str, ...]) -> list[tuple[int, int]]:
+        """Bodies of members that run implicitly (class initialiser, run/call/handleMessage) of a class,
+        inherited from app superclasses too. By integers within the dex; by name across dex files."""
+        d = self.dexes[di]
+        if type_idx not in d.defined_types:
+            desc = d.type_name(type_idx)
+            if desc not in self.classes:
+                return []
+            return [found for m in members if (found := self._locate(desc, m + _PROTOS[m]))]
         out: list[tuple[int, int]] = []
-        if insn.op in INVOKE_OPS:
-            own = d.code_of_method.get(insn.index)  # fast path: defined with a body in this very dex
-            if own is not None and kind == 2:
-                return [(di, own)]
-            cls = d.type_name(d.method_class(insn.index))
-            if cls not in self.classes:
-                return out
-            member = d.method_signature(insn.index).split("->", 1)[1]
-            found = (di, own) if own is not None else self._locate(cls, member)
-            if found:
-                out.append(found)
-            if kind == 0:  # invoke-static: the class initialiser runs first
-                clinit = self._locate(cls, "<clinit>()V")
-                if clinit:
-                    out.append(clinit)
-            elif kind == 1:  # virtual / interface: overrides in app subclasses
-                name, proto = member.split("(", 1)
-                for sub in self.subtypes(cls)[:50]:
-                    where = self.classes[sub]
-                    sd = self.dexes[where[0]]
-                    midx = sd.find_method(sub, name, "(" + proto)
-                    if midx is not None and (p := sd.code_of_method.get(midx)) is not None:
-                        out.append((where[0], p))
-        elif insn.op == NEW_INSTANCE:
-            cls = d.type_name(insn.index)
-            if cls in self.classes:
-                for member in CALLBACKS:
-                    found = self._locate(cls, member)
-                    if found:
-                        out.append(found)
-        elif insn.op in FIELD_GET_OPS and insn.op >= 0x60:  # static field: the class initialiser runs
-            cls = d.field_signature(insn.index).split("->", 1)[0]
-            if cls in self.classes:
-                clinit = self._locate(cls, "<clinit>()V")
-                if clinit:
-                    out.append(clinit)
+        for member in members:
+            t: int | None = type_idx
+            for _ in range(30):
+                if t is None:
+                    break
+                pos = d.lifecycle.get(t, {}).get(member)
+                if pos is not None:
+                    out.append((di, pos))
+                    break
+                if member == "<clinit>":
+                    break  # a class initialiser is never inherited
+                t = d.superclass_of.get(t)
         return out
 
-    def _path(self, node: tuple[int, int], parent: dict[tuple[int, int], tuple[int, int] | None]) -> tuple[str, ...]:
-        path: list[str] = []
-        cur: tuple[int, int] | None = node
-        while cur is not None and len(path) < MAX_DEPTH + 2:
-            d = self.dexes[cur[0]]
-            path.append(d.method_signature(d.code[2][cur[1]]))
-            cur = parent.get(cur)
-        return tuple(reversed(path))
+    def _compute_successors(self, di: int, op: int, index: int) -> list[tuple[int, int]]:
+        d = self.dexes[di]
+        out: list[tuple[int, int]] = []
+        if op in INVOKE_OPS:
+            type_idx, name, proto = d.method_parts(index)
+            if type_idx in d.defined_types:
+                found = self._in_dex(di, type_idx, name, proto)
+            else:  # defined in another dex of the APK, or a framework class
+                desc = d.type_name(type_idx)
+                if desc not in self.classes:
+                    return out
+                found = self._locate(desc, d.method_signature(index).split("->", 1)[1])
+            if found:
+                out.append(found)
+            if op in (0x71, 0x77):  # invoke-static: the class initialiser runs first
+                out += self._implicit(di, type_idx, ("<clinit>",))
+            elif op in (0x6E, 0x72, 0x74, 0x78):  # virtual / interface: overrides in app subclasses
+                for sub in d.subtypes(type_idx)[:50]:
+                    midx = d.method_keys.get((sub, name, proto))
+                    if midx is not None and (pos := d.code_of_method.get(midx)) is not None:
+                        out.append((di, pos))
+        elif op == NEW_INSTANCE:
+            out += self._implicit(di, index, CALLBACKS)
+        elif op in STATIC_GET_OPS:
+            out += self._implicit(di, d.field_class(index), ("<clinit>",))
+        return out
 
 
 def _unique(sites: list[CallSite]) -> list[CallSite]:

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
-from gate.listing import Listing
 from gate.model import Evidence
 from gate.policy import Policy
 
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     from gate.apksig import SignatureReport
     from gate.code import CallSite, Code
     from gate.dex import DexFile
+    from gate.listing import Listing
     from gate.sdks import Detected
 
 logger.disable("androguard")
@@ -569,7 +569,9 @@ class BuildContext:
     def signature(self) -> SignatureReport:
         from gate.apksig import verify_apk
 
-        return verify_apk(self.path)
+        # Reuse the dex bytes the intake already inflated (and CRC-checked) for the v1 entry digests.
+        dex = self.__dict__.get("dex_files") or []
+        return verify_apk(self.path, {d.name: d.data for d in dex})
 
     @cached_property
     def resources(self) -> Any | None:

@@ -39,7 +39,12 @@ for _lo, _hi, _n in ((0x2D, 0x3D, 2), (0x44, 0x6D, 2), (0x6E, 0x72, 3), (0x74, 0
 
 INVOKE_OPS = frozenset(range(0x6E, 0x73)) - {0x73} | frozenset(range(0x74, 0x79)) | {0xFA, 0xFB}
 FIELD_GET_OPS = frozenset(range(0x52, 0x59)) | frozenset(range(0x60, 0x67))
+STATIC_GET_OPS = frozenset(range(0x60, 0x67))
 NEW_INSTANCE = 0x22
+# The call-graph edges: invokes, static field gets (they run <clinit>), object creation.
+_IS_REF = bytearray(256)
+for _op in INVOKE_OPS | STATIC_GET_OPS | {NEW_INSTANCE}:
+    _IS_REF[_op] = 1
 CONST_STRING, CONST_STRING_JUMBO = 0x1A, 0x1B
 
 
@@ -168,10 +173,16 @@ class DexFile:
         hi = bisect_left(self._type_strings, strings.stop)
         return range(lo, hi)
 
+    def _check_method(self, midx: int) -> None:
+        if not 0 <= midx < self.n_methods:
+            raise DexError(f"{self.name}: method index {midx} out of range")
+
     def method_class(self, midx: int) -> int:
+        self._check_method(midx)
         return int(self._method_h[4 * midx])
 
     def method_name(self, midx: int) -> str:
+        self._check_method(midx)
         h = self._method_h
         return self.string(h[4 * midx + 2] | (h[4 * midx + 3] << 16))
 
@@ -191,8 +202,7 @@ class DexFile:
 
     def method_signature(self, midx: int) -> str:
         """``Lpkg/Cls;->name(args)ret``, the notation of sensitive_apis.json and of the evidence."""
-        if not 0 <= midx < self.n_methods:
-            raise DexError(f"{self.name}: method index {midx} out of range")
+        self._check_method(midx)
         proto = self.proto(self._method_h[4 * midx + 1])
         return f"{self.type_name(self.method_class(midx))}->{self.method_name(midx)}{proto}"
 
@@ -354,6 +364,89 @@ class DexFile:
             elif op == CONST_STRING_JUMBO:
                 yield Insn(pc, op, struct.unpack_from("<I", data, pc + 2)[0])
             pc += 2 * length
+
+    def refs(self, pos: int) -> list[tuple[int, int]]:
+        """(opcode, index) of the invoke, static-get and new-instance instructions of one method: the edges
+        of the call graph. A tight loop over the exact instruction stream (no objects per instruction)."""
+        starts, ends, _ = self.code
+        data = self.data
+        length = _LEN
+        is_ref = _IS_REF
+        pc = starts[pos]
+        end = ends[pos]
+        out: list[tuple[int, int]] = []
+        append = out.append
+        while pc < end:
+            op = data[pc]
+            if is_ref[op]:
+                if pc + 4 > end:
+                    break
+                append((op, data[pc + 2] | (data[pc + 3] << 8)))
+            elif op == 0 and pc + 1 < end and 1 <= data[pc + 1] <= 3:
+                if pc + 8 > end:
+                    break
+                kind = data[pc + 1]
+                size = data[pc + 2] | (data[pc + 3] << 8)
+                if kind == 1:
+                    pc += 2 * (4 + 2 * size)
+                elif kind == 2:
+                    pc += 2 * (2 + 4 * size)
+                else:
+                    count = int.from_bytes(data[pc + 4: pc + 8], "little")
+                    pc += 2 * (4 + (count * size + 1) // 2)
+                continue
+            pc += 2 * length[op]
+        return out
+
+    @cached_property
+    def method_keys(self) -> dict[tuple[int, int, int], int]:
+        """(class type idx, name string idx, proto idx) → method idx, for resolving calls by integers."""
+        h = np.frombuffer(self.data, dtype="<u2", count=4 * self.n_methods, offset=self.methods_off).reshape(-1, 4)
+        cls = h[:, 0].tolist()
+        proto = h[:, 1].tolist()
+        name = (h[:, 2].astype(np.uint32) | (h[:, 3].astype(np.uint32) << 16)).tolist()
+        return {key: i for i, key in enumerate(zip(cls, name, proto, strict=True))}
+
+    @cached_property
+    def lifecycle(self) -> dict[int, dict[str, int]]:
+        """Defined class type idx → {member: code position} for the members that run implicitly:
+        `<clinit>()V`, and `run()V`, `call()Ljava/lang/Object;`, `handleMessage(Landroid/os/Message;)V`."""
+        wanted = {"<clinit>": "()V", "run": "()V", "call": "()Ljava/lang/Object;",
+                  "handleMessage": "(Landroid/os/Message;)V"}
+        by_index = {i: n for n in wanted if (i := self.find_string(n)) is not None}
+        out: dict[int, dict[str, int]] = {}
+        if not by_index or not self.n_methods:
+            return out
+        h = np.frombuffer(self.data, dtype="<u2", count=4 * self.n_methods, offset=self.methods_off).reshape(-1, 4)
+        names = h[:, 2].astype(np.uint32) | (h[:, 3].astype(np.uint32) << 16)
+        protos: dict[int, str] = {}
+        for midx in np.flatnonzero(np.isin(names, np.fromiter(by_index, dtype=np.uint32))).tolist():
+            pos = self.code_of_method.get(midx)
+            if pos is None:
+                continue
+            name = by_index[int(names[midx])]
+            proto_idx = int(h[midx, 1])
+            if proto_idx not in protos:
+                protos[proto_idx] = self.proto(proto_idx)
+            if protos[proto_idx] == wanted[name]:
+                out.setdefault(int(h[midx, 0]), {})[name] = pos
+        return out
+
+    def method_parts(self, midx: int) -> tuple[int, int, int]:
+        """(class type idx, name string idx, proto idx) of a method reference."""
+        self._check_method(midx)
+        h = self._method_h
+        return int(h[4 * midx]), int(h[4 * midx + 2] | (h[4 * midx + 3] << 16)), int(h[4 * midx + 1])
+
+    @cached_property
+    def superclass_of(self) -> dict[int, int]:
+        """Defined class type idx → its superclass type idx."""
+        return {t: sup for t, sup, _, _ in self.class_defs if sup != NO_INDEX}
+
+    def field_class(self, fidx: int) -> int:
+        if not 0 <= fidx < self.n_fields:
+            raise DexError(f"{self.name}: field index {fidx} out of range")
+        return int(self._field_h[4 * fidx])
 
     def method_at(self, offset: int) -> int | None:
         """Position in ``code`` of the method whose bytecode holds ``offset``."""

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from gate import __version__
 from gate.context import BuildContext
-from gate.listing import Listing
 from gate.model import AppInfo, Certificate, Verdict
 from gate.policy import Policy, decide
 from gate.runner import CheckSpec, run
+
+if TYPE_CHECKING:
+    from gate.listing import Listing
 
 
 def _app_info(ctx: BuildContext) -> AppInfo:

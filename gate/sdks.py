@@ -87,6 +87,14 @@ def lib_matches(pattern: str, filename: str) -> bool:
     return fnmatch.fnmatchcase(filename, pattern)
 
 
+def asset_matches(pattern: str, entries: list[str]) -> list[str]:
+    """Archive entries matching a catalogue asset marker: a path from the APK root (``*`` allowed), or a bare
+    name, which may sit anywhere (``tencent_stub``)."""
+    if "/" in pattern:
+        return [e for e in entries if fnmatch.fnmatchcase(e, pattern)]
+    return [e for e in entries if fnmatch.fnmatchcase(e.rsplit("/", 1)[-1], pattern)]
+
+
 def _tuple(row: dict[str, Any], key: str) -> tuple[str, ...]:
     return tuple(row.get(key) or ())
 
@@ -135,12 +143,13 @@ def detect(cat: Catalogue, classes_with_prefix: Any, has_class: Any, entries: li
     app_prefix = "L" + app_package.replace(".", "/") + "/" if app_package else None
     libs = [e for e in entries if e.startswith("lib/") and e.count("/") == 2]
     lib_names = {e.rsplit("/", 1)[1]: e for e in libs}
-    entry_set = set(entries)
     found: list[Detected] = []
     for sdk in cat.sdks.values():
         evidence: list[dict[str, Any]] = []
         for package in sdk.packages:
-            hits = [c for c in classes_with_prefix(_slash(package)) if not (app_prefix and c.startswith(app_prefix))]
+            # a class belongs to the SDK with the longest matching prefix (catalogue prefixes nest)
+            hits = [c for c in classes_with_prefix(_slash(package))
+                    if not (app_prefix and c.startswith(app_prefix)) and cat.owner(c) == ("sdk", sdk.id)]
             if hits:
                 evidence.append({"kind": "sdk", "value": f"{package}.* ({len(hits)} classes)",
                                  "location": hits[0], "sdk": sdk.id})
@@ -158,9 +167,9 @@ def detect(cat: Catalogue, classes_with_prefix: Any, has_class: Any, entries: li
                 evidence.append({"kind": "manifest", "value": f"component {component}",
                                  "location": "AndroidManifest.xml", "sdk": sdk.id})
         for asset in sdk.assets:
-            path = asset if asset.startswith("assets/") else f"assets/{asset}"
-            if path in entry_set:
-                evidence.append({"kind": "file", "value": f"asset {asset}", "location": path, "sdk": sdk.id})
+            for path in asset_matches(asset, entries)[:3]:
+                evidence.append({"kind": "file", "value": f"file {path.rsplit('/', 1)[-1]}", "location": path,
+                                 "sdk": sdk.id})
         if evidence:
             found.append(Detected(sdk=sdk, evidence=tuple(evidence)))
     return found

@@ -1021,16 +1021,23 @@ def _is_jar_signature_file(name: str) -> bool:
 
 
 def _verify_v1(
-    src: _Source, zs: _ZipSections, entries: list[_ZipEntry], block_ids: frozenset[int]
+    src: _Source, zs: _ZipSections, entries: list[_ZipEntry], block_ids: frozenset[int],
+    content_proven: bool = False,
 ) -> SchemeResult:
-    """Verify the JAR signature: signature blocks, .SF files, MANIFEST.MF and entry digests."""
+    """Verify the JAR signature: signature blocks, .SF files, MANIFEST.MF and entry digests.
+
+    With ``content_proven`` (a v2/v3 signature verified, so every byte of every entry is authentic) the
+    entries are still checked to be listed and signed, but not inflated again to recompute their digests;
+    Android 7 and later ignore v1 altogether in that case.
+    """
     findings = _Findings()
-    signers = _verify_jar_signers(src, zs, entries, block_ids, findings)
+    signers = _verify_jar_signers(src, zs, entries, block_ids, findings, content_proven)
     return findings.result("v1", [signer.cert.public for signer in signers if signer.cert is not None])
 
 
 def _verify_jar_signers(
-    src: _Source, zs: _ZipSections, entries: list[_ZipEntry], block_ids: frozenset[int], findings: _Findings
+    src: _Source, zs: _ZipSections, entries: list[_ZipEntry], block_ids: frozenset[int], findings: _Findings,
+    content_proven: bool = False,
 ) -> list[_JarSigner]:
     """The staged v1 checks; returns the signers whose certificates are to be reported.
 
@@ -1064,7 +1071,9 @@ def _verify_jar_signers(
     if not active:
         findings.problem("no usable JAR signature (every .SF file was ignored)")
         return signers
-    used = _verify_entries(src, zs, files, named, active, findings)
+    used = _verify_entries(src, zs, files, named, active, findings, check_digests=not content_proven)
+    if content_proven:
+        findings.note("entry digests not recomputed: a verified v2/v3 signature already covers every entry")
     protected = _signature_entry_names(used)
     unprotected = [e.name for e in files if e.name.startswith("META-INF/") and e.name not in protected]
     if unprotected:
@@ -1308,6 +1317,7 @@ def _verify_entries(
     named: dict[str, _Section],
     signers: list[_JarSigner],
     findings: _Findings,
+    check_digests: bool = True,
 ) -> list[_JarSigner]:
     """Every entry outside META-INF/ must be listed, signed by the same signers, and match."""
     budget = max(_INFLATE_BUDGET_FLOOR, _INFLATE_BUDGET_RATIO * src.size)
@@ -1331,6 +1341,8 @@ def _verify_entries(
         expected = _named_digest(section, "-Digest")
         if expected is None:
             findings.problem(f"{_MANIFEST_NAME} has no digest for {entry.name}")
+            continue
+        if not check_digests:
             continue
         budget -= entry.uncompressed_size
         if budget < 0:
@@ -1386,15 +1398,18 @@ def _verify(src: _Source) -> SignatureReport:
     except _Malformed as exc:
         problems.append(str(exc))
         entries = []
-    if any(_is_jar_signature_file(entry.name) for entry in entries):
-        results.append(_guarded("v1", functools.partial(_verify_v1, src, zs, entries, block_ids)))
+    block_results: list[SchemeResult] = []
     if block is not None:
         digester = _ContentDigester(src, zs, block.offset)
         for scheme in ("v2", "v3", "v3.1"):
             value = block.values.get(_BLOCK_IDS[scheme])
             if value is not None:
                 ctx = _BlockContext(scheme, block_ids, digester)
-                results.append(_guarded(scheme, functools.partial(_verify_block_scheme, value, ctx)))
+                block_results.append(_guarded(scheme, functools.partial(_verify_block_scheme, value, ctx)))
+    if any(_is_jar_signature_file(entry.name) for entry in entries):
+        proven = any(r.verified for r in block_results if r.scheme in ("v2", "v3"))
+        results.append(_guarded("v1", functools.partial(_verify_v1, src, zs, entries, block_ids, proven)))
+    results += block_results
     return SignatureReport(tuple(_check_v1_v2_signers(results)), tuple(problems))
 
 

@@ -354,7 +354,7 @@ class Code:
         for _ in range(30):
             if t is None:
                 return None
-            midx = keys.get((t, name, proto))
+            midx = keys.get(d.method_key(t, name, proto))
             if midx is not None:
                 pos = d.code_of_method.get(midx)
                 if pos is not None:
@@ -404,7 +404,7 @@ class Code:
                 out += self._implicit(di, type_idx, ("<clinit>",))
             elif op in (0x6E, 0x72, 0x74, 0x78):  # virtual / interface: overrides in app subclasses
                 for sub in d.subtypes(type_idx)[:50]:
-                    midx = d.method_keys.get((sub, name, proto))
+                    midx = d.method_keys.get(d.method_key(sub, name, proto))
                     if midx is not None and (pos := d.code_of_method.get(midx)) is not None:
                         out.append((di, pos))
         elif op == NEW_INSTANCE:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import re
 import struct
+import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -383,7 +385,8 @@ class BuildContext:
         self.listing = listing
         self.policy = policy
         self.limits = policy.limits
-        self._failures: dict[str, IntakeError] = {}
+        self._child: tuple[int, int] | None = None
+        self._background_result: dict[str, Any] = {}
 
     # -- file -----------------------------------------------------------------------------------
 
@@ -391,8 +394,58 @@ class BuildContext:
     def size(self) -> int:
         return self.path.stat().st_size
 
+    def prefetch(self) -> None:
+        """Verify the signatures and hash the file on the other core while the checks analyse the code.
+
+        A forked child does it (inflating and hashing need no Python state but the file) and sends the
+        report back through a pipe. Where forking is unsafe (other threads running) or impossible, nothing
+        is started and the work happens in process when a check asks for it.
+        """
+        if self._child is not None or "signature" in self.__dict__ or not hasattr(os, "fork"):
+            return
+        if threading.active_count() > 1:
+            return
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: compute, send, exit without running any parent clean-up
+            status = 0
+            try:
+                os.close(read_fd)
+                payload = pickle.dumps((self._verify_signature(), self._hash_file()))
+                with os.fdopen(write_fd, "wb") as out:
+                    out.write(payload)
+            except BaseException:  # noqa: BLE001 - the parent falls back to doing the work itself
+                status = 1
+            finally:
+                os._exit(status)
+        os.close(write_fd)
+        self._child = (pid, read_fd)
+
+    def _joined(self, key: str) -> Any | None:
+        """The child's result for ``key`` ("signature" or "sha256"), or None if there is none."""
+        if self._child is not None:
+            pid, read_fd = self._child
+            self._child = None
+            with os.fdopen(read_fd, "rb") as src:
+                payload = src.read()
+            os.waitpid(pid, 0)
+            try:
+                signature, sha256 = pickle.loads(payload) if payload else (None, None)
+            except Exception:  # noqa: BLE001 - a truncated payload: recompute in process
+                signature, sha256 = None, None
+            self._background_result = {"signature": signature, "sha256": sha256}
+        return self._background_result.get(key)
+
+    def close(self) -> None:
+        """Reap the prefetch child if nobody asked for its result (an analysis that stopped early)."""
+        if self._child is not None:
+            self._joined("sha256")
+
     @cached_property
     def sha256(self) -> str:
+        return self._joined("sha256") or self._hash_file()
+
+    def _hash_file(self) -> str:
         digest = hashlib.sha256()
         with self.path.open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
@@ -567,6 +620,10 @@ class BuildContext:
 
     @cached_property
     def signature(self) -> SignatureReport:
+        report: SignatureReport | None = self._joined("signature")
+        return report if report is not None else self._verify_signature()
+
+    def _verify_signature(self) -> SignatureReport:
         from gate.apksig import verify_apk
 
         # Reuse the dex bytes the intake already inflated (and CRC-checked) for the v1 entry digests.

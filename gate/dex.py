@@ -285,7 +285,99 @@ class DexFile:
 
     @cached_property
     def code(self) -> tuple[array[int], array[int], array[int]]:
-        """Every method with code, sorted by position: (insns start, insns end, method idx) arrays."""
+        """Every method with code, sorted by position: (insns start, insns end, method idx) arrays.
+
+        The class data section is decoded in bulk (vectorised LEB128); a dex whose section does not have
+        the layout the format prescribes is walked class by class instead, with the same result.
+        """
+        try:
+            fast = self._code_vectorised()
+        except (ValueError, IndexError, OverflowError):
+            fast = None  # anything unexpected: the careful parser decides (and names the damage)
+        return fast if fast is not None else self._code_by_class()
+
+    def _class_data_section(self) -> tuple[int, int, int] | None:
+        """(offset, end, item count) of the class_data_item section, from the map list."""
+        (map_off,) = struct.unpack_from("<I", self.data, 0x34)
+        if not map_off or map_off + 4 > len(self.data):
+            return None
+        (n,) = struct.unpack_from("<I", self.data, map_off)
+        if n > 64 or map_off + 4 + 12 * n > len(self.data):
+            return None
+        items = [struct.unpack_from("<HHII", self.data, map_off + 4 + 12 * i) for i in range(n)]
+        offsets = sorted({it[3] for it in items} | {len(self.data)})
+        for type_code, _, count, off in items:
+            if type_code == 0x2000:
+                end = next((o for o in offsets if o > off), len(self.data))
+                return (off, end, count) if 0x70 <= off < end <= len(self.data) else None
+        return None
+
+    def _code_vectorised(self) -> tuple[array[int], array[int], array[int]] | None:
+        section = self._class_data_section()
+        if section is None or not self.n_classes:
+            return None
+        off, end, count = section
+        raw = np.frombuffer(self.data, dtype=np.uint8, count=end - off, offset=off)
+        ends_at = np.flatnonzero(raw < 0x80)
+        if not len(ends_at):
+            return None
+        starts_at = np.empty_like(ends_at)
+        starts_at[0] = 0
+        starts_at[1:] = ends_at[:-1] + 1
+        if int((ends_at - starts_at).max()) > 4:
+            return None  # an over-long LEB128: leave it to the careful parser
+        used = int(ends_at[-1]) + 1
+        leb_id = np.repeat(np.arange(len(ends_at)), (ends_at - starts_at + 1))
+        shift = (np.arange(used) - starts_at[leb_id]).astype(np.uint64) * np.uint64(7)
+        values = np.add.reduceat((raw[:used] & 0x7F).astype(np.uint64) << shift, starts_at)
+        vals = values.tolist()
+        lists: list[tuple[int, int]] = []
+        item_offsets = set()
+        p = 0
+        for _ in range(count):
+            if p + 4 > len(vals):
+                return None
+            item_offsets.add(off + int(starts_at[p]))
+            sf, inf, dm, vm = vals[p: p + 4]
+            p += 4 + 2 * (sf + inf)
+            lists.append((p, dm))
+            p += 3 * dm
+            lists.append((p, vm))
+            p += 3 * vm
+            if p > len(vals):
+                return None
+        if item_offsets != {cdo for _, _, _, cdo in self.class_defs if cdo}:
+            return None
+        counts = np.fromiter((c for _, c in lists), dtype=np.int64, count=len(lists))
+        firsts = np.fromiter((q for q, _ in lists), dtype=np.int64, count=len(lists))
+        total = int(counts.sum())
+        if not total:
+            return array("I"), array("I"), array("I")
+        begin = np.cumsum(counts) - counts
+        within = np.arange(total) - np.repeat(begin, counts)
+        triple = np.repeat(firsts, counts) + 3 * within
+        diffs = values[triple].astype(np.int64)
+        running = np.cumsum(diffs)
+        before = np.where(begin > 0, running[np.maximum(begin - 1, 0)], 0)
+        method = running - np.repeat(before, counts)
+        code_off = values[triple + 2].astype(np.int64)
+        keep = code_off != 0
+        method, code_off = method[keep], code_off[keep]
+        size = len(self.data)
+        if len(code_off) and (int(code_off.max()) + 16 > size or (code_off % 4).any()):
+            return None
+        n_units = np.frombuffer(self.data, dtype="<u4", count=size // 4)[(code_off + 12) // 4].astype(np.int64)
+        start = code_off + 16
+        stop = start + 2 * n_units
+        if len(stop) and int(stop.max()) > size:
+            raise DexError(f"{self.name}: bytecode runs past the end of the file")
+        if len(method) and (int(method.max()) >= self.n_methods or int(method.min()) < 0):
+            raise DexError(f"{self.name}: class data names a method that does not exist")
+        order = np.argsort(start, kind="stable")
+        return (array("I", start[order].tolist()), array("I", stop[order].tolist()),
+                array("I", method[order].tolist()))
+
+    def _code_by_class(self) -> tuple[array[int], array[int], array[int]]:
         data = self.data
         size = len(data)
         rows: list[tuple[int, int, int]] = []
@@ -399,13 +491,16 @@ class DexFile:
         return out
 
     @cached_property
-    def method_keys(self) -> dict[tuple[int, int, int], int]:
-        """(class type idx, name string idx, proto idx) → method idx, for resolving calls by integers."""
+    def method_keys(self) -> dict[int, int]:
+        """``method_key(class, name, proto)`` → method idx, for resolving calls by integers."""
         h = np.frombuffer(self.data, dtype="<u2", count=4 * self.n_methods, offset=self.methods_off).reshape(-1, 4)
-        cls = h[:, 0].tolist()
-        proto = h[:, 1].tolist()
-        name = (h[:, 2].astype(np.uint32) | (h[:, 3].astype(np.uint32) << 16)).tolist()
-        return {key: i for i, key in enumerate(zip(cls, name, proto, strict=True))}
+        name = h[:, 2].astype(np.uint64) | (h[:, 3].astype(np.uint64) << np.uint64(16))
+        keys = (h[:, 0].astype(np.uint64) << np.uint64(48)) | (name << np.uint64(16)) | h[:, 1].astype(np.uint64)
+        return dict(zip(keys.tolist(), range(self.n_methods), strict=True))
+
+    @staticmethod
+    def method_key(type_idx: int, name: int, proto: int) -> int:
+        return (type_idx << 48) | (name << 16) | proto
 
     @cached_property
     def lifecycle(self) -> dict[int, dict[str, int]]:
@@ -454,9 +549,19 @@ class DexFile:
         i = bisect_right(starts, offset) - 1
         return i if i >= 0 and offset < ends[i] else None
 
+    @cached_property
+    def _decoded(self) -> dict[int, list[Insn]]:
+        return {}
+
     def instructions(self, pos: int) -> list[Insn]:
-        starts, ends, _ = self.code
-        return list(self.decode(starts[pos], ends[pos]))
+        """The referencing instructions of one method, decoded once and kept (checks share them)."""
+        cached = self._decoded.get(pos)
+        if cached is None:
+            starts, ends, _ = self.code
+            cached = list(self.decode(starts[pos], ends[pos]))
+            if len(self._decoded) < 50_000:
+                self._decoded[pos] = cached
+        return cached
 
     @cached_property
     def _units(self) -> tuple[int, np.ndarray, np.ndarray]:

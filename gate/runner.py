@@ -136,9 +136,13 @@ def run(ctx: BuildContext, specs: Iterable[CheckSpec]) -> RunResult:
     findings: list[Finding] = []
     runs: list[CheckRun] = []
     stopped = False
+    prefetched = False
     for spec in specs:
         if spec.status == "deprecated" or not ctx.policy.is_on(spec.rule_id):
             continue
+        if spec.stage != "intake" and not stopped and not prefetched:
+            ctx.prefetch()  # the upload passed intake: start hashing and signature work alongside the checks
+            prefetched = True
         if stopped:
             runs.append(CheckRun(check=spec.name, status="skipped", ms=0))
             continue

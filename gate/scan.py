@@ -41,12 +41,16 @@ def scan(path: str | os.PathLike[str], policy: Policy, listing: Listing | None =
         checks = discover()
     started = time.perf_counter()
     ctx = BuildContext(path, listing, policy)
-    result = run(ctx, checks)
+    try:
+        result = run(ctx, checks)
+        app = _app_info(ctx)
+    finally:
+        ctx.close()
     findings = decide(result.findings, policy)
     # The inventory is computed by the PI-SDK-INVENTORY check; a verdict never triggers analysis itself.
     sdks = [d.to_dict() for d in ctx.__dict__.get("sdk_inventory", ())]
     return Verdict(
-        app=_app_info(ctx), findings=tuple(findings), policy_name=policy.name, policy_version=policy.version,
+        app=app, findings=tuple(findings), policy_name=policy.name, policy_version=policy.version,
         gate_version=__version__, analysis_ms=int((time.perf_counter() - started) * 1000),
         sdks=tuple(sdks), checks=tuple(result.runs),
     )

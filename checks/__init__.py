@@ -46,7 +46,8 @@ def discover() -> tuple[CheckSpec, ...]:
             order=getattr(module, "ORDER", 100), status=getattr(module, "STATUS", "stable"), doc=doc,
             sections=doc_sections(doc),
         ))
-    return tuple(sorted(specs, key=lambda s: (s.stage != "intake", s.order, s.name)))
+    rank = {"intake": 0, "analysis": 1, "post": 2}
+    return tuple(sorted(specs, key=lambda s: (rank.get(s.stage, 1), s.order, s.name)))
 
 
 def implemented_rules() -> set[str]:

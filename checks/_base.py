@@ -78,3 +78,40 @@ def capped(evidence: list[Evidence], what: str = "call sites") -> tuple[Evidence
         return tuple(ordered)
     rest = len(ordered) - MAX_EVIDENCE
     return (*ordered[:MAX_EVIDENCE], Evidence("api", f"... and {rest} more {what}", None))
+
+
+# Personal data about the device and its user that the necessary-PI rules and the regulators' tests look at.
+# Storage, network state and generic sensors are left out: nearly every app touches them.
+DEVICE_DATA = ("location", "contacts", "call_log", "sms", "microphone", "camera", "device_id", "phone", "app_list",
+               "clipboard", "calendar", "accounts", "nearby_devices", "body_sensors", "physical_activity")
+# The 39-type table names some data as the regulation does; the gate's categories for the same thing.
+TYPE_TERMS = {"phone_number": "phone"}
+
+
+def collected(ctx: BuildContext) -> dict[str, list[Evidence]]:
+    """Device data categories the app or its SDKs can collect: requested permissions and sensitive call
+    sites (in SDK or app code; library internals are not counted), with the evidence for each."""
+    table = catalogue.permissions()
+    found: dict[str, list[Evidence]] = {}
+    manifest = ctx.manifest
+    for name in manifest.permission_names:
+        info = table.get(name)
+        if info is None:
+            continue
+        for category in (info.data_category, *info.also):
+            # runtime permissions open the data; QUERY_ALL_PACKAGES is "normal" yet opens the app list
+            if category in DEVICE_DATA and (info.protection in ("dangerous", "signature") or category == "app_list"):
+                found.setdefault(category, []).append(permission_evidence(manifest, name))
+    counted, _ = ctx.sensitive_calls
+    for site in counted:
+        if site.category in DEVICE_DATA:
+            found.setdefault(site.category, []).append(site_evidence(ctx, site))
+    return found
+
+
+def necessary_for(slug: str) -> set[str] | None:
+    """The device data categories necessary for an app type (None when the type has no table: other)."""
+    app_type = catalogue.app_types().get(slug)
+    if app_type is None or app_type.necessary is None:
+        return None
+    return {TYPE_TERMS.get(term, term) for term in app_type.necessary}

@@ -25,12 +25,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["gate"] = Runtime(settings)
 
+    from gate.web.admin import bp as admin_bp
     from gate.web.api import bp as api_bp
     from gate.web.pages import bp as pages_bp
     from webhooks.inbound import bp as inbound_bp
 
     app.register_blueprint(inbound_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(pages_bp)
 
     @app.errorhandler(Problem)

@@ -64,10 +64,22 @@ def cmd_scan(args: argparse.Namespace) -> int:
             listing = listing_mod.load_file(args.listing)
         except listing_mod.ListingError as exc:
             raise UsageError(str(exc)) from None
+    history = store = embedded = None
+    if args.history:
+        from gate.store import Store, StoreHistory
+
+        settings, embedded = _settings_with_redis()
+        store = Store.from_url(str(settings.redis_url), settings.key_prefix)
+        history = StoreHistory(store, args.tenant)
     try:
-        verdict = scan(apk, policy, listing)
+        verdict = scan(apk, policy, listing, history=history)
+        if store is not None and verdict.app.package:
+            store.append_history(args.tenant, verdict.app.package, f"cli-{verdict.app.sha256[:16]}", verdict.to_dict())
     except OSError as exc:
         raise UsageError(f"cannot read {apk}: {exc.strerror or exc}") from None
+    finally:
+        if embedded is not None:
+            embedded.stop()
     if args.format == "json":
         text = to_json(verdict)
     elif args.format == "sarif":
@@ -76,6 +88,72 @@ def cmd_scan(args: argparse.Namespace) -> int:
         text = to_text(verdict, colour=not args.out and _colour(sys.stdout))
     _write(text, args.out)
     return EXIT_BY_VERDICT[verdict.verdict]
+
+
+def cmd_delist(args: argparse.Namespace) -> int:
+    from gate.store import Store, StoreError
+
+    settings, embedded = _settings_with_redis()
+    try:
+        store = Store.from_url(str(settings.redis_url), settings.key_prefix)
+        out: dict[str, Any]
+        if args.action == "add":
+            out = {"added": store.delist(args.package, args.developer, args.notice)}
+        elif args.action == "remove":
+            if not store.undelist(args.package, args.developer):
+                raise UsageError(f"{args.package} is not on the delisted registry")
+            out = {"removed": args.package}
+        elif args.action == "import":
+            out = {"added": [store.delist(r["package"], r["developer"], str(r["notice"]), source=args.file)
+                             for r in read_notice_list(args.file, args.notice)]}
+        else:
+            out = {"delisted": store.delisted_entries()}
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    _write(json.dumps(out, ensure_ascii=False, indent=2), None)
+    return 0
+
+
+def read_notice_list(path: str, notice: str | None) -> list[dict[str, str | None]]:
+    """Rows of a notice list: CSV with a header (package, developer, notice) or JSON (a list of such
+    objects, or {"notice": ..., "packages": [...], "developers": [...]}). ``notice`` fills rows without one."""
+    import csv
+
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    rows: list[dict[str, str | None]] = []
+    if path.lower().endswith(".json"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+        if isinstance(data, dict):
+            shared = data.get("notice") or notice
+            rows += [{"package": p, "developer": None, "notice": shared} for p in data.get("packages", [])]
+            rows += [{"package": None, "developer": d, "notice": shared} for d in data.get("developers", [])]
+        elif isinstance(data, list):
+            rows += [{"package": r.get("package"), "developer": r.get("developer"),
+                      "notice": r.get("notice") or notice} for r in data if isinstance(r, dict)]
+    else:
+        for number, row in enumerate(csv.DictReader(text.splitlines()), start=2):
+            if not isinstance(row, dict) or not ({"package", "developer"} & set(row)):
+                raise UsageError(f"{path}: the CSV needs a header with package and/or developer (line 1)")
+            rows.append({"package": (row.get("package") or "").strip() or None,
+                         "developer": (row.get("developer") or "").strip() or None,
+                         "notice": (row.get("notice") or "").strip() or notice, "line": str(number)})
+    for row in rows:
+        if not row.get("notice"):
+            where = f" (line {row['line']})" if row.get("line") else ""
+            raise UsageError(f"{path}{where}: a row has no notice; give --notice or a notice column")
+        row.pop("line", None)
+    if not rows:
+        raise UsageError(f"{path} lists no package or developer")
+    return rows
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -142,6 +220,8 @@ def cmd_tenants(args: argparse.Namespace) -> int:
         elif args.action == "rotate":
             tenant, token = store.rotate_tenant(args.name)
             out = {"tenant": tenant.name, "webhook_secret": tenant.secret, "api_token": token}
+        elif args.action == "policy":
+            out = _tenant_policy(store, args)
         else:
             out = {"tenants": [t.public() for t in store.list_tenants()]}
     except StoreError as exc:
@@ -153,11 +233,51 @@ def cmd_tenants(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tenant_policy(store: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """Switch a store to a policy pack and/or set its override; refused unless the result is a valid policy."""
+    from gate import policy as policy_mod
+
+    tenant = store.get_tenant(args.name)
+    if tenant is None:
+        raise UsageError(f"no tenant {args.name}")
+    pack = args.pack or tenant.policy
+    override = tenant.policy_override
+    if args.clear_override:
+        override = {}
+    if args.override:
+        try:
+            override = json.loads(Path(args.override).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot read override {args.override}: {exc}") from None
+    try:
+        base = policy_mod.load(pack or "cn-default")
+        effective = policy_mod.with_override(base, override, tenant.name) if override else base
+    except policy_mod.PolicyError as exc:
+        raise UsageError(str(exc)) from None
+    fields: dict[str, Any] = {"policy": pack, "policy_override": override}
+    if args.allowed_host is not None:
+        fields["allowed_hosts"] = sorted({h.lower() for h in args.allowed_host})
+    tenant = store.update_tenant(tenant.name, **fields)
+    return {**tenant.public(), "effective_policy": {"name": effective.name, "version": effective.version}}
+
+
+def _check_policy(name: str) -> None:
+    """Refuse to start with a policy that does not load: the error names the file, line and reason."""
+    from gate import policy as policy_mod
+
+    try:
+        policy_mod.load(name)
+    except policy_mod.PolicyError as exc:
+        raise UsageError(f"cannot start: {exc}") from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from gate.serve import serve
     from gate.settings import Settings
 
-    return serve(Settings.from_env(), args.host, args.port, args.workers)
+    settings = Settings.from_env()
+    _check_policy(settings.policy)
+    return serve(settings, args.host, args.port, args.workers)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -167,6 +287,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if not settings.redis_url:
         raise UsageError("REDIS_URL is not set (gate serve sets it for its own workers)")
+    _check_policy(settings.policy)
     run(settings, burst=args.burst)
     return 0
 
@@ -204,7 +325,26 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--policy", default="cn-default", metavar="NAME", help="policy name or file (default cn-default)")
     scan.add_argument("--format", choices=("json", "text", "sarif"), default="text")
     scan.add_argument("--out", metavar="FILE", help="write the verdict to FILE instead of standard output")
+    scan.add_argument("--history", action="store_true",
+                      help="read and record the package's history and the delisted registry in the store "
+                           "(REDIS_URL, or the embedded one)")
+    scan.add_argument("--tenant", default="cli", help="whose history --history uses (default: cli)")
     scan.set_defaults(func=cmd_scan)
+
+    delist = sub.add_parser("delist", help="the delisted registry (regulators' takedown notices)")
+    dsub = delist.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    dadd = dsub.add_parser("add", help="put a package (and its developer) on the registry")
+    dadd.add_argument("package")
+    dadd.add_argument("--developer", help="the developer id, to block the developer's other packages too")
+    dadd.add_argument("--notice", required=True, help="the notice it comes from, e.g. 工信部2024年第3批通报")
+    drem = dsub.add_parser("remove", help="take a package (or developer) off the registry")
+    drem.add_argument("package")
+    drem.add_argument("--developer")
+    dsub.add_parser("list", help="the registry")
+    dimp = dsub.add_parser("import", help="bulk import a notice list (CSV with package,developer,notice or JSON)")
+    dimp.add_argument("file")
+    dimp.add_argument("--notice", help="notice for rows that do not name one")
+    delist.set_defaults(func=cmd_delist)
 
     rules = sub.add_parser("rules", help="list every rule with its outcome under a policy")
     rules.add_argument("--policy", default="cn-default", metavar="NAME")
@@ -237,6 +377,13 @@ def build_parser() -> argparse.ArgumentParser:
     tsub.add_parser("list", help="list the stores (no secrets)")
     rotate = tsub.add_parser("rotate", help="new webhook secret and API token for a store")
     rotate.add_argument("name")
+    tpol = tsub.add_parser("policy", help="a store's policy pack, override (outcomes, settings, limits) and hosts")
+    tpol.add_argument("name")
+    tpol.add_argument("--pack", help="policy pack: cn-default, google-play, strict, or a policy file")
+    tpol.add_argument("--override", metavar="FILE",
+                      help='JSON: {"outcomes": {...}, "settings": {...}, "limits": {...}}')
+    tpol.add_argument("--clear-override", action="store_true")
+    tpol.add_argument("--allowed-host", action="append", metavar="HOST[:PORT]", help="replaces the allowed hosts")
     tenants.set_defaults(func=cmd_tenants)
 
     submit = sub.add_parser("submit", help="sign and post a build to a running gate (smoke tests)")

@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
-from gate.model import Evidence
+from gate.model import Evidence, Finding
 from gate.policy import Policy
 
 if TYPE_CHECKING:
     from gate.apksig import SignatureReport
     from gate.code import CallSite, Code
     from gate.dex import DexFile
+    from gate.history import History
     from gate.listing import Listing
     from gate.sdks import Detected
 
@@ -380,10 +381,14 @@ class LimitViolation:
 class BuildContext:
     """One upload. Properties parse on first use and remember the result (or the failure)."""
 
-    def __init__(self, path: str | os.PathLike[str], listing: Listing | None, policy: Policy) -> None:
+    def __init__(self, path: str | os.PathLike[str], listing: Listing | None, policy: Policy,
+                 history: History | None = None) -> None:
         self.path = Path(path)
         self.listing = listing
         self.policy = policy
+        self.history = history
+        # Findings of the analysis checks, handed to the "post" checks (PLT-RECURRENCE) by the runner.
+        self.prior_findings: list[Finding] = []
         self.limits = policy.limits
         self._child: tuple[int, int] | None = None
         self._background_result: dict[str, Any] = {}

@@ -152,6 +152,7 @@ class Verdict:
     analysis_ms: int
     sdks: tuple[Mapping[str, Any], ...] = ()
     checks: tuple[CheckRun, ...] = ()
+    diff: Mapping[str, Any] | None = None
 
     @property
     def outcome(self) -> Outcome | None:
@@ -177,6 +178,7 @@ class Verdict:
             "analysis_ms": self.analysis_ms,
             "summary": counts,
             "checks": [c.to_dict() for c in self.checks],
+            **({"diff": dict(self.diff)} if self.diff is not None else {}),
         }
 
 

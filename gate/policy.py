@@ -34,6 +34,7 @@ class Policy:
     outcomes: dict[str, str]
     target_sdk_floor: int
     limits: Limits
+    play_target_sdk_floor: int = 35
     version: str = field(default="", compare=False)
 
     def outcome_for(self, rule_id: str) -> str:
@@ -53,6 +54,7 @@ class Policy:
             "outcomes": dict(sorted(self.outcomes.items())),
             "settings": {
                 "target_sdk_floor": self.target_sdk_floor,
+                "play_target_sdk_floor": self.play_target_sdk_floor,
             },
             "limits": self.limits.to_dict(),
         }
@@ -97,6 +99,11 @@ def parse(text: str, *, origin: str = "policy") -> Policy:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{origin}: not valid TOML: {exc}") from None
+    return parse_data(data, text, origin=origin)
+
+
+def parse_data(data: dict[str, Any], text: str, *, origin: str) -> Policy:
+    """Validate policy content (as parsed from ``text``, used to point at lines in errors)."""
 
     def fail(reason: str, needle: str | None = None) -> PolicyError:
         line = _line_of(text, needle) if needle else None
@@ -108,7 +115,7 @@ def parse(text: str, *, origin: str = "policy") -> Policy:
         if key not in allowed_top:
             raise fail(f"unknown key {key!r} (allowed: {', '.join(sorted(allowed_top))})", key)
     name = data.get("name")
-    if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", name):
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9._+-]*", name):
         raise fail("'name' must be a lowercase word such as cn-default", "name")
 
     known_rules = catalogue.rules()
@@ -121,21 +128,47 @@ def parse(text: str, *, origin: str = "policy") -> Policy:
         outcomes[rule_id] = word
 
     settings = data.get("settings") or {}
-    allowed_settings = {"target_sdk_floor"}
+    allowed_settings = {"target_sdk_floor", "play_target_sdk_floor"}
     for key in settings:
         if key not in allowed_settings:
             raise fail(f"unknown setting {key!r}", key)
-    floor = settings.get("target_sdk_floor", 30)
-    if isinstance(floor, bool) or not isinstance(floor, int) or not 1 <= floor <= 100:
-        raise fail(f"target_sdk_floor must be an API level between 1 and 100, got {floor!r}", "target_sdk_floor")
+    floors = {}
+    for key, default in (("target_sdk_floor", 30), ("play_target_sdk_floor", 35)):
+        floor = settings.get(key, default)
+        if isinstance(floor, bool) or not isinstance(floor, int) or not 1 <= floor <= 100:
+            raise fail(f"{key} must be an API level between 1 and 100, got {floor!r}", key)
+        floors[key] = floor
     try:
         limits = Limits.from_mapping(dict(data.get("limits") or {}))
     except LimitError as exc:
         raise fail(str(exc), exc.key) from None
 
     policy = Policy(name=name, description=str(data.get("description", "")), outcomes=outcomes,
-                    target_sdk_floor=floor, limits=limits)
+                    target_sdk_floor=floors["target_sdk_floor"], limits=limits,
+                    play_target_sdk_floor=floors["play_target_sdk_floor"])
     return replace(policy, version=_content_hash(policy.content()))
+
+
+def with_override(base: Policy, override: dict[str, Any], label: str) -> Policy:
+    """``base`` with a store's override applied: outcomes per rule id, settings, limits.
+
+    The result is validated like any policy file, named ``<base>+<label>`` and hashed on its content, so a
+    verdict always shows exactly which rules applied.
+    """
+    if not isinstance(override, dict):
+        raise PolicyError(f"override for {label}: expected an object with outcomes, settings and/or limits")
+    unknown = set(override) - {"outcomes", "settings", "limits"}
+    if unknown:
+        raise PolicyError(f"override for {label}: unknown key(s) {', '.join(sorted(unknown))}")
+    content = base.content()
+    for section in ("outcomes", "settings", "limits"):
+        extra = override.get(section) or {}
+        if not isinstance(extra, dict):
+            raise PolicyError(f"override for {label}: {section} must be an object")
+        content[section] = {**content[section], **extra}
+    content["name"] = f"{base.name}+{label}"
+    text = json.dumps(content, ensure_ascii=False, indent=1)
+    return parse_data(content, text, origin=f"override for {label}")
 
 
 def decide(findings: list[Finding], policy: Policy) -> list[Finding]:

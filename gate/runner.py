@@ -34,7 +34,7 @@ class CheckSpec:
     name: str  # module name, e.g. "pkg_debuggable"
     rule_id: str
     run: Callable[[BuildContext], Iterable[Finding]]
-    stage: str = "analysis"  # "intake" runs first and stops the analysis when it reports
+    stage: str = "analysis"  # "intake" first (stops the analysis when it reports), "post" last
     order: int = 100
     status: str = "stable"  # stable | evaluation | deprecated
     doc: str = ""
@@ -132,7 +132,8 @@ def _complete(finding: Finding, spec: CheckSpec) -> Finding:
 
 def run(ctx: BuildContext, specs: Iterable[CheckSpec]) -> RunResult:
     """Run the intake checks, then (if the upload passed intake) every analysis check."""
-    specs = sorted(specs, key=lambda s: (s.stage != "intake", s.order, s.name))
+    rank = {"intake": 0, "analysis": 1, "post": 2}
+    specs = sorted(specs, key=lambda s: (rank.get(s.stage, 1), s.order, s.name))
     findings: list[Finding] = []
     runs: list[CheckRun] = []
     stopped = False
@@ -146,6 +147,8 @@ def run(ctx: BuildContext, specs: Iterable[CheckSpec]) -> RunResult:
         if stopped:
             runs.append(CheckRun(check=spec.name, status="skipped", ms=0))
             continue
+        if spec.stage == "post":
+            ctx.prior_findings = list(findings)
         found, record = run_one(spec, ctx)
         findings.extend(found)
         runs.append(record)

@@ -8,12 +8,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from gate import __version__
+from gate import history as hist
 from gate.context import BuildContext
 from gate.model import AppInfo, Certificate, Verdict
 from gate.policy import Policy, decide
 from gate.runner import CheckSpec, run
 
 if TYPE_CHECKING:
+    from gate.history import History
     from gate.listing import Listing
 
 
@@ -33,24 +35,32 @@ def _app_info(ctx: BuildContext) -> AppInfo:
 
 
 def scan(path: str | os.PathLike[str], policy: Policy, listing: Listing | None = None,
-         checks: Sequence[CheckSpec] | None = None) -> Verdict:
-    """The verdict for one APK file under ``policy``. Never raises for a bad APK."""
+         checks: Sequence[CheckSpec] | None = None, history: History | None = None) -> Verdict:
+    """The verdict for one APK file under ``policy``. Never raises for a bad APK.
+
+    With ``history`` (the package's earlier versions at this store, and the delisted registry) the
+    history rules apply and the verdict carries a ``diff`` against the previous version.
+    """
     if checks is None:
         from checks import discover
 
         checks = discover()
     started = time.perf_counter()
-    ctx = BuildContext(path, listing, policy)
+    ctx = BuildContext(path, listing, policy, history)
     try:
         result = run(ctx, checks)
         app = _app_info(ctx)
     finally:
         ctx.close()
     findings = decide(result.findings, policy)
+    changes = None
+    if history is not None and app.package:
+        earlier = history.versions(app.package)
+        changes = hist.diff([f.to_dict() for f in findings], earlier[-1] if earlier else None)
     # The inventory is computed by the PI-SDK-INVENTORY check; a verdict never triggers analysis itself.
     sdks = [d.to_dict() for d in ctx.__dict__.get("sdk_inventory", ())]
     return Verdict(
         app=app, findings=tuple(findings), policy_name=policy.name, policy_version=policy.version,
         gate_version=__version__, analysis_ms=int((time.perf_counter() - started) * 1000),
-        sdks=tuple(sdks), checks=tuple(result.runs),
+        sdks=tuple(sdks), checks=tuple(result.runs), diff=changes,
     )

@@ -42,7 +42,11 @@ class Runtime:
         return rq_connection(self.settings.redis_url)
 
     def policy_for(self, tenant: Tenant | None) -> Policy:
-        return policy_mod.load((tenant.policy if tenant else None) or self.settings.policy)
+        """The tenant's effective policy: its pack (or the service default) with its override applied."""
+        base = policy_mod.load((tenant.policy if tenant else None) or self.settings.policy)
+        if tenant is not None and tenant.policy_override:
+            return policy_mod.with_override(base, tenant.policy_override, tenant.name)
+        return base
 
 
 def verdict_url(settings: Settings, build: dict[str, Any]) -> str:

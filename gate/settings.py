@@ -48,6 +48,8 @@ class Settings:
     callback_timeout_s: float = 10.0
     callback_retry_intervals_s: tuple[int, ...] = CALLBACK_RETRY_INTERVALS_S
     artifact_timeout_s: float = 60.0
+    # Operators' API (/api/v1/admin/...): disabled unless a token is set.
+    admin_token: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -67,6 +69,7 @@ class Settings:
             callback_timeout_s=float(e.get("GATE_CALLBACK_TIMEOUT_S", 10)),
             callback_retry_intervals_s=_ints(e.get("GATE_CALLBACK_RETRY_INTERVALS_S"), CALLBACK_RETRY_INTERVALS_S),
             artifact_timeout_s=float(e.get("GATE_ARTIFACT_TIMEOUT_S", 60)),
+            admin_token=e.get("GATE_ADMIN_TOKEN") or None,
         )
         return replace(base, **overrides) if overrides else base
 
@@ -89,4 +92,6 @@ class Settings:
         }
         if self.redis_url:
             out["REDIS_URL"] = self.redis_url
+        if self.admin_token:
+            out["GATE_ADMIN_TOKEN"] = self.admin_token
         return out

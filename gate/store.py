@@ -26,6 +26,7 @@ from typing import Any
 import redis
 
 from gate import signing
+from gate.history import history_entry
 
 TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 FINAL = ("done", "failed")
@@ -48,13 +49,6 @@ def new_page_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def finding_key(finding: dict[str, Any]) -> str:
-    """Stable key of a finding across versions: its rule and what it is about (not the wording)."""
-    values = sorted(f"{e.get('kind')}={e.get('value')}" for e in finding.get("evidence", []))
-    digest = hashlib.sha256("\n".join(values).encode()).hexdigest()[:16]
-    return f"{finding['rule_id']}:{digest}"
-
-
 @dataclass
 class Tenant:
     name: str
@@ -65,10 +59,12 @@ class Tenant:
     policy: str | None = None
     created_at: float = 0.0
     callback_disabled: bool = False
+    policy_override: dict[str, Any] = field(default_factory=dict)
 
     def public(self) -> dict[str, Any]:
         return {"tenant": self.name, "callback_url": self.callback_url, "allowed_hosts": self.allowed_hosts,
-                "policy": self.policy, "created_at": self.created_at, "callback_disabled": self.callback_disabled}
+                "policy": self.policy, "policy_override": self.policy_override, "created_at": self.created_at,
+                "callback_disabled": self.callback_disabled}
 
 
 class Store:
@@ -108,6 +104,7 @@ class Store:
             "name": t.name, "callback_url": t.callback_url, "secret": t.secret, "token_hash": t.token_hash,
             "allowed_hosts": json.dumps(t.allowed_hosts), "policy": t.policy or "", "created_at": t.created_at,
             "callback_disabled": "1" if t.callback_disabled else "0",
+            "policy_override": json.dumps(t.policy_override or {}),
         })
 
     def get_tenant(self, name: str) -> Tenant | None:
@@ -118,7 +115,8 @@ class Store:
             return None
         return Tenant(name=h["name"], callback_url=h["callback_url"], secret=h["secret"], token_hash=h["token_hash"],
                       allowed_hosts=json.loads(h.get("allowed_hosts") or "[]"), policy=h.get("policy") or None,
-                      created_at=float(h.get("created_at") or 0), callback_disabled=h.get("callback_disabled") == "1")
+                      created_at=float(h.get("created_at") or 0), callback_disabled=h.get("callback_disabled") == "1",
+                      policy_override=json.loads(h.get("policy_override") or "{}"))
 
     def list_tenants(self) -> list[Tenant]:
         return [t for n in sorted(self.r.smembers(self.k("tenants"))) if (t := self.get_tenant(n))]
@@ -227,7 +225,7 @@ class Store:
                     if package and tenant:
                         pipe.zadd(self.k("pkg", tenant, package), {build_id: now})
                         if status == "done":
-                            entry = json.dumps(_history_entry(build_id, verdict))
+                            entry = json.dumps(history_entry(build_id, verdict, decided_at=now))
                             pipe.rpush(self.k("history", tenant, package), entry)
                     pipe.execute()
                     return True
@@ -240,6 +238,51 @@ class Store:
 
     def history(self, tenant: str, package: str) -> list[dict[str, Any]]:
         return [json.loads(x) for x in self.r.lrange(self.k("history", tenant, package), 0, -1)]
+
+    def append_history(self, tenant: str, package: str, build_id: str, verdict: dict[str, Any]) -> None:
+        """Record a decided version outside the build flow (``gate scan --history``)."""
+        entry = history_entry(build_id, verdict, decided_at=time.time())
+        self.r.rpush(self.k("history", tenant, package), json.dumps(entry))
+
+    # -- the delisted registry (regulators' takedown notices) -------------------------------------------
+
+    def delist(self, package: str | None, developer: str | None, notice: str, source: str = "cli") -> dict[str, Any]:
+        if not (package or developer):
+            raise StoreError("a delisted entry names a package, a developer or both")
+        if not notice.strip():
+            raise StoreError("a delisted entry needs the notice it comes from (--notice)")
+        entry = {"package": package, "developer": developer, "notice": notice.strip(), "source": source,
+                 "added_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        with self.r.pipeline() as pipe:
+            if package:
+                pipe.hset(self.k("delisted", "package"), package, json.dumps(entry))
+            if developer:
+                pipe.hset(self.k("delisted", "developer"), developer, json.dumps(entry))
+            pipe.execute()
+        return entry
+
+    def undelist(self, package: str | None = None, developer: str | None = None) -> bool:
+        removed = 0
+        if package:
+            removed += self.r.hdel(self.k("delisted", "package"), package)
+        if developer:
+            removed += self.r.hdel(self.k("delisted", "developer"), developer)
+        return bool(removed)
+
+    def delisted_entries(self) -> list[dict[str, Any]]:
+        seen: dict[str, dict[str, Any]] = {}
+        for kind in ("package", "developer"):
+            for raw in self.r.hvals(self.k("delisted", kind)):
+                entry = json.loads(raw)
+                seen[json.dumps(entry, sort_keys=True)] = entry
+        return sorted(seen.values(), key=lambda e: (e.get("package") or "", e.get("developer") or ""))
+
+    def delisted_lookup(self, package: str, developer: str | None) -> dict[str, Any] | None:
+        raw = self.r.hget(self.k("delisted", "package"), package)
+        if raw is None and developer:
+            raw = self.r.hget(self.k("delisted", "developer"), developer)
+        return json.loads(raw) if raw else None
+
 
     def build_by_page_token(self, token: str) -> dict[str, Any] | None:
         if not token or len(token) > 100:
@@ -262,15 +305,15 @@ class Store:
         return [json.loads(x) for x in self.r.lrange(self.k("deliveries", build_id), 0, -1)]
 
 
-def _history_entry(build_id: str, verdict: dict[str, Any]) -> dict[str, Any]:
-    app = verdict.get("app", {})
-    return {
-        "build_id": build_id,
-        "version_code": app.get("version_code"),
-        "version_name": app.get("version_name"),
-        "certificates": [c["sha256"] for c in app.get("certificates", [])],
-        "verdict": verdict.get("verdict"),
-        "findings": sorted({finding_key(f) for f in verdict.get("findings", [])
-                            if f.get("outcome") in ("warn", "block")}),
-        "decided_at": time.time(),
-    }
+class StoreHistory:
+    """gate.history.History for one tenant, backed by the store."""
+
+    def __init__(self, store: Store, tenant: str) -> None:
+        self.store = store
+        self.tenant = tenant
+
+    def versions(self, package: str) -> list[dict[str, Any]]:
+        return self.store.history(self.tenant, package)
+
+    def delisted(self, package: str, developer_id: str | None) -> dict[str, Any] | None:
+        return self.store.delisted_lookup(package, developer_id)

@@ -23,7 +23,7 @@ from gate.artifact import ArtifactError, fetch
 from gate.scan import scan
 from gate.service import Runtime, failure_verdict, finalize, public_build
 from gate.settings import Settings
-from gate.store import FINAL
+from gate.store import FINAL, StoreHistory
 
 
 class CallbackFailed(Exception):
@@ -50,7 +50,8 @@ def analyse_build(build_id: str) -> str:
     try:
         path = _apk_path(rt, build, tenant.allowed_hosts if tenant else [])
         listing = listing_mod.load(build["listing"]) if build.get("listing") else None
-        verdict = scan(path, policy, listing).to_dict()
+        history = StoreHistory(rt.store, build["tenant"])
+        verdict = scan(path, policy, listing, history=history).to_dict()
         status, reason = "done", "analysed"
     except ArtifactError as exc:
         if not exc.permanent and (get_current_job() or _NoJob()).retries_left:

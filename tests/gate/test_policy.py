@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from gate import policy
@@ -92,3 +94,42 @@ def test_a_check_floor_raises_but_never_lowers_the_policy_outcome() -> None:
     assert raised[0].outcome is Outcome.BLOCK
     kept = policy.decide([_f("PKG-DEBUGGABLE", Outcome.INFO)], cn)
     assert kept[0].outcome is Outcome.BLOCK
+
+
+@pytest.mark.parametrize(
+    ("pack", "rule", "outcome"),
+    [
+        ("cn-default", "PLT-FILING-MISSING", "block"), ("google-play", "PLT-FILING-MISSING", "off"),
+        ("cn-default", "GP-FGS-TYPE", "off"), ("google-play", "GP-FGS-TYPE", "block"),
+        ("cn-default", "PKG-TARGET-SDK", "block"), ("google-play", "PKG-TARGET-SDK", "off"),
+        ("cn-default", "GATE-CHECK-FAILED", "warn"), ("strict", "GATE-CHECK-FAILED", "block"),
+        ("cn-default", "PI-DEVICE-ID", "warn"), ("strict", "PI-DEVICE-ID", "block"),
+        ("strict", "PKG-EXPORTED", "warn"), ("strict", "PLT-DELISTED", "block"),
+    ],
+)
+def test_packs_give_each_rule_its_outcome(pack: str, rule: str, outcome: str) -> None:
+    assert policy.load(pack).outcome_for(rule) == outcome
+
+
+def test_packs_have_their_floors() -> None:
+    assert [policy.load(p).target_sdk_floor for p in ("cn-default", "google-play", "strict")] == [30, 35, 33]
+
+
+def test_a_store_override_is_merged_named_and_hashed() -> None:
+    base = policy.load("google-play")
+    merged = policy.with_override(base, {"outcomes": {"PI-CLIPBOARD": "block"}, "settings": {"target_sdk_floor": 34},
+                                         "limits": {"max_apk_bytes": 1000}}, "store-a")
+    assert merged.name == "google-play+store-a" and merged.version != base.version
+    assert merged.outcome_for("PI-CLIPBOARD") == "block" and merged.outcome_for("GP-FGS-TYPE") == "block"
+    assert merged.target_sdk_floor == 34 and merged.limits.max_apk_bytes == 1000
+
+
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [({"outcomes": {"PI-NOPE": "warn"}}, "unknown rule id 'PI-NOPE'"), ({"outcome": {}}, "unknown key(s) outcome"),
+     ({"settings": {"target_sdk_floor": "high"}}, "target_sdk_floor must be an API level"),
+     ({"limits": {"max_entries": -5}}, "max_entries must be a positive number"), ([], "expected an object")],
+)
+def test_bad_overrides_are_refused(override: object, words: str) -> None:
+    with pytest.raises(policy.PolicyError, match=re.escape(words)):
+        policy.with_override(policy.load("cn-default"), override, "store-a")  # type: ignore[arg-type]

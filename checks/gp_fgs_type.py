@@ -1,0 +1,75 @@
+"""A foreground service lacks its declared type, or the FOREGROUND_SERVICE_<TYPE> permission (targetSdk 34+).
+
+From Android 14, each service that runs in the foreground must declare `android:foregroundServiceType` and
+request the matching permission (FOREGROUND_SERVICE_LOCATION for `location`, ...). Services are found from
+the manifest and from code that calls `startForeground` in a service class.
+
+Why it matters
+--------------
+Apps that target Android 14 crash when starting a foreground service without a type, and Google Play asks
+each type to be declared and justified. The type tells users and reviewers what a service does while the
+app is in the background.
+
+How to fix
+----------
+Add `android:foregroundServiceType` to each foreground service with the types it needs, request the
+matching FOREGROUND_SERVICE_* permissions, and declare them in the Play Console.
+
+References
+----------
+GP-10: Google Play's foreground service types policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from gate.context import BuildContext
+from gate.model import Evidence, Finding
+
+RULE_ID = "GP-FGS-TYPE"
+FLAGS = {1: "dataSync", 2: "mediaPlayback", 4: "phoneCall", 8: "location", 16: "connectedDevice",
+         32: "mediaProjection", 64: "camera", 128: "microphone", 256: "health", 512: "remoteMessaging",
+         1024: "systemExempted", 2048: "shortService", 1 << 30: "specialUse"}
+PERMISSION = {"dataSync": "DATA_SYNC", "mediaPlayback": "MEDIA_PLAYBACK", "phoneCall": "PHONE_CALL",
+              "location": "LOCATION", "connectedDevice": "CONNECTED_DEVICE", "mediaProjection": "MEDIA_PROJECTION",
+              "camera": "CAMERA", "microphone": "MICROPHONE", "health": "HEALTH",
+              "remoteMessaging": "REMOTE_MESSAGING", "systemExempted": "SYSTEM_EXEMPTED", "specialUse": "SPECIAL_USE"}
+START_FOREGROUND = ("Landroid/app/Service;->startForeground(ILandroid/app/Notification;)V",
+                    "Landroid/app/Service;->startForeground(ILandroid/app/Notification;I)V")
+
+
+def types(value: str) -> list[str]:
+    """`location|camera` as written, or the compiled flag value (0x48)."""
+    value = value.strip()
+    try:
+        bits = int(value, 16) if value.lower().startswith("0x") else int(value)
+    except ValueError:
+        return [t for t in value.split("|") if t]
+    return [name for flag, name in FLAGS.items() if bits & flag]
+
+
+def run(ctx: BuildContext) -> Iterator[Finding]:
+    manifest = ctx.manifest
+    if manifest.target_sdk < 34:
+        return
+    permissions = set(manifest.permission_names)
+    services = {c.name: c for c in manifest.components if c.kind == "service"}
+    starters = {caller.split("->", 1)[0][1:-1].replace("/", ".") for caller, _ in
+                ctx.code.instructions_calling(START_FOREGROUND)} if ctx.dex_entries else set()
+    evidence = []
+    for name, service in sorted(services.items()):
+        declared = types(service.attrs.get("foregroundServiceType", ""))
+        if not declared and name in starters:
+            evidence.append(Evidence("manifest", f"{name} calls startForeground but declares no foregroundServiceType",
+                                     service.location))
+        for kind in declared:
+            needed = PERMISSION.get(kind)
+            if needed and f"android.permission.FOREGROUND_SERVICE_{needed}" not in permissions:
+                evidence.append(Evidence("manifest", f"{name} has type {kind} but the app lacks "
+                                         f"FOREGROUND_SERVICE_{needed}", service.location))
+    if evidence:
+        yield Finding(rule_id=RULE_ID,
+                      message=f"{len(evidence)} foreground service problem(s) for an app targeting API "
+                              f"{manifest.target_sdk}.",
+                      evidence=tuple(evidence))

@@ -1,0 +1,60 @@
+"""A permission Google Play restricts is requested without a matching declaration in the listing.
+
+Restricted on Play: SMS and Call Log permissions, QUERY_ALL_PACKAGES, MANAGE_EXTERNAL_STORAGE,
+REQUEST_INSTALL_PACKAGES, ACCESS_BACKGROUND_LOCATION, READ_MEDIA_IMAGES/VIDEO, USE_EXACT_ALARM and others
+marked in the gate's permission table. A permission is declared when the listing's `declarations` name
+it (full or short name).
+
+Why it matters
+--------------
+Play allows these permissions only to apps whose core function needs them and that declared it in the
+Play Console; undeclared use leads to rejection or removal. A store mirroring Play asks for the same.
+
+How to fix
+----------
+Remove the permission (often it comes from an SDK and can be removed with `tools:node="remove"`), or
+declare its use with the justification Play asks for and add the declaration to the listing.
+
+References
+----------
+GP-02 … GP-09: Google Play's SMS/Call Log, package visibility, all-files access, install, background location,
+photo and video, and exact alarm policies.
+GP-02: SMS and Call Log permissions.
+GP-03: package visibility (QUERY_ALL_PACKAGES).
+GP-04: all files access (MANAGE_EXTERNAL_STORAGE).
+GP-05: REQUEST_INSTALL_PACKAGES.
+GP-06: photo and video permissions.
+GP-07: exact alarms.
+GP-08: background location.
+GP-09: other sensitive permissions requiring declarations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks._base import permission_evidence
+from gate import catalogue
+from gate.context import BuildContext
+from gate.model import Finding
+
+RULE_ID = "GP-RESTRICTED-PERMISSION"
+
+
+def run(ctx: BuildContext) -> Iterator[Finding]:
+    table = catalogue.permissions()
+    manifest = ctx.manifest
+    restricted = [p for p in manifest.permission_names if p in table and table[p].restricted_on_play]
+    if not restricted:
+        return
+    declared = {d.strip() for d in (ctx.listing.declarations if ctx.listing else ())}
+    declared |= {d.rsplit(".", 1)[-1] for d in declared}
+    missing = [p for p in restricted if p not in declared and p.rsplit(".", 1)[-1] not in declared]
+    if not missing:
+        return
+    yield Finding(
+        rule_id=RULE_ID,
+        message=f"{len(missing)} permission(s) restricted on Google Play are requested without a declaration: "
+                + ", ".join(p.rsplit(".", 1)[-1] for p in missing) + ".",
+        evidence=tuple(permission_evidence(manifest, p) for p in missing),
+    )

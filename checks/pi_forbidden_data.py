@@ -1,0 +1,58 @@
+"""The app or its SDKs can collect device data that the store's policy forbids for the app's declared type.
+
+These are the over-collection pairs regulators cite again and again: utilities (a flashlight, a calculator)
+reading location, contacts, SMS, call logs or device IDs; lending apps reading contacts, call logs or SMS
+(used to harass borrowers' friends); input methods reading contacts, SMS, call logs or location. The pairs
+come from the gate's app-type table (`forbidden_device_data`).
+
+Why it matters
+--------------
+For these types the data has no use but abuse: regulators have taken such apps down and named the stores
+that listed them. The evidence names the data, where it is collected and the declared type.
+
+How to fix
+----------
+Remove the permissions and the code (or SDK) that collect the named data. If the app really is of another
+type, correct the listing's type.
+
+References
+----------
+TS-16: technical signal of data categories that do not fit the app type.
+CN-164-1.2: collecting personal information beyond the scope of the service (超范围收集).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks._base import app_type_known, capped, collected, listing_missing
+from gate import catalogue
+from gate.context import BuildContext
+from gate.model import Evidence, Finding
+
+RULE_ID = "PI-FORBIDDEN-DATA"
+
+
+def run(ctx: BuildContext) -> Iterator[Finding]:
+    if ctx.listing is None:
+        yield listing_missing(RULE_ID, "whether the data collected is forbidden for the app type")
+        return
+    slug = app_type_known(ctx)
+    if slug is None:
+        return
+    app_type = catalogue.app_types()[slug]
+    forbidden = set(app_type.forbidden_device_data)
+    found = collected(ctx)
+    hits = sorted(c for c in found if c in forbidden)
+    if not hits:
+        return
+    evidence: list[Evidence] = [Evidence("listing", f"app type {slug} ({app_type.zh}): forbidden "
+                                         + ", ".join(sorted(forbidden)), "listing.category")]
+    for category in hits:
+        evidence += [Evidence(e.kind, e.value, e.location, e.sdk, {**e.extra, "category": category})
+                     for e in found[category][:10]]
+    yield Finding(
+        rule_id=RULE_ID,
+        message=f"A {app_type.en} app ({app_type.zh}) must not collect {', '.join(hits)}, and this one can.",
+        evidence=(evidence[0], *capped(evidence[1:], "items")),
+    )

@@ -1,0 +1,69 @@
+"""The app or an SDK in it can collect a data category that the privacy policy does not mention.
+
+Each device data category the app can collect (a permission, or a call site in the app's or an SDK's
+code) is looked up in the policy text with Chinese and English wording (位置/定位/location,
+通讯录/联系人/contacts, 设备标识/IMEI/Android ID, 应用列表/已安装应用, 剪切板/剪贴板, ...). A sentence that
+denies the data ("我们不会收集IMEI") does not disclose it; such a denial is named in the evidence, since the
+code says otherwise.
+
+Why it matters
+--------------
+The rules for collecting personal information must be made public: a policy that is silent on data the app
+collects, or that denies it, is the identification method's case of collecting without stating the purpose,
+method and scope. Regulators compare what an app collects with what its policy says.
+
+How to fix
+----------
+Describe in the privacy policy each category named in the finding: what is collected, for which function,
+by the app or by which SDK, and when (before or after consent). If the data is not needed, remove the
+permission or the SDK feature instead. Keep the policy in sync with every release.
+
+References
+----------
+CN-REC-2.1: the policy does not list the purpose, method and scope of collection.
+CN-REC-3.9: the actual collection does not match the policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks._base import capped, collected, listing_missing
+from checks._policy_text import category_disclosure
+from gate.context import BuildContext
+from gate.model import Evidence, Finding
+
+RULE_ID = "PI-UNDISCLOSED-DATA"
+
+
+def run(ctx: BuildContext) -> Iterator[Finding]:
+    if ctx.listing is None:
+        yield listing_missing(RULE_ID, "whether the privacy policy discloses the data collected")
+        return
+    text = (ctx.listing.privacy_policy.text or "") if ctx.listing.privacy_policy else ""
+    if not text.strip():
+        return  # no policy at all: PI-NO-POLICY
+    found = collected(ctx)
+    undisclosed: list[str] = []
+    evidence: list[Evidence] = []
+    for category in sorted(found):
+        disclosed, mentions = category_disclosure(text, category)
+        if disclosed:
+            continue
+        undisclosed.append(category)
+        denials = [m for m in mentions if m.denied]
+        if denials:
+            evidence.append(Evidence("listing", f"the policy denies {category}: \u201c{denials[0].sentence}\u201d",
+                                     "listing.privacy_policy.text", extra={"category": category}))
+        else:
+            evidence.append(Evidence("listing", f"the policy does not mention {category}",
+                                     "listing.privacy_policy.text", extra={"category": category}))
+        evidence += [Evidence(e.kind, e.value, e.location, e.sdk, {**e.extra, "category": category})
+                     for e in found[category][:8]]
+    if undisclosed:
+        yield Finding(
+            rule_id=RULE_ID,
+            message=f"The privacy policy does not disclose {', '.join(undisclosed)}, which the app or its SDKs "
+                    "can collect.",
+            evidence=capped(evidence, "items"),
+        )

@@ -1,0 +1,67 @@
+"""The app or its SDKs can collect device data that is not necessary personal information for the app's
+declared type.
+
+The 2021 rules on necessary personal information list, for 39 common app types, the personal information
+without which the basic function cannot work (a map needs location; a news app needs none). Each device
+data category the app can collect (a permission or a call site) that its type's list does not contain is
+reported, with the evidence and the type. Apps of type `other` have no list and are not judged here.
+
+Why it matters
+--------------
+Apps must not refuse their basic function to users who decline non-necessary personal information, and
+collecting beyond the necessary scope is the most common finding of the regulators' tests. Data outside the
+list may be collected for extended functions only with separate consent.
+
+How to fix
+----------
+Remove the permissions and SDK features that collect the named data, or make them part of an optional
+feature that asks for consent separately and that the user can decline while still using the basic
+function. Check that the declared app type is right.
+
+References
+----------
+CN-NPI Art. 4: the necessary-PI rules: apps must not deny basic functions to users who refuse non-necessary PI.
+CN-REC-4.1: collecting PI unrelated to the service counts as beyond necessity.
+TS-16: technical signal of data categories that do not fit the app type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks._base import app_type_known, capped, collected, listing_missing, necessary_for
+from gate import catalogue
+from gate.context import BuildContext
+from gate.model import Evidence, Finding
+
+RULE_ID = "PI-UNNECESSARY-DATA"
+
+
+def run(ctx: BuildContext) -> Iterator[Finding]:
+    if ctx.listing is None:
+        yield listing_missing(RULE_ID, "whether the data collected is necessary for the app type")
+        return
+    slug = app_type_known(ctx)
+    if slug is None:
+        return  # no or unknown type: PLT-LISTING-INCOMPLETE says so
+    necessary = necessary_for(slug)
+    if necessary is None:
+        return
+    forbidden = set(catalogue.app_types()[slug].forbidden_device_data)
+    found = collected(ctx)
+    extra = sorted(c for c in found if c not in necessary and c not in forbidden)  # forbidden: PI-FORBIDDEN-DATA
+    if not extra:
+        return
+    app_type = catalogue.app_types()[slug]
+    evidence: list[Evidence] = [Evidence("listing", f"app type {slug} ({app_type.zh}): necessary "
+                                         + (", ".join(sorted(necessary)) or "nothing"), "listing.category")]
+    for category in extra:
+        evidence += [Evidence(e.kind, e.value, e.location, e.sdk, {**e.extra, "category": category})
+                     for e in found[category][:10]]
+    yield Finding(
+        rule_id=RULE_ID,
+        message=f"The app can collect {', '.join(extra)}, which is not necessary for a {app_type.en} app "
+                f"({app_type.zh}); its basic function needs "
+                + (", ".join(sorted(necessary)) if necessary else "no personal information") + ".",
+        evidence=(evidence[0], *capped(evidence[1:], "items")),
+    )

@@ -1,0 +1,65 @@
+"""The signing certificate differs from the one of earlier accepted versions of the package at this store,
+or from the certificate fingerprint recorded with the APP filing.
+
+A key rotated with APK Signature Scheme v3 (the new certificate's lineage contains the old one) is a
+legitimate change and is not reported.
+
+Why it matters
+--------------
+Only the holder of the signing key can publish updates of a package; a new key on a known package means
+someone else built it: a repackaged copy, often with injected SDKs or malware, passed off as an update.
+The APP filing records the certificate, and the store must not distribute apps that do not match it.
+
+How to fix
+----------
+Sign the update with the same key as the earlier versions (or rotate keys properly with APK Signature
+Scheme v3 lineage). If the key was really lost or compromised, contact the store and update the APP filing
+before uploading; the new certificate's fingerprint must match the filed one.
+
+References
+----------
+TS-14: technical signal of repackaging (certificate change).
+CN-FILING-1: the filing records the signing certificate; distributed apps must match it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from gate.context import BuildContext
+from gate.model import Evidence, Finding
+
+RULE_ID = "PKG-CERT-CHANGED"
+
+
+def _norm(fingerprint: str) -> str:
+    return fingerprint.replace(":", "").replace(" ", "").lower()
+
+
+def run(ctx: BuildContext) -> Iterator[Finding]:
+    report = ctx.signature
+    now = {c.sha256 for c in report.certificates}
+    if not now:
+        return  # unsigned: PKG-SIGNATURE
+    lineage = {c.sha256 for s in report.schemes for c in getattr(s, "lineage", ())}
+    signer = ", ".join(sorted(now))
+    evidence = []
+    filed = ctx.listing.filing_cert_sha256 if ctx.listing else None
+    if filed and _norm(filed) not in now | lineage:
+        evidence.append(Evidence("listing", f"filed certificate {_norm(filed)}, signed by {signer}",
+                                 "listing.filing_cert_sha256"))
+    if ctx.history is not None:
+        accepted = [v for v in ctx.history.versions(ctx.manifest.package)
+                    if v.get("verdict") in ("pass", "warn") and v.get("certificates")]
+        known = {c for v in accepted for c in v["certificates"]}
+        if accepted and not (known & (now | lineage)):
+            last = accepted[-1]
+            evidence.append(Evidence(
+                "history", f"earlier accepted versions are signed by {', '.join(sorted(known))}; this one by {signer}",
+                f"build {last.get('build_id')} (version {last.get('version_name')}, code {last.get('version_code')})",
+                extra={"previous_certificates": sorted(known)}))
+    if evidence:
+        yield Finding(rule_id=RULE_ID,
+                      message="The signing certificate is not the one this package is known by: "
+                              + "; ".join(e.value for e in evidence) + ".",
+                      evidence=tuple(evidence))

@@ -1,0 +1,41 @@
+from gate import listing as listing_mod
+from gate import policy
+from gate.scan import scan
+from tests.conftest import LISTINGS, finding, fixture_apk, rule_ids
+from tests.history_source import ListHistory
+
+CN = policy.load("cn-default")
+LISTING = listing_mod.load_file(LISTINGS / "complete.json")
+
+
+def test_warn_on_the_second_version_block_from_the_third() -> None:
+    history = ListHistory()
+    first = scan(fixture_apk("self-start"), CN, LISTING, history=history)
+    assert "PLT-RECURRENCE" not in rule_ids(first) and first.diff is None
+    history.record("b1", first)
+    second = scan(fixture_apk("self-start"), CN, LISTING, history=history)
+    f = finding(second, "PLT-RECURRENCE")
+    assert str(f.outcome) == "warn" and f.evidence[0].extra["consecutive"] == 2
+    assert f.evidence[0].extra["rule_id"] == "HAR-SELF-START"
+    history.record("b2", second)
+    third = scan(fixture_apk("self-start"), CN, LISTING, history=history)
+    f = finding(third, "PLT-RECURRENCE")
+    assert str(f.outcome) == "block" and f.evidence[0].extra["consecutive"] == 3
+    assert third.verdict == "block"
+
+
+def test_a_fixed_problem_does_not_recur_and_the_diff_says_so() -> None:
+    history = ListHistory()
+    history.record("b1", scan(fixture_apk("self-start"), CN, LISTING, history=history))
+    fixed = scan(fixture_apk("clean"), CN, LISTING, history=history)  # other package: no history
+    assert fixed.diff is None
+    history.entries["cn.gate.fixture.clean"] = history.entries["cn.gate.fixture.self_start"]
+    fixed = scan(fixture_apk("clean"), CN, LISTING, history=history)
+    assert "PLT-RECURRENCE" not in rule_ids(fixed)
+    assert fixed.diff is not None
+    assert [d["rule_id"] for d in fixed.diff["fixed"]] == ["HAR-SELF-START"]
+    assert fixed.diff["new"] == [] and fixed.diff["recurring"] == []
+
+
+def test_stateless_scans_have_no_recurrence() -> None:
+    assert "PLT-RECURRENCE" not in rule_ids(scan(fixture_apk("self-start"), CN, LISTING))

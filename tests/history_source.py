@@ -1,0 +1,28 @@
+"""A History (gate.history) held in lists: the pure core's input for unit tests. The service's Redis-backed
+one (gate.store.StoreHistory) is tested against a real Redis in tests/service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gate.history import history_entry
+from gate.model import Verdict
+
+
+class ListHistory:
+    def __init__(self) -> None:
+        self.entries: dict[str, list[dict[str, Any]]] = {}
+        self.registry: list[dict[str, Any]] = []
+
+    def versions(self, package: str) -> list[dict[str, Any]]:
+        return list(self.entries.get(package, []))
+
+    def delisted(self, package: str, developer_id: str | None) -> dict[str, Any] | None:
+        for entry in self.registry:
+            if entry.get("package") == package or (developer_id and entry.get("developer") == developer_id):
+                return entry
+        return None
+
+    def record(self, build_id: str, verdict: Verdict) -> None:
+        assert verdict.app.package
+        self.entries.setdefault(verdict.app.package, []).append(history_entry(build_id, verdict.to_dict()))

@@ -46,7 +46,6 @@ def _write(text: str, out: str | None) -> None:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from gate import listing as listing_mod
     from gate import policy as policy_mod
     from gate.report import _colour, to_json, to_sarif, to_text
     from gate.scan import scan
@@ -60,6 +59,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     listing = None
     if args.listing:
+        from gate import listing as listing_mod  # marshmallow: only when there is a listing to read
+
         try:
             listing = listing_mod.load_file(args.listing)
         except listing_mod.ListingError as exc:

@@ -27,12 +27,12 @@ from gate.model import Evidence, Finding
 from gate.policy import Policy
 
 if TYPE_CHECKING:
-    from gate.apksig import SignatureReport
     from gate.code import CallSite, Code
     from gate.dex import DexFile
     from gate.history import History
     from gate.listing import Listing
     from gate.sdks import Detected
+    from gate.signature_report import SignatureReport
 
 logger.disable("androguard")
 

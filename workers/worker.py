@@ -13,12 +13,10 @@ from workers.queues import WORKER_QUEUES, rq_connection
 def _preload() -> None:
     """Import the analysis code once in the worker, so every forked work horse starts with it loaded
     (otherwise each job pays for importing androguard and the checks again)."""
-    import androguard.core.axml  # noqa: F401
-
-    import checks
     import workers.jobs  # noqa: F401
+    from gate.scan import preload
 
-    checks.discover()
+    preload()
 
 
 def run(settings: Settings, *, burst: bool = False, name: str | None = None) -> bool:

@@ -109,6 +109,21 @@ def collected(ctx: BuildContext) -> dict[str, list[Evidence]]:
     return found
 
 
+def category_evidence(found: dict[str, list[Evidence]], categories: list[str], per: int = 10) -> list[Evidence]:
+    """The evidence of some categories of ``collected``, each item tagged with its category."""
+    return [Evidence(e.kind, e.value, e.location, e.sdk, {**e.extra, "category": category})
+            for category in categories for e in found[category][:per]]
+
+
+def call_site_finding(ctx: BuildContext, rule_id: str, category: str, reads: str) -> Finding | None:
+    """One finding listing every counted call site of a data category, or None when there is none."""
+    evidence = [site_evidence(ctx, s) for s in sites(ctx, {category})]
+    if not evidence:
+        return None
+    return Finding(rule_id=rule_id, message=f"{len(evidence)} call site(s) {reads}, {who(ctx, evidence)}.",
+                   evidence=capped(evidence))
+
+
 def necessary_for(slug: str) -> set[str] | None:
     """The device data categories necessary for an app type (None when the type has no table: other)."""
     app_type = catalogue.app_types().get(slug)

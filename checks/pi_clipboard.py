@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks._base import capped, site_evidence, sites, who
+from checks._base import call_site_finding
 from gate.context import BuildContext
 from gate.model import Finding
 
@@ -29,10 +29,6 @@ RULE_ID = "PI-CLIPBOARD"
 
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
-    evidence = [site_evidence(ctx, s) for s in sites(ctx, {"clipboard"})]
-    if evidence:
-        yield Finding(
-            rule_id=RULE_ID,
-            message=f"{len(evidence)} call site(s) read the clipboard, {who(ctx, evidence)}.",
-            evidence=capped(evidence),
-        )
+    finding = call_site_finding(ctx, RULE_ID, "clipboard", "read the clipboard")
+    if finding:
+        yield finding

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks._base import capped, site_evidence, sites, who
+from checks._base import call_site_finding
 from gate.context import BuildContext
 from gate.model import Finding
 
@@ -36,10 +36,6 @@ RULE_ID = "PI-DEVICE-ID"
 
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
-    evidence = [site_evidence(ctx, s) for s in sites(ctx, {"device_id"})]
-    if evidence:
-        yield Finding(
-            rule_id=RULE_ID,
-            message=f"{len(evidence)} call site(s) read non-resettable device identifiers, {who(ctx, evidence)}.",
-            evidence=capped(evidence),
-        )
+    finding = call_site_finding(ctx, RULE_ID, "device_id", "read non-resettable device identifiers")
+    if finding:
+        yield finding

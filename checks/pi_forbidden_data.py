@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks._base import app_type_known, capped, collected, listing_missing
+from checks._base import app_type_known, capped, category_evidence, collected, listing_missing
 from gate import catalogue
 from gate.context import BuildContext
 from gate.model import Evidence, Finding
@@ -48,9 +48,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         return
     evidence: list[Evidence] = [Evidence("listing", f"app type {slug} ({app_type.zh}): forbidden "
                                          + ", ".join(sorted(forbidden)), "listing.category")]
-    for category in hits:
-        evidence += [Evidence(e.kind, e.value, e.location, e.sdk, {**e.extra, "category": category})
-                     for e in found[category][:10]]
+    evidence += category_evidence(found, hits)
     yield Finding(
         rule_id=RULE_ID,
         message=f"A {app_type.en} app ({app_type.zh}) must not collect {', '.join(hits)}, and this one can.",

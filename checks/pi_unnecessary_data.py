@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks._base import app_type_known, capped, collected, listing_missing, necessary_for
+from checks._base import app_type_known, capped, category_evidence, collected, listing_missing, necessary_for
 from gate import catalogue
 from gate.context import BuildContext
 from gate.model import Evidence, Finding
@@ -55,9 +55,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     app_type = catalogue.app_types()[slug]
     evidence: list[Evidence] = [Evidence("listing", f"app type {slug} ({app_type.zh}): necessary "
                                          + (", ".join(sorted(necessary)) or "nothing"), "listing.category")]
-    for category in extra:
-        evidence += [Evidence(e.kind, e.value, e.location, e.sdk, {**e.extra, "category": category})
-                     for e in found[category][:10]]
+    evidence += category_evidence(found, extra)
     yield Finding(
         rule_id=RULE_ID,
         message=f"The app can collect {', '.join(extra)}, which is not necessary for a {app_type.en} app "

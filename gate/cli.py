@@ -9,15 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from gate import __version__
 
 if TYPE_CHECKING:
-    from gate.embedded import EmbeddedRedis
-    from gate.settings import Settings
+    from gate.store import Store
 
 EXIT_USAGE = 3
 EXIT_BY_VERDICT = {"pass": 0, "warn": 1, "block": 2}
@@ -65,22 +65,19 @@ def cmd_scan(args: argparse.Namespace) -> int:
             listing = listing_mod.load_file(args.listing)
         except listing_mod.ListingError as exc:
             raise UsageError(str(exc)) from None
-    history = store = embedded = None
-    if args.history:
-        from gate.store import Store, StoreHistory
-
-        settings, embedded = _settings_with_redis()
-        store = Store.from_url(str(settings.redis_url), settings.key_prefix)
-        history = StoreHistory(store, args.tenant)
     try:
-        verdict = scan(apk, policy, listing, history=history)
-        if store is not None and verdict.app.package:
-            store.append_history(args.tenant, verdict.app.package, f"cli-{verdict.app.sha256[:16]}", verdict.to_dict())
+        if args.history:
+            from gate.store import StoreHistory
+
+            with _store() as store:
+                verdict = scan(apk, policy, listing, history=StoreHistory(store, args.tenant))
+                if verdict.app.package:
+                    store.append_history(args.tenant, verdict.app.package, f"cli-{verdict.app.sha256[:16]}",
+                                         verdict.to_dict())
+        else:
+            verdict = scan(apk, policy, listing)
     except OSError as exc:
         raise UsageError(f"cannot read {apk}: {exc.strerror or exc}") from None
-    finally:
-        if embedded is not None:
-            embedded.stop()
     if args.format == "json":
         text = to_json(verdict)
     elif args.format == "sarif":
@@ -92,28 +89,24 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_delist(args: argparse.Namespace) -> int:
-    from gate.store import Store, StoreError
+    from gate.store import StoreError
 
-    settings, embedded = _settings_with_redis()
     try:
-        store = Store.from_url(str(settings.redis_url), settings.key_prefix)
-        out: dict[str, Any]
-        if args.action == "add":
-            out = {"added": store.delist(args.package, args.developer, args.notice)}
-        elif args.action == "remove":
-            if not store.undelist(args.package, args.developer):
-                raise UsageError(f"{args.package} is not on the delisted registry")
-            out = {"removed": args.package}
-        elif args.action == "import":
-            out = {"added": [store.delist(r["package"], r["developer"], str(r["notice"]), source=args.file)
-                             for r in read_notice_list(args.file, args.notice)]}
-        else:
-            out = {"delisted": store.delisted_entries()}
+        with _store() as store:
+            out: dict[str, Any]
+            if args.action == "add":
+                out = {"added": store.delist(args.package, args.developer, args.notice)}
+            elif args.action == "remove":
+                if not store.undelist(args.package, args.developer):
+                    raise UsageError(f"{args.package} is not on the delisted registry")
+                out = {"removed": args.package}
+            elif args.action == "import":
+                out = {"added": [store.delist(r["package"], r["developer"], str(r["notice"]), source=args.file)
+                                 for r in read_notice_list(args.file, args.notice)]}
+            else:
+                out = {"delisted": store.delisted_entries()}
     except StoreError as exc:
         raise UsageError(str(exc)) from None
-    finally:
-        if embedded is not None:
-            embedded.stop()
     _write(json.dumps(out, ensure_ascii=False, indent=2), None)
     return 0
 
@@ -188,53 +181,58 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return 0
 
 
-def _settings_with_redis() -> tuple[Settings, EmbeddedRedis | None]:
-    """Settings whose REDIS_URL is set: the given one, the running embedded one, or a temporary embedded one."""
+@contextmanager
+def _store() -> Iterator[Store]:
+    """The configured store: REDIS_URL, the running embedded Redis of the data directory, or a temporary
+    embedded one started for this command and stopped after it."""
     from dataclasses import replace
 
     from gate.embedded import EmbeddedRedis
     from gate.serve import embedded_url
     from gate.settings import Settings
+    from gate.store import Store
 
     settings = Settings.from_env()
-    if settings.redis_url:
-        return settings, None
-    url = embedded_url(settings.data_dir)
-    if url:
-        return replace(settings, redis_url=url), None
-    embedded = EmbeddedRedis(settings.data_dir)
-    return replace(settings, redis_url=embedded.start()), embedded
-
-
-def cmd_tenants(args: argparse.Namespace) -> int:
-    from gate.store import Store, StoreError
-
-    settings, embedded = _settings_with_redis()
+    embedded = None
+    if not settings.redis_url:
+        url = embedded_url(settings.data_dir)
+        if url is None:
+            embedded = EmbeddedRedis(settings.data_dir)
+            url = embedded.start()
+        settings = replace(settings, redis_url=url)
     try:
-        store = Store.from_url(str(settings.redis_url), settings.key_prefix)
-        out: dict[str, Any]
-        if args.action == "add":
-            tenant, token = store.add_tenant(args.name, args.callback_url, args.allowed_host or (), args.policy)
-            out = {"tenant": tenant.name, "webhook_secret": tenant.secret, "api_token": token,
-                   "callback_url": tenant.callback_url, "allowed_hosts": tenant.allowed_hosts,
-                   "policy": tenant.policy}
-        elif args.action == "rotate":
-            tenant, token = store.rotate_tenant(args.name)
-            out = {"tenant": tenant.name, "webhook_secret": tenant.secret, "api_token": token}
-        elif args.action == "policy":
-            out = _tenant_policy(store, args)
-        else:
-            out = {"tenants": [t.public() for t in store.list_tenants()]}
-    except StoreError as exc:
-        raise UsageError(str(exc)) from None
+        yield Store.from_url(str(settings.redis_url), settings.key_prefix)
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+def cmd_tenants(args: argparse.Namespace) -> int:
+    from gate.store import StoreError
+
+    try:
+        with _store() as store:
+            out = _tenants(store, args)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
     _write(json.dumps(out, ensure_ascii=False, indent=2), None)
     return 0
 
 
-def _tenant_policy(store: Any, args: argparse.Namespace) -> dict[str, Any]:
+def _tenants(store: Store, args: argparse.Namespace) -> dict[str, Any]:
+    if args.action == "add":
+        tenant, token = store.add_tenant(args.name, args.callback_url, args.allowed_host or (), args.policy)
+        return {"tenant": tenant.name, "webhook_secret": tenant.secret, "api_token": token,
+                "callback_url": tenant.callback_url, "allowed_hosts": tenant.allowed_hosts, "policy": tenant.policy}
+    if args.action == "rotate":
+        tenant, token = store.rotate_tenant(args.name)
+        return {"tenant": tenant.name, "webhook_secret": tenant.secret, "api_token": token}
+    if args.action == "policy":
+        return _tenant_policy(store, args)
+    return {"tenants": [t.public() for t in store.list_tenants()]}
+
+
+def _tenant_policy(store: Store, args: argparse.Namespace) -> dict[str, Any]:
     """Switch a store to a policy pack and/or set its override; refused unless the result is a valid policy."""
     from gate import policy as policy_mod
 

@@ -185,21 +185,11 @@ def cmd_rules(args: argparse.Namespace) -> int:
 def _store() -> Iterator[Store]:
     """The configured store: REDIS_URL, the running embedded Redis of the data directory, or a temporary
     embedded one started for this command and stopped after it."""
-    from dataclasses import replace
-
-    from gate.embedded import EmbeddedRedis
-    from gate.serve import embedded_url
+    from gate.embedded import with_redis
     from gate.settings import Settings
     from gate.store import Store
 
-    settings = Settings.from_env()
-    embedded = None
-    if not settings.redis_url:
-        url = embedded_url(settings.data_dir)
-        if url is None:
-            embedded = EmbeddedRedis(settings.data_dir)
-            url = embedded.start()
-        settings = replace(settings, redis_url=url)
+    settings, embedded = with_redis(Settings.from_env())
     try:
         yield Store.from_url(str(settings.redis_url), settings.key_prefix)
     finally:

@@ -12,9 +12,12 @@ import shutil
 import socket
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import redis
+
+from gate.settings import Settings
 
 
 def redis_server_binary() -> str:
@@ -82,3 +85,29 @@ class EmbeddedRedis:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+
+
+def embedded_url(data_dir: Path) -> str | None:
+    """The URL of the embedded Redis of a data directory if it is running (e.g. under `gate serve`)."""
+    sock = (data_dir / "redis" / "redis.sock").resolve()
+    if not sock.exists():
+        return None
+    url = f"unix://{sock}"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except (redis.RedisError, OSError):
+        return None
+    return url
+
+
+def with_redis(settings: Settings) -> tuple[Settings, EmbeddedRedis | None]:
+    """Settings with a Redis: REDIS_URL as given, else the embedded Redis already running under the data
+    directory (a `gate serve`), else a new embedded one, which the caller must stop."""
+    if settings.redis_url:
+        return settings, None
+    url = embedded_url(settings.data_dir)
+    embedded = None
+    if url is None:
+        embedded = EmbeddedRedis(settings.data_dir)
+        url = embedded.start()
+    return replace(settings, redis_url=url), embedded

@@ -13,11 +13,8 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
-import redis
-
-from gate.embedded import EmbeddedRedis
+from gate.embedded import with_redis
 from gate.settings import Settings
 
 
@@ -35,27 +32,8 @@ def _gunicorn_version() -> tuple[int, ...]:
     return tuple(int(p) for p in str(gunicorn.__version__).split(".")[:2] if p.isdigit())
 
 
-def embedded_url(data_dir: Path) -> str | None:
-    """The URL of the embedded Redis of a data directory if it is running (e.g. under `gate serve`)."""
-    sock = (data_dir / "redis" / "redis.sock").resolve()
-    if not sock.exists():
-        return None
-    url = f"unix://{sock}"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except (redis.RedisError, OSError):
-        return None
-    return url
-
-
 def serve(settings: Settings, host: str, port: int, workers: int, web_processes: int = 2) -> int:
-    embedded: EmbeddedRedis | None = None
-    if not settings.redis_url:
-        url = embedded_url(settings.data_dir)
-        if url is None:
-            embedded = EmbeddedRedis(settings.data_dir)
-            url = embedded.start()
-        settings = replace(settings, redis_url=url)
+    settings, embedded = with_redis(settings)
     if "GATE_PUBLIC_URL" not in os.environ:
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         settings = replace(settings, public_url=f"http://{shown}:{port}")

@@ -72,6 +72,6 @@ def test_gate_serve_on_embedded_redis_end_to_end(tmp_path) -> None:  # type: ign
         os.killpg(serve.pid, signal.SIGTERM)
         out, _ = serve.communicate(timeout=60)
     assert serve.returncode == 0, out.decode(errors="replace")[-2000:]
-    from gate.serve import embedded_url
+    from gate.embedded import embedded_url
 
     assert embedded_url(tmp_path / "var") is None  # the embedded redis-server stopped with it

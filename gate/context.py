@@ -92,6 +92,22 @@ def read_zip_directory(path: Path, file_size: int) -> ZipDirectory | None:
     return ZipDirectory(entries=entries, cd_size=cd_size, cd_offset=cd_offset)
 
 
+def _overlapping(infos: list[zipfile.ZipInfo], cd_offset: int) -> tuple[str, str] | None:
+    """Two entries whose local data overlap (each entry's header and data must end before the next begins)."""
+    ordered = sorted(infos, key=lambda i: i.header_offset)
+    for here, after in zip(ordered, ordered[1:], strict=False):
+        # the local header is 30 bytes plus the name; its extra field may differ from the central directory's,
+        # so only the part that cannot vary is counted
+        end = here.header_offset + 30 + len(here.orig_filename.encode("utf-8", "surrogateescape")) + here.compress_size
+        if end > after.header_offset:
+            return here.filename, after.filename
+    if ordered:
+        last = ordered[-1]
+        if last.header_offset + 30 + last.compress_size > cd_offset > 0:
+            return last.filename, "(central directory)"
+    return None
+
+
 # ---------------------------------------------------------------------------------------- manifest
 
 
@@ -508,12 +524,24 @@ class BuildContext:
             raise unreadable(f"The upload is not a readable ZIP archive: {exc}.") from None
         seen: set[str] = set()
         for info in zf.infolist():
-            if info.filename in seen:
+            name = info.filename
+            if name in seen:
                 zf.close()
-                raise unreadable(f"The archive holds the entry {info.filename} twice; Android refuses such APKs "
-                                 "and different tools would read different files.",
-                                 Evidence("file", info.filename, info.filename))
-            seen.add(info.filename)
+                raise unreadable(f"The archive holds the entry {name} twice; Android refuses such APKs "
+                                 "and different tools would read different files.", Evidence("file", name, name))
+            seen.add(name)
+            parts = name.replace("\\", "/").split("/")
+            if name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+                zf.close()
+                raise unreadable(f"The archive holds an entry whose name escapes it ({name!r}); build tools never "
+                                 "write such names, unpacking tools may write outside their folder.",
+                                 Evidence("file", name, name))
+        overlap = _overlapping(zf.infolist(), self.directory.cd_offset if self.directory else self.size)
+        if overlap:
+            zf.close()
+            first, second = overlap
+            raise unreadable(f"The archive's entries {first} and {second} share their data (overlapping entries, "
+                             "the trick behind zip bombs that need no nesting).", Evidence("file", second, second))
         return zf
 
     def entry_names(self) -> list[str]:

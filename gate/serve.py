@@ -41,7 +41,10 @@ def serve(settings: Settings, host: str, port: int, workers: int, web_processes:
     env = {**os.environ, **settings.env()}
     py = sys.executable
     web = [py, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(web_processes),
-           "--worker-class", "gthread", "--threads", "4", "--timeout", "120", "--access-logfile", "-"]
+           "--worker-class", "gthread", "--threads", "4", "--timeout", "120"]
+    if os.environ.get("GATE_ACCESS_LOG"):
+        # off by default: verdict page URLs carry their access token, and would end up in the log
+        web += ["--access-logfile", "-"]
     if _gunicorn_version() >= (27,):
         web.append("--no-control-socket")  # 27 opens ~/.gunicorn/gunicorn.ctl by default; one per host clashes
     children = [

@@ -76,6 +76,11 @@ def public_build(settings: Settings, build: dict[str, Any], *, deliveries: list[
         "decided_at": _iso(build.get("decided_at")),
         "verdict_url": verdict_url(settings, build),
     })
+    listing = build.get("listing")
+    if isinstance(listing, dict):
+        developer = listing.get("developer") if isinstance(listing.get("developer"), dict) else {}
+        out["listing"] = {"app_name": listing.get("app_name"), "category": listing.get("category"),
+                          "developer": developer.get("name")}
     if deliveries is not None:
         out["callback_attempts"] = deliveries
     return out

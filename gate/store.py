@@ -146,6 +146,19 @@ class Store:
         name = self.r.get(self.k("token", token_hash(token)))
         return self.get_tenant(name) if name else None
 
+    def take_rate(self, tenant: str, per_minute: int, now: float | None = None) -> int:
+        """Count one request in the tenant's current minute; returns seconds to wait, 0 when allowed."""
+        if per_minute <= 0:
+            return 0
+        current = time.time() if now is None else now
+        window = int(current // 60)
+        key = self.k("rate", tenant, str(window))
+        with self.r.pipeline() as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 120)
+            count, _ = pipe.execute()
+        return 0 if int(count) <= per_minute else max(1, 60 - int(current % 60))
+
     # -- webhook dedupe -----------------------------------------------------------------------------
 
     def claim_webhook(self, tenant: str, msg_id: str, build_id: str, ttl_s: int) -> str | None:

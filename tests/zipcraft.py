@@ -57,3 +57,30 @@ def shrink_declared_size(path: Path, name: str, declared: int) -> None:
             break
         cd += 4
     path.write_bytes(bytes(data))
+
+
+def with_entry_named(source: Path, target: Path, name: str) -> Path:
+    """Add an entry with an arbitrary (hostile) name; zipfile would otherwise sanitise nothing on write."""
+    copy_with(source, target, {})
+    with zipfile.ZipFile(target, "a") as dst:
+        dst.writestr(zipfile.ZipInfo(name), b"payload")
+    return target
+
+
+def overlap_entries(path: Path, first: str, second: str) -> None:
+    """Point ``second``'s central directory record at ``first``'s local header: two entries, one body."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        target = zf.getinfo(first).header_offset
+    encoded = second.encode()
+    cd = 0
+    while True:
+        cd = data.find(b"PK\x01\x02", cd)
+        if cd < 0:
+            raise ValueError(f"{second} not in central directory")
+        name_len = struct.unpack_from("<H", data, cd + 28)[0]
+        if bytes(data[cd + 46: cd + 46 + name_len]) == encoded:
+            struct.pack_into("<I", data, cd + 42, target)
+            break
+        cd += 4
+    path.write_bytes(bytes(data))

@@ -51,6 +51,13 @@ def receive(tenant: str) -> Any:
     if t is None:
         _count("unknown_tenant")
         return problem(404, f"no store is registered as {tenant!r}")
+    wait = rt.store.take_rate(t.name, settings.rate_limit_per_minute)
+    if wait:
+        _count("rate_limited")
+        resp = problem(429, f"more than {settings.rate_limit_per_minute} builds a minute from {t.name}; "
+                            f"retry in {wait} s")
+        resp.headers["Retry-After"] = str(wait)
+        return resp
     cap = settings.max_upload_bytes + MULTIPART_OVERHEAD
     if request.content_length is not None and request.content_length > cap:
         _count("too_large")

@@ -70,3 +70,20 @@ def test_corpus_malformed_files(name: str, words: str) -> None:
 
 def test_readable_apks_are_not_flagged() -> None:
     assert "PKG-UNREADABLE" not in rule_ids(scan_fixture("clean"))
+
+
+@pytest.mark.parametrize("name", ["../../etc/cron.d/evil", "/abs/path.txt", "assets/../../x", "C:/windows/x.dll"])
+def test_entry_names_that_escape_the_archive(tmp_path, name: str) -> None:  # type: ignore[no-untyped-def]
+    from tests.zipcraft import with_entry_named
+
+    evil = with_entry_named(fixture_apk("clean"), tmp_path / "evil.apk", name)
+    assert "escapes it" in _message(scan(evil, CN, listing("complete")))
+
+
+def test_overlapping_entries(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.zipcraft import overlap_entries
+
+    bomb = copy_with(fixture_apk("clean"), tmp_path / "overlap.apk", {"assets/a.bin": b"a" * 5000,
+                                                                     "assets/b.bin": b"b" * 5000})
+    overlap_entries(bomb, "assets/a.bin", "assets/b.bin")
+    assert "overlapping entries" in _message(scan(bomb, CN, listing("complete")))

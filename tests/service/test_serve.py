@@ -71,7 +71,11 @@ def test_gate_serve_on_embedded_redis_end_to_end(tmp_path) -> None:  # type: ign
         callbacks.stop()
         os.killpg(serve.pid, signal.SIGTERM)
         out, _ = serve.communicate(timeout=60)
-    assert serve.returncode == 0, out.decode(errors="replace")[-2000:]
+    logged = out.decode(errors="replace")
+    assert serve.returncode == 0, logged[-2000:]
+    # secrets never reach the logs: the webhook secret, the API token, the verdict page's token
+    for secret in (creds["webhook_secret"], creds["api_token"], doc["verdict_url"].rsplit("/", 1)[1]):
+        assert secret not in logged
     from gate.embedded import embedded_url
 
     assert embedded_url(tmp_path / "var") is None  # the embedded redis-server stopped with it

@@ -78,7 +78,8 @@ def public_build(settings: Settings, build: dict[str, Any], *, deliveries: list[
     })
     listing = build.get("listing")
     if isinstance(listing, dict):
-        developer = listing.get("developer") if isinstance(listing.get("developer"), dict) else {}
+        raw_developer = listing.get("developer")
+        developer: dict[str, Any] = raw_developer if isinstance(raw_developer, dict) else {}
         out["listing"] = {"app_name": listing.get("app_name"), "category": listing.get("category"),
                           "developer": developer.get("name")}
     if deliveries is not None:

@@ -50,7 +50,9 @@ class EmbeddedRedis:
     def start(self, timeout_s: float = 15) -> str:
         self.dir.mkdir(parents=True, exist_ok=True)
         sock = self.dir / "redis.sock"
-        args = [redis_server_binary(), "--dir", str(self.dir), "--appendonly", "yes", "--save", "",
+        # appendfsync always: a build answered 202 is on disk, even if the machine crashes the next instant
+        args = [redis_server_binary(), "--dir", str(self.dir), "--appendonly", "yes", "--appendfsync", "always",
+                "--save", "",
                 "--logfile", str(self.dir / "redis.log"), "--daemonize", "no"]
         if len(str(sock)) < 100:
             if sock.exists():

@@ -27,12 +27,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from gate.web.admin import bp as admin_bp
     from gate.web.api import bp as api_bp
+    from gate.web.openapi import bp as openapi_bp
     from gate.web.pages import bp as pages_bp
     from webhooks.inbound import bp as inbound_bp
 
     app.register_blueprint(inbound_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(openapi_bp)
     app.register_blueprint(pages_bp)
 
     @app.errorhandler(Problem)

@@ -1,0 +1,292 @@
+"""`GET /openapi.json`: the OpenAPI 3.1 document of the service, generated from gate/schemas.py (apispec)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, jsonify
+
+from gate import __version__, schemas
+
+bp = Blueprint("openapi", __name__)
+
+_PROBLEMS = {
+    400: "Malformed body",
+    401: "Missing or bad signature or token",
+    404: "Unknown store or build",
+    409: "In progress or not decided yet",
+    413: "Over the size limit",
+    415: "Unsupported media type",
+    422: "A field is not valid (problem+json names it)",
+    429: "Rate limited",
+}
+
+
+def _problem(*codes: int) -> dict[str, Any]:
+    return {
+        str(c): {
+            "description": _PROBLEMS[c],
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for c in codes
+    }
+
+
+def _json(schema: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+@cache
+def spec() -> dict[str, Any]:
+    api = APISpec(
+        title="The listing gate",
+        version=__version__,
+        openapi_version="3.1.0",
+        plugins=[MarshmallowPlugin()],
+        info={
+            "description": "Pre-listing compliance review of Android apps for app stores: "
+            "signed store webhooks in, pass/warn/block verdicts out."
+        },
+    )
+    for name, schema in (
+        ("Evidence", schemas.EvidenceSchema),
+        ("Finding", schemas.FindingSchema),
+        ("Certificate", schemas.CertificateSchema),
+        ("App", schemas.AppSchema),
+        ("Sdk", schemas.SdkSchema),
+        ("PolicyRef", schemas.PolicyRefSchema),
+        ("DiffItem", schemas.DiffItemSchema),
+        ("Diff", schemas.DiffSchema),
+        ("Verdict", schemas.VerdictSchema),
+        ("BuildListing", schemas.BuildListingSchema),
+        ("Build", schemas.BuildSchema),
+        ("BuildList", schemas.BuildListSchema),
+        ("Accepted", schemas.AcceptedSchema),
+        ("Redelivery", schemas.RedeliverySchema),
+        ("Problem", schemas.ProblemSchema),
+        ("BuildRef", schemas.BuildRefSchema),
+        ("WebhookMetadata", schemas.WebhookMetadataSchema),
+        ("Artifact", schemas.ArtifactSchema),
+        ("WebhookJson", schemas.WebhookJsonSchema),
+        ("CallbackEvent", schemas.CallbackEventSchema),
+        ("Delisted", schemas.DelistedSchema),
+    ):
+        api.components.schema(name, schema=schema)
+    api.components.security_scheme(
+        "storeToken", {"type": "http", "scheme": "bearer", "description": "the store's API token (gate tenants add)"}
+    )
+    api.components.security_scheme(
+        "operatorToken", {"type": "http", "scheme": "bearer", "description": "GATE_ADMIN_TOKEN"}
+    )
+    signature = [
+        {"name": n, "in": "header", "required": True, "schema": {"type": "string"}, "description": d}
+        for n, d in (
+            ("webhook-id", "unique per delivery; a redelivery answers the same build"),
+            ("webhook-timestamp", "unix seconds, within 5 minutes of the gate's clock"),
+            ("webhook-signature", "v1,<base64 HMAC-SHA256 of id.timestamp.body>; several allowed"),
+        )
+    ]
+    api.path(
+        path="/webhooks/v1/{tenant}/builds",
+        operations={
+            "post": {
+                "summary": "A store submits a build (Standard Webhooks signature)",
+                "parameters": [
+                    {"name": "tenant", "in": "path", "required": True, "schema": {"type": "string"}},
+                    *signature,
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["metadata", "apk"],
+                                "properties": {
+                                    "metadata": {"$ref": "#/components/schemas/WebhookMetadata"},
+                                    "apk": {
+                                        "type": "string",
+                                        "contentMediaType": "application/vnd.android.package-archive",
+                                    },
+                                },
+                            }
+                        },
+                        "application/json": {"schema": {"$ref": "#/components/schemas/WebhookJson"}},
+                    },
+                },
+                "responses": {
+                    "202": _json("Accepted", "Queued (or the build this webhook-id already made)"),
+                    **_problem(400, 401, 404, 409, 413, 415, 422, 429),
+                },
+                "callbacks": {
+                    "verdict": {
+                        "https://store.example/gate-callback": {
+                            "post": {
+                                "summary": "The decided verdict, POSTed to the callback URL registered for the store "
+                                "(gate tenants add --callback-url), signed like the webhooks",
+                                "requestBody": {
+                                    "content": {
+                                        "application/json": {"schema": {"$ref": "#/components/schemas/CallbackEvent"}}
+                                    }
+                                },
+                                "responses": {
+                                    "2XX": {"description": "delivered"},
+                                    "410": {"description": "stop sending"},
+                                },
+                            }
+                        }
+                    }
+                },
+            }
+        },
+    )
+    build_id = {"name": "build_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    secured: list[dict[str, list[str]]] = [{"storeToken": []}]
+    api.path(
+        path="/api/v1/builds/{build_id}",
+        operations={
+            "get": {
+                "summary": "A build's status and, once decided, its verdict and callback attempts",
+                "security": secured,
+                "parameters": [build_id],
+                "responses": {"200": _json("Build", "The build"), **_problem(401, 404)},
+            }
+        },
+    )
+    api.path(
+        path="/api/v1/builds",
+        operations={
+            "get": {
+                "summary": "The store's builds, newest first (of one package with ?package=)",
+                "security": secured,
+                "parameters": [
+                    {"name": "package", "in": "query", "schema": {"type": "string"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                ],
+                "responses": {"200": _json("BuildList", "Builds"), **_problem(400, 401)},
+            }
+        },
+    )
+    api.path(
+        path="/api/v1/builds/{build_id}/redeliver",
+        operations={
+            "post": {
+                "summary": "Send the callback again",
+                "security": secured,
+                "parameters": [build_id],
+                "responses": {"202": _json("Redelivery", "Queued"), **_problem(401, 404, 409)},
+            }
+        },
+    )
+    admin: list[dict[str, list[str]]] = [{"operatorToken": []}]
+    api.path(
+        path="/api/v1/admin/delisted",
+        operations={
+            "get": {
+                "summary": "The delisted registry",
+                "security": admin,
+                "responses": {
+                    "200": {
+                        "description": "Entries",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "delisted": {
+                                            "type": "array",
+                                            "items": {"$ref": "#/components/schemas/Delisted"},
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **_problem(401, 404),
+                },
+            },
+            "post": {
+                "summary": "Add an entry, or a notice's list {notice, packages, developers}",
+                "security": admin,
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {"201": {"description": "Added"}, **_problem(400, 401, 404, 422)},
+            },
+        },
+    )
+    api.path(
+        path="/api/v1/admin/delisted/{package}",
+        operations={
+            "delete": {
+                "summary": "Remove a package from the registry",
+                "security": admin,
+                "parameters": [{"name": "package", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "Removed"}, **_problem(401, 404)},
+            }
+        },
+    )
+    api.path(
+        path="/v/{token}",
+        operations={
+            "get": {
+                "summary": "The verdict page for the app's developer",
+                "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
+                    "404": {"description": "No such page"},
+                },
+            }
+        },
+    )
+    for path, summary in (("/healthz", "The process is up"), ("/readyz", "Redis reachable and workers present")):
+        api.path(
+            path=path,
+            operations={
+                "get": {
+                    "summary": summary,
+                    "responses": {
+                        "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+                        **({"503": {"description": "Not ready"}} if path == "/readyz" else {}),
+                    },
+                }
+            },
+        )
+    api.path(
+        path="/metrics",
+        operations={
+            "get": {
+                "summary": "Prometheus metrics of every process",
+                "responses": {
+                    "200": {
+                        "description": "text exposition format",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+    )
+    api.path(
+        path="/openapi.json",
+        operations={
+            "get": {
+                "summary": "This document",
+                "responses": {
+                    "200": {
+                        "description": "OpenAPI 3.1",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
+    )
+    return api.to_dict()
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(spec())

@@ -105,7 +105,8 @@ def to_sarif(verdict: Verdict, artifact_uri: str) -> str:
     results = []
     for finding in verdict.findings:
         evidence = [e.to_dict() for e in finding.evidence]
-        logical = [{"fullyQualifiedName": e["location"], "kind": e["kind"]} for e in evidence if e.get("location")]
+        places = dict.fromkeys((e["location"], e["kind"]) for e in evidence if e.get("location"))  # SARIF: unique
+        logical = [{"fullyQualifiedName": where, "kind": kind} for where, kind in places]
         location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": artifact_uri, "index": 0}}}
         if logical:
             location["logicalLocations"] = logical[:20]

@@ -297,6 +297,16 @@ def cmd_reaper(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from workers.queues import rq_connection
+    from workers.status import as_text, status
+
+    with _store() as store:
+        doc = status(rq_connection(str(store.url)), store.active_builds())
+    _write(json.dumps(doc, indent=2) if args.format == "json" else as_text(doc), None)
+    return 0
+
+
 def cmd_submit(args: argparse.Namespace) -> int:
     from gate.submit import submit
 
@@ -374,6 +384,10 @@ def build_parser() -> argparse.ArgumentParser:
     tpol.add_argument("--clear-override", action="store_true")
     tpol.add_argument("--allowed-host", action="append", metavar="HOST[:PORT]", help="replaces the allowed hosts")
     tenants.set_defaults(func=cmd_tenants)
+
+    status = sub.add_parser("status", help="queues, workers, failed jobs and undecided builds (for operators)")
+    status.add_argument("--format", choices=("json", "text"), default="text")
+    status.set_defaults(func=cmd_status)
 
     submit = sub.add_parser("submit", help="sign and post a build to a running gate (smoke tests)")
     submit.add_argument("apk")

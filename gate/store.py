@@ -68,14 +68,15 @@ class Tenant:
 
 
 class Store:
-    def __init__(self, client: redis.Redis, prefix: str = "gate:") -> None:
+    def __init__(self, client: redis.Redis, prefix: str = "gate:", url: str | None = None) -> None:
         # Any: redis-py's return types do not follow decode_responses=True (every reply here is str).
         self.r: Any = client
         self.p = prefix
+        self.url = url
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "gate:") -> Store:
-        return cls(redis.Redis.from_url(url, decode_responses=True, health_check_interval=30), prefix)
+        return cls(redis.Redis.from_url(url, decode_responses=True, health_check_interval=30), prefix, url)
 
     def k(self, *parts: str) -> str:
         return self.p + ":".join(parts)

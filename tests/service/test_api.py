@@ -66,3 +66,23 @@ def test_health_and_readiness(client, workers) -> None:  # type: ignore[no-untyp
 
 def test_the_verdict_page_needs_its_token(client) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/v/not-a-token").status_code == 404
+
+
+def test_gate_status_shows_queues_workers_and_undecided_builds(client, rt, tenant, settings) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from tests.conftest import run_gate
+
+    post_build(client, tenant, fixture_apk("clean"), LISTING)
+    env_backup = dict(os.environ)
+    os.environ.update(settings.env())
+    try:
+        out = run_gate("status", "--format", "json")
+        text = run_gate("status")
+    finally:
+        os.environ.clear()
+        os.environ.update(env_backup)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["queues"]["analysis"]["waiting"] == 1 and doc["undecided_builds"] == 1
+    assert "analysis" in text.stdout and "builds not decided yet: 1" in text.stdout

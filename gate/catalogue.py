@@ -19,6 +19,7 @@ class Rule:
     cn_default: str
     escalates_to: str | None = None
     added: bool = False
+    title_zh: str = ""
 
 
 def _load(name: str) -> Any:
@@ -34,6 +35,7 @@ def rules() -> dict[str, Rule]:
             id=row["id"], family=row["family"], title=row["title"], fires_when=row["fires_when"],
             references=tuple(row["references"]), cn_default=row["cn_default"],
             escalates_to=row.get("escalates_to"), added=bool(row.get("added", False)),
+            title_zh=row.get("title_zh", ""),
         )
     return out
 

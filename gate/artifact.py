@@ -3,7 +3,10 @@ sha256-checked.
 
 A host is allowed when it is on the tenant's list (``host`` or ``host:port``). Redirects are followed only
 to allowed hosts. A name that resolves to a loopback, private or link-local address is refused unless the
-allow-list names that address itself (so a DNS answer cannot point the gate at internal services).
+allow-list names that address itself (so a DNS answer cannot point the gate at internal services); the
+address actually connected to is checked again before any byte of the body is read, so a second, different
+DNS answer (rebinding) is caught too. The whole download has one deadline: a server that trickles its body
+is cut off when it passes, however steadily it sends.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import requests
+
+from gate.deadline import SocketDeadline
 
 MAX_REDIRECTS = 3
 
@@ -52,6 +57,13 @@ def _is_literal(host: str) -> bool:
     return True
 
 
+def _internal(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return addr.is_loopback or addr.is_private or addr.is_link_local or addr.is_reserved or addr.is_multicast \
+        or addr.is_unspecified
+
+
 def _check_address(host: str, port: int | None, scheme: str) -> None:
     """Refuse names that resolve to internal addresses (the allow-list naming the address itself is fine)."""
     if _is_literal(host):
@@ -62,64 +74,115 @@ def _check_address(host: str, port: int | None, scheme: str) -> None:
         raise ArtifactError(f"cannot resolve artifact host {host}: {exc}", permanent=False) from None
     for info in infos:
         addr = ipaddress.ip_address(info[4][0])
-        if addr.is_loopback or addr.is_private or addr.is_link_local or addr.is_reserved or addr.is_multicast:
+        if _internal(addr):
             raise ArtifactError(f"artifact host {host} resolves to the internal address {addr}; refused")
+
+
+def _socket_of(resp: requests.Response) -> socket.socket | None:
+    """The response's socket: the pooled connection's, or (when the server closes after this response and
+    http.client has let go of the connection) the one under the response's own file."""
+    connection = getattr(resp.raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if not isinstance(sock, socket.socket):
+        fileobj = getattr(getattr(getattr(resp.raw, "_fp", None), "fp", None), "raw", None)
+        sock = getattr(fileobj, "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def _check_peer(resp: requests.Response, host: str) -> None:
+    """The address the connection really went to (a rebinding DNS may answer differently the second time)."""
+    if _is_literal(host):
+        return
+    sock = _socket_of(resp)
+    if sock is None:
+        raise ArtifactError(f"cannot tell which address artifact host {host} connected to; refused")
+    addr = ipaddress.ip_address(sock.getpeername()[0].split("%", 1)[0])
+    if _internal(addr):
+        raise ArtifactError(f"artifact host {host} connected to the internal address {addr}; refused")
 
 
 def fetch(url: str, dest: Path, *, allowed: list[str], sha256: str, size: int | None, max_bytes: int,
           timeout_s: float) -> int:
-    """Download ``url`` to ``dest``; returns the byte count. Raises ArtifactError, never leaves a partial file."""
+    """Download ``url`` to ``dest`` within ``timeout_s`` in all; returns the byte count.
+
+    Raises ArtifactError, never leaves a partial file.
+    """
     if size is not None and size > max_bytes:
         raise ArtifactError(f"artifact declares {size:,} bytes; the limit is {max_bytes:,}")
     current = url
     session = requests.Session()
     session.trust_env = False  # never route through a proxy from the environment
     tmp = dest.with_suffix(".part")
+    deadline = SocketDeadline(timeout_s)
     try:
-        for _ in range(MAX_REDIRECTS + 1):
-            if not host_allowed(current, allowed):
-                raise ArtifactError(f"artifact host of {current} is not on this store's allowed hosts")
-            host, port, scheme = _host_port(current)
-            _check_address(host, port, scheme)
-            try:
-                resp = session.get(current, stream=True, allow_redirects=False, timeout=(5, timeout_s))
-            except requests.RequestException as exc:
-                raise ArtifactError(f"cannot download the artifact: {type(exc).__name__}", permanent=False) from None
-            if resp.is_redirect:
-                current = urljoin(current, resp.headers.get("location", ""))
-                resp.close()
-                continue
-            break
-        else:
-            raise ArtifactError("artifact URL redirects too many times")
-        with resp:
-            if resp.status_code != 200:
-                raise ArtifactError(f"artifact download answered HTTP {resp.status_code}",
-                                    permanent=resp.status_code < 500)
-            declared = resp.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise ArtifactError(f"artifact is {int(declared):,} bytes; the limit is {max_bytes:,}")
-            digest = hashlib.sha256()
-            total = 0
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with tmp.open("wb") as out:
-                try:
-                    for chunk in resp.iter_content(1 << 16):
-                        total += len(chunk)
-                        if total > max_bytes:
-                            raise ArtifactError(f"artifact is larger than the limit of {max_bytes:,} bytes")
-                        digest.update(chunk)
-                        out.write(chunk)
-                except requests.RequestException as exc:
-                    raise ArtifactError(f"artifact download broke off: {type(exc).__name__}",
-                                        permanent=False) from None
-        if size is not None and total != size:
-            raise ArtifactError(f"artifact is {total:,} bytes, not the {size:,} the store declared")
-        if digest.hexdigest() != sha256.lower():
-            raise ArtifactError("artifact's sha256 does not match the one the store declared")
-        os.replace(tmp, dest)
-        return total
+        return _download(session, current, dest, tmp, deadline, allowed=allowed, sha256=sha256, size=size,
+                         max_bytes=max_bytes)
+    except (requests.RequestException, OSError) as exc:
+        if deadline.expired:
+            raise ArtifactError(f"artifact download took longer than {timeout_s:g} s; cut off",
+                                permanent=False) from None
+        raise ArtifactError(f"artifact download broke off: {type(exc).__name__}", permanent=False) from None
+    except ArtifactError:
+        if deadline.expired:
+            raise ArtifactError(f"artifact download took longer than {timeout_s:g} s; cut off",
+                                permanent=False) from None
+        raise
     finally:
+        deadline.cancel()
         session.close()
         if tmp.exists():
             tmp.unlink()
+
+
+def _download(session: requests.Session, current: str, dest: Path, tmp: Path, deadline: SocketDeadline, *,
+              allowed: list[str], sha256: str, size: int | None, max_bytes: int) -> int:
+    for _ in range(MAX_REDIRECTS + 1):
+        if not host_allowed(current, allowed):
+            raise ArtifactError(f"artifact host of {current} is not on this store's allowed hosts")
+        host, port, scheme = _host_port(current)
+        _check_address(host, port, scheme)
+        try:
+            resp = session.get(current, stream=True, allow_redirects=False,
+                               timeout=(min(5.0, deadline.left()), deadline.left()))
+        except requests.RequestException as exc:
+            raise ArtifactError(f"cannot download the artifact: {type(exc).__name__}", permanent=False) from None
+        deadline.watch(_socket_of(resp))
+        try:
+            _check_peer(resp, host)
+        except ArtifactError:
+            resp.close()
+            raise
+        if resp.is_redirect:
+            current = urljoin(current, resp.headers.get("location", ""))
+            resp.close()
+            continue
+        break
+    else:
+        raise ArtifactError("artifact URL redirects too many times")
+    with resp:
+        if resp.status_code != 200:
+            raise ArtifactError(f"artifact download answered HTTP {resp.status_code}",
+                                permanent=resp.status_code < 500)
+        declared = resp.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            raise ArtifactError(f"artifact is {int(declared):,} bytes; the limit is {max_bytes:,}")
+        digest = hashlib.sha256()
+        total = 0
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as out:
+            try:
+                for chunk in resp.iter_content(1 << 16):
+                    total += len(chunk)
+                    if total > max_bytes:
+                        raise ArtifactError(f"artifact is larger than the limit of {max_bytes:,} bytes")
+                    digest.update(chunk)
+                    out.write(chunk)
+            except requests.RequestException as exc:
+                raise ArtifactError(f"artifact download broke off: {type(exc).__name__}",
+                                    permanent=False) from None
+    if size is not None and total != size:
+        raise ArtifactError(f"artifact is {total:,} bytes, not the {size:,} the store declared")
+    if digest.hexdigest() != sha256.lower():
+        raise ArtifactError("artifact's sha256 does not match the one the store declared")
+    os.replace(tmp, dest)
+    return total

@@ -251,6 +251,8 @@ def parse_manifest(raw: bytes) -> Manifest:
     try:
         printer = AXMLPrinter(raw)
         root = printer.get_xml_obj() if printer.is_valid() else None
+    except MemoryError:
+        raise  # the job hit its memory cap: the gate's failure, never "the APK is damaged"
     except Exception as exc:  # noqa: BLE001 - any parser failure means the manifest is unreadable
         raise unreadable(f"AndroidManifest.xml is not a valid binary XML document ({type(exc).__name__}).",
                          Evidence("file", MANIFEST, MANIFEST)) from None
@@ -569,7 +571,11 @@ class BuildContext:
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError,
                 struct.error) as exc:
             raise unreadable(f"{name} cannot be decompressed: {exc}.", Evidence("file", name, name)) from None
+        except MemoryError:
+            raise  # the job hit its memory cap: the gate's failure, never "the APK is damaged"
         except Exception as exc:  # noqa: BLE001 - zlib.error and friends: the entry is damaged
+            if "insufficient memory" in str(exc):  # zlib's Z_MEM_ERROR, not damage
+                raise MemoryError(str(exc)) from None
             raise unreadable(f"{name} cannot be decompressed ({type(exc).__name__}: {exc}).",
                              Evidence("file", name, name)) from None
         if len(data) > max_bytes:
@@ -607,6 +613,8 @@ class BuildContext:
             try:
                 with self.zip.open(info) as fh:
                     head = fh.read(_DEX_HEADER_SIZE)
+            except MemoryError:
+                raise  # the job hit its memory cap: the gate's failure, never "the APK is damaged"
             except Exception as exc:  # noqa: BLE001 - damaged entry
                 raise unreadable(f"{name} cannot be decompressed ({type(exc).__name__}: {exc}).",
                                  Evidence("file", name, name)) from None
@@ -674,6 +682,8 @@ class BuildContext:
             return ARSCParser(self.read("resources.arsc", self.limits.max_manifest_bytes * 16))
         except IntakeError:
             raise
+        except MemoryError:
+            raise  # the job hit its memory cap: the gate's failure, never "the APK is damaged"
         except Exception:  # noqa: BLE001 - an unreadable resource table only hides resources
             return None
 
@@ -699,6 +709,8 @@ class BuildContext:
                     if isinstance(value, str) and value.endswith(".xml") and self.has_entry(value):
                         path = value
                         break
+            except MemoryError:
+                raise  # the job hit its memory cap: the gate's failure, never "the APK is damaged"
             except Exception:  # noqa: BLE001 - unknown id
                 return None
         if path is None:
@@ -708,6 +720,8 @@ class BuildContext:
             root = printer.get_xml_obj() if printer.is_valid() else None
         except IntakeError:
             raise
+        except MemoryError:
+            raise  # the job hit its memory cap: the gate's failure, never "the APK is damaged"
         except Exception:  # noqa: BLE001 - a broken resource file is treated as absent
             return None
         return (path, root) if root is not None else None

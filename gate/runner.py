@@ -109,6 +109,10 @@ def run_one(spec: CheckSpec, ctx: BuildContext) -> tuple[list[Finding], CheckRun
     except CheckTimeout:
         status = "timeout"
         findings = [_failed(spec, f"it used more than its budget of {budget:g} s of CPU time")]
+    except MemoryError:
+        status = "failed"
+        findings = [_failed(spec, "it ran out of memory (the analysis job's memory cap, GATE_JOB_MEMORY_BYTES, "
+                                  "or the machine's)")]
     except Exception as exc:  # noqa: BLE001 - the runner must survive any check
         status = "failed"
         where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None

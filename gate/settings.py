@@ -48,6 +48,8 @@ class Settings:
     callback_timeout_s: float = 10.0
     callback_retry_intervals_s: tuple[int, ...] = CALLBACK_RETRY_INTERVALS_S
     artifact_timeout_s: float = 60.0
+    # Whole time a client may take to send a webhook body (512 MB at 2 MB/s); slower senders get 408.
+    body_timeout_s: float = 300.0
     # Webhooks accepted per tenant per minute; more answer 429 (0 disables the limit).
     rate_limit_per_minute: int = 600
     # Operators' API (/api/v1/admin/...): disabled unless a token is set.
@@ -71,6 +73,7 @@ class Settings:
             callback_timeout_s=float(e.get("GATE_CALLBACK_TIMEOUT_S", 10)),
             callback_retry_intervals_s=_ints(e.get("GATE_CALLBACK_RETRY_INTERVALS_S"), CALLBACK_RETRY_INTERVALS_S),
             artifact_timeout_s=float(e.get("GATE_ARTIFACT_TIMEOUT_S", 60)),
+            body_timeout_s=float(e.get("GATE_BODY_TIMEOUT_S", 300)),
             admin_token=e.get("GATE_ADMIN_TOKEN") or None,
             rate_limit_per_minute=int(e.get("GATE_RATE_LIMIT_PER_MINUTE", 600)),
         )
@@ -92,6 +95,7 @@ class Settings:
             "GATE_CALLBACK_RETRY_INTERVALS_S": ",".join(str(i) for i in self.callback_retry_intervals_s),
             "GATE_WEBHOOK_TOLERANCE_S": str(self.webhook_tolerance_s),
             "GATE_ARTIFACT_TIMEOUT_S": str(self.artifact_timeout_s),
+            "GATE_BODY_TIMEOUT_S": str(self.body_timeout_s),
             "GATE_RATE_LIMIT_PER_MINUTE": str(self.rate_limit_per_minute),
         }
         if self.redis_url:

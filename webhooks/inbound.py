@@ -10,18 +10,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 
 from gate import listing as listing_mod
 from gate import signing
 from gate.artifact import host_allowed
+from gate.deadline import SocketDeadline
 from gate.service import Runtime, status_url, verdict_url
 from gate.store import new_build_id, new_page_token
 from gate.web.problems import Problem, problem
@@ -80,17 +83,36 @@ def receive(tenant: str) -> Any:
 def _authenticated(rt: Runtime, tenant: Any, envelope: signing.Envelope, body_path: Path, cap: int) -> Any:
     signer = signing.Signer(tenant.secret, envelope.msg_id, envelope.timestamp)
     total = 0
-    with body_path.open("wb") as out:
-        while True:
-            chunk = request.stream.read(CHUNK)
-            if not chunk:
-                break
-            total += len(chunk)
-            if total > cap:
-                _count("too_large")
-                return problem(413, f"the body is larger than the limit of {cap:,} bytes")
-            signer.update(chunk)
-            out.write(chunk)
+    # Under gunicorn the connection's socket is at hand: a client trickling its body is cut off when the
+    # body's time is up, so a few slow senders cannot hold every web thread. (Shutting only the reading
+    # side leaves the 408 a way out.)
+    sock = request.environ.get("gunicorn.socket")
+    deadline = SocketDeadline(rt.settings.body_timeout_s, socket.SHUT_RD)
+    deadline.watch(sock if isinstance(sock, socket.socket) else None)
+    try:
+        with body_path.open("wb") as out:
+            while True:
+                chunk = request.stream.read(CHUNK)
+                if not chunk:
+                    break
+                total += len(chunk)
+                if total > cap:
+                    _count("too_large")
+                    return problem(413, f"the body is larger than the limit of {cap:,} bytes")
+                signer.update(chunk)
+                out.write(chunk)
+    except (ClientDisconnected, OSError):
+        if not deadline.expired:
+            _count("invalid")
+            return problem(400, "the body ended before its declared length")
+    finally:
+        deadline.cancel()
+    if deadline.expired:
+        _count("too_slow")
+        resp = problem(408, f"the body took longer than {rt.settings.body_timeout_s:g} s to arrive; "
+                            "nothing was stored, please retry")
+        resp.headers["Connection"] = "close"
+        return resp
     if not signing.matches(envelope, signer.signature()):
         _count("unauthorized")
         return problem(401, "the webhook-signature does not match the body")

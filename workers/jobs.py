@@ -59,8 +59,13 @@ def analyse_build(build_id: str) -> str:
         verdict = failure_verdict(build, policy, "PKG-UNREADABLE", f"The build's artifact could not be used: {exc}.")
         status, reason = "failed", "artifact"
     except Exception as exc:  # noqa: BLE001 - includes RQ's JobTimeoutException: always answer the store
-        message = (f"The analysis did not finish: {type(exc).__name__}: {exc}" if str(exc)
-                   else f"The analysis did not finish: {type(exc).__name__}")
+        if isinstance(exc, MemoryError):
+            message = (f"The analysis did not finish: it ran out of memory (the job's cap is "
+                       f"{rt.settings.job_memory_bytes >> 20:,} MiB, GATE_JOB_MEMORY_BYTES)")
+        elif str(exc):
+            message = f"The analysis did not finish: {type(exc).__name__}: {exc}"
+        else:
+            message = f"The analysis did not finish: {type(exc).__name__}"
         verdict = failure_verdict(build, policy, "GATE-CHECK-FAILED", message + ".",
                                   analysis_ms=int((time.perf_counter() - started) * 1000))
         status, reason = "failed", type(exc).__name__

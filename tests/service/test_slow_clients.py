@@ -1,0 +1,115 @@
+"""Slow-body clients against the real web process (gunicorn, gthread, as `gate serve` runs it): senders that
+trickle a webhook body are cut off with 408 when the body's time is up, store nothing, and do not keep an
+honest store's webhook from being answered."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from gate.settings import Settings
+from tests.conftest import LISTINGS, ROOT, fixture_apk
+from tests.service.conftest import multipart, signed
+
+LISTING = json.loads((LISTINGS / "complete.json").read_text(encoding="utf-8"))
+THREADS = 2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_web(settings: Settings, port: int, body_timeout_s: float) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **settings.env(), "GATE_BODY_TIMEOUT_S": str(body_timeout_s), "PYTHONPATH": str(ROOT)}
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+         "--worker-class", "gthread", "--threads", str(THREADS), "--timeout", "120", "--no-control-socket",
+         "gate.app:create_app()"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return web
+        except requests.RequestException:
+            time.sleep(0.2)
+    web.kill()
+    raise AssertionError("gunicorn did not come up: " + web.stderr.read().decode(errors="replace")[-2000:])
+
+
+def _slow_sender(port: int, tenant: dict[str, str], body: bytes, ctype: str) -> socket.socket:
+    """Sends a correctly signed request's headers and the first bytes of its body, then stalls."""
+    head = {**signed(tenant["secret"], body), "content-type": ctype, "content-length": str(len(body)),
+            "host": f"127.0.0.1:{port}"}
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    request = f"POST /webhooks/v1/{tenant['name']}/builds HTTP/1.1\r\n" + \
+        "".join(f"{k}: {v}\r\n" for k, v in head.items()) + "\r\n"
+    sock.sendall(request.encode() + body[:100])
+    return sock
+
+
+def test_trickling_senders_get_408_and_do_not_block_an_honest_store(settings, rt, tenant) -> None:  # type: ignore[no-untyped-def]
+    port = _free_port()
+    web = _start_web(settings, port, body_timeout_s=2)
+    slow: list[socket.socket] = []
+    try:
+        body, ctype = multipart(fixture_apk("clean"), {"build": {"id": "slow"}, "listing": LISTING})
+        # more stalled senders than the web process has threads
+        slow = [_slow_sender(port, tenant, body, ctype) for _ in range(THREADS * 2)]
+        # an honest store posts while the slow senders hold every thread: it waits at most for their deadline
+        honest, honest_type = multipart(fixture_apk("clean"), {"build": {"id": "honest"}, "listing": LISTING})
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(requests.post, f"http://127.0.0.1:{port}/webhooks/v1/{tenant['name']}/builds",
+                                  data=honest, headers={**signed(tenant["secret"], honest),
+                                                        "content-type": honest_type}, timeout=60)
+            answers = _trickle(slow, body)
+            resp = pending.result()
+        assert all(a.startswith(b"HTTP/1.1 408 ") for a in answers), answers
+        assert b"took longer than 2 s" in answers[0]
+        assert resp.status_code == 202, resp.text
+        # nothing of the slow senders was stored or queued; only the honest build exists
+        builds = rt.store.r.zrange(rt.store.k("builds", tenant["name"]), 0, -1)
+        assert [b if isinstance(b, str) else b.decode() for b in builds] == [resp.json()["build_id"]]
+        assert not list((Path(settings.data_dir) / "incoming").glob("*.body"))
+    finally:
+        for sock in slow:
+            sock.close()
+        web.terminate()
+        web.wait(timeout=30)
+        if web.stderr:
+            web.stderr.close()
+
+
+def _trickle(slow: list[socket.socket], body: bytes) -> list[bytes]:
+    """Keep every sender trickling until each is answered or dropped; returns what each received."""
+    for sock in slow:  # keep trickling: one byte a quarter-second, which no per-read timeout would stop
+        sock.settimeout(0.05)
+    answers: list[bytes] = [b""] * len(slow)
+    sent = 100
+    started = time.monotonic()
+    while time.monotonic() - started < 20 and not all(b" 408 " in a or a == b"closed" for a in answers):
+        for i, sock in enumerate(slow):
+            if answers[i] == b"closed":
+                continue
+            try:
+                sock.sendall(body[sent:sent + 1])
+                chunk = sock.recv(4096)
+                answers[i] = answers[i] + chunk if chunk else (answers[i] or b"closed")
+            except TimeoutError:
+                pass
+            except OSError:
+                answers[i] = answers[i] or b"closed"
+        sent += 1
+        time.sleep(0.25)
+    return answers
+

@@ -244,10 +244,36 @@ def _class_name(package: str, name: str) -> str:
 _COMPONENT_TAGS = ("activity", "activity-alias", "service", "receiver", "provider")
 
 
+MAX_MANIFEST_DEPTH = 64  # real manifests nest 5 or 6 levels; parsers slow down badly on thousands
+
+
+def _xml_depth(raw: bytes, stop_at: int) -> int:
+    """Deepest element nesting of a binary XML document, walking its chunk headers only (stops early)."""
+    depth = deepest = 0
+    offset, end = 8, len(raw)
+    while offset + 8 <= end:
+        kind, _header, size = struct.unpack_from("<HHI", raw, offset)
+        if size < 8:
+            break  # malformed: androguard reports it
+        if kind == 0x0102:
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > stop_at:
+                break
+        elif kind == 0x0103:
+            depth -= 1
+        offset += size
+    return deepest
+
+
 def parse_manifest(raw: bytes) -> Manifest:
     """Decode a binary AndroidManifest.xml with androguard; raise IntakeError if it is not one."""
     from androguard.core.axml import AXMLPrinter
 
+    if _xml_depth(raw, MAX_MANIFEST_DEPTH) > MAX_MANIFEST_DEPTH:
+        raise unreadable(f"AndroidManifest.xml nests elements more than {MAX_MANIFEST_DEPTH} levels deep; a real "
+                         "manifest nests 5 or 6, so this one was built to stall parsers and was not read.",
+                         Evidence("file", MANIFEST, MANIFEST))
     try:
         printer = AXMLPrinter(raw)
         root = printer.get_xml_obj() if printer.is_valid() else None

@@ -87,3 +87,32 @@ def test_overlapping_entries(tmp_path) -> None:  # type: ignore[no-untyped-def]
                                                                      "assets/b.bin": b"b" * 5000})
     overlap_entries(bomb, "assets/a.bin", "assets/b.bin")
     assert "overlapping entries" in _message(scan(bomb, CN, listing("complete")))
+
+
+def _with_manifest(tmp_path, manifest: bytes):  # type: ignore[no-untyped-def]
+    """The clean fixture with its manifest swapped, stored uncompressed (so the ratio limit does not fire)."""
+    path = tmp_path / "deep.apk"
+    with zipfile.ZipFile(fixture_apk("clean")) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            if info.filename == "AndroidManifest.xml":
+                dst.writestr(info.filename, manifest, compress_type=zipfile.ZIP_STORED)
+            else:
+                dst.writestr(info.filename, src.read(info), compress_type=info.compress_type)
+    return path
+
+
+def test_a_manifest_nested_thousands_deep_is_refused_before_parsing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """60,000 levels (3.6 MB, under the manifest size limit) took androguard and the checks 15 s to read."""
+    from tests.axmlcraft import nested_manifest
+
+    verdict = scan(_with_manifest(tmp_path, nested_manifest("com.example.deep", 60_000)), CN, listing("complete"))
+    assert "more than 64 levels deep" in _message(verdict)
+
+
+def test_a_crafted_manifest_of_ordinary_depth_is_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The same writer at a sane depth: the manifest is read (so the refusal above is about depth alone)."""
+    from tests.axmlcraft import nested_manifest
+
+    verdict = scan(_with_manifest(tmp_path, nested_manifest("com.example.deep", 10)), CN, listing("complete"))
+    assert "PKG-UNREADABLE" not in rule_ids(verdict)
+    assert verdict.to_dict()["app"]["package"] == "com.example.deep"

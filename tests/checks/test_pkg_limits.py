@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import time
 import zipfile
@@ -63,3 +64,29 @@ def test_a_huge_manifest_is_refused_unparsed(tmp_path) -> None:  # type: ignore[
 
 def test_ordinary_apps_are_within_limits() -> None:
     assert "PKG-LIMITS" not in rule_ids(_scan(fixture_apk("clean")))
+
+
+def _zip_of(entries: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_a_nested_zip_bomb_in_the_assets_is_never_unpacked(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """assets/bomb.zip: 16 archives of 16 entries of 8 MiB of zeros each (2 GiB unpacked), a few hundred KB
+    packed. The outer entry passes the ratio limit (it is stored); the gate reads only the inner archive's
+    directory, never its entries, so the scan ends normally with a verdict and no check fails."""
+    level1 = _zip_of({f"z{i}.bin": bytes(8 << 20) for i in range(16)})
+    bomb = _zip_of({f"l{i}.zip": level1 for i in range(16)}, zipfile.ZIP_STORED)
+    path = tmp_path / "nested-bomb.apk"
+    with zipfile.ZipFile(fixture_apk("clean")) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info), compress_type=info.compress_type)
+        dst.writestr("assets/bomb.zip", bomb, compress_type=zipfile.ZIP_STORED)
+    verdict = scan(path, CN, listing("complete"))
+    ids = rule_ids(verdict)
+    assert "GATE-CHECK-FAILED" not in ids and "PKG-LIMITS" not in ids and "PKG-UNREADABLE" not in ids
+    # the payload scan looked inside (a directory listing) and found no code there: no PKG-DYNAMIC-CODE
+    assert "PKG-DYNAMIC-CODE" not in ids

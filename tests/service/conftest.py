@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import redis
+import requests
 
 from gate import signing
 from gate.embedded import EmbeddedRedis
@@ -212,3 +213,30 @@ def wait_status(rt: Runtime, build_id: str, statuses: tuple[str, ...], timeout_s
             return build
         time.sleep(poll_s)
     raise AssertionError(f"build {build_id} did not reach {statuses}: {rt.store.get_build(build_id)}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_gunicorn(settings: Settings, port: int, extra_env: dict[str, str] | None = None,
+                   threads: int = 4) -> subprocess.Popen[bytes]:
+    """The web process as `gate serve` runs it (gunicorn, gthread), one process, on loopback; ready when returned."""
+    env = {**os.environ, **settings.env(), **(extra_env or {}), "PYTHONPATH": str(ROOT)}
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+         "--worker-class", "gthread", "--threads", str(threads), "--timeout", "120", "--no-control-socket",
+         "gate.app:create_app()"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return web
+        except requests.RequestException:
+            time.sleep(0.2)
+    web.kill()
+    raise AssertionError("gunicorn did not come up: " + (web.stderr.read() if web.stderr else b"").decode(
+        errors="replace")[-2000:])

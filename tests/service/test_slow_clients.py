@@ -5,46 +5,18 @@ honest store's webhook from being answered."""
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
 
-from gate.settings import Settings
-from tests.conftest import LISTINGS, ROOT, fixture_apk
-from tests.service.conftest import multipart, signed
+from tests.conftest import LISTINGS, fixture_apk
+from tests.service.conftest import free_port, multipart, signed, start_gunicorn
 
 LISTING = json.loads((LISTINGS / "complete.json").read_text(encoding="utf-8"))
 THREADS = 2
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start_web(settings: Settings, port: int, body_timeout_s: float) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **settings.env(), "GATE_BODY_TIMEOUT_S": str(body_timeout_s), "PYTHONPATH": str(ROOT)}
-    web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--worker-class", "gthread", "--threads", str(THREADS), "--timeout", "120", "--no-control-socket",
-         "gate.app:create_app()"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return web
-        except requests.RequestException:
-            time.sleep(0.2)
-    web.kill()
-    raise AssertionError("gunicorn did not come up: " + web.stderr.read().decode(errors="replace")[-2000:])
 
 
 def _slow_sender(port: int, tenant: dict[str, str], body: bytes, ctype: str) -> socket.socket:
@@ -59,8 +31,8 @@ def _slow_sender(port: int, tenant: dict[str, str], body: bytes, ctype: str) -> 
 
 
 def test_trickling_senders_get_408_and_do_not_block_an_honest_store(settings, rt, tenant) -> None:  # type: ignore[no-untyped-def]
-    port = _free_port()
-    web = _start_web(settings, port, body_timeout_s=2)
+    port = free_port()
+    web = start_gunicorn(settings, port, {"GATE_BODY_TIMEOUT_S": "2"}, threads=THREADS)
     slow: list[socket.socket] = []
     try:
         body, ctype = multipart(fixture_apk("clean"), {"build": {"id": "slow"}, "listing": LISTING})

@@ -15,15 +15,9 @@ webhook-id, as a store's pipeline does: no build may be lost or analysed twice. 
 from __future__ import annotations
 
 import argparse
-import http.server
 import json
-import os
 import random
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -33,22 +27,11 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import LISTING, Callbacks, GateServe, pct  # noqa: E402
 from gate import signing  # noqa: E402
 
 FIXTURES = sorted(p for p in (ROOT / "tests" / "fixtures" / "apks").glob("*.apk"))
 CORPUS = sorted((ROOT.parent / "shared" / "corpus" / "apks").glob("*.apk"))
-LISTING = json.loads((ROOT / "tests" / "fixtures" / "listings" / "complete.json").read_text(encoding="utf-8"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
 def main() -> int:
@@ -63,51 +46,18 @@ def main() -> int:
     rng = random.Random(7)
     bodies: dict[Path, bytes] = {p: p.read_bytes() for p in FIXTURES + CORPUS}
 
-    callbacks: dict[str, float] = {}
-    seen_twice: list[str] = []
-    lock = threading.Lock()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            data = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))["data"]
-            with lock:
-                if data["build_id"] in callbacks:
-                    seen_twice.append(data["build_id"])
-                callbacks.setdefault(data["build_id"], time.monotonic())
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *a: object) -> None:
-            pass
-
-    cb_port = free_port()
-    cb = http.server.ThreadingHTTPServer(("127.0.0.1", cb_port), Handler)
-    threading.Thread(target=cb.serve_forever, daemon=True).start()
-
-    tmp = Path(tempfile.mkdtemp(prefix="gate-load-"))
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env.update(GATE_DATA_DIR=str(tmp / "var"), PYTHONPATH=str(ROOT), GATE_RATE_LIMIT_PER_MINUTE="0")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    gate = [sys.executable, "-m", "gate.cli"]
-    serve = subprocess.Popen([*gate, "serve", "--port", str(port), "--workers", "2"], env=env, cwd=ROOT,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    recorder = Callbacks()
+    callbacks, seen_twice, lock = recorder.arrivals, recorder.seen_twice, recorder.lock
+    gate = GateServe(2, prefix="gate-load-", extra_env={"GATE_RATE_LIMIT_PER_MINUTE": "0"})
+    serve, base = gate.proc, gate.base
     accepted: dict[str, float] = {}
     answer_ms: list[float] = []
     retries = 0
     errors: list[str] = []
     started = time.monotonic()
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        creds = json.loads(subprocess.run([*gate, "tenants", "add", "load", "--callback-url",
-                                           f"http://127.0.0.1:{cb_port}/cb"], env=env, cwd=ROOT,
-                                          capture_output=True, text=True, check=True).stdout)
+        gate.wait_ready()
+        creds = gate.add_tenant("load", recorder.url)
         plan = [rng.choice(CORPUS) if CORPUS and rng.random() < args.corpus_share else rng.choice(FIXTURES)
                 for _ in range(args.builds)]
         counter = iter(range(args.builds))
@@ -163,9 +113,8 @@ def main() -> int:
             time.sleep(0.2)
         finished_at = time.monotonic()
     finally:
-        os.killpg(serve.pid, signal.SIGTERM)
-        serve.wait(60)
-        cb.shutdown()
+        gate.stop()
+        recorder.close()
     delivered = [callbacks[b] - accepted[b] for b in accepted if b in callbacks]
     report = {
         "builds": args.builds, "accepted": len(accepted), "callbacks": len(delivered),

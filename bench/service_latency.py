@@ -11,16 +11,10 @@ time from the 202 to the callback's arrival. Bounded: one pass over the files pe
 from __future__ import annotations
 
 import argparse
-import http.server
 import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -29,21 +23,10 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import LISTING, Callbacks, GateServe, pct  # noqa: E402
 from gate import signing  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "apks"
-LISTING = json.loads((ROOT / "tests" / "fixtures" / "listings" / "complete.json").read_text(encoding="utf-8"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def main() -> int:
@@ -54,45 +37,14 @@ def main() -> int:
     args = parser.parse_args()
     files = sorted(CORPUS.glob("*.apk")) or sorted((ROOT / "tests" / "fixtures" / "apks").glob("*.apk"))
 
-    arrivals: dict[str, float] = {}
-    lock = threading.Lock()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            body = self.rfile.read(int(self.headers.get("content-length", 0)))
-            build_id = json.loads(body)["data"]["build_id"]
-            with lock:
-                arrivals.setdefault(build_id, time.monotonic())
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *a: object) -> None:
-            pass
-
-    cb_port = free_port()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", cb_port), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-
-    tmp = Path(tempfile.mkdtemp(prefix="gate-bench-"))
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env.update(GATE_DATA_DIR=str(tmp / "var"), PYTHONPATH=str(ROOT))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    gate = [sys.executable, "-m", "gate.cli"]
-    serve = subprocess.Popen([*gate, "serve", "--port", str(port), "--workers", str(args.workers)], env=env,
-                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    callbacks = Callbacks()
+    arrivals = callbacks.arrivals
+    gate = GateServe(args.workers, prefix="gate-bench-")
+    base = gate.base
     rows = []
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        creds = json.loads(subprocess.run([*gate, "tenants", "add", "bench", "--callback-url",
-                                           f"http://127.0.0.1:{cb_port}/cb"], env=env, cwd=ROOT,
-                                          capture_output=True, text=True, check=True).stdout)
+        gate.wait_ready()
+        creds = gate.add_tenant("bench", callbacks.url)
         session = requests.Session()
         for _ in range(args.rounds):
             for path in files:
@@ -114,9 +66,8 @@ def main() -> int:
                              "accepted_to_callback_ms": round((arrivals[build_id] - accepted) * 1000, 1)
                              if build_id in arrivals else None})
     finally:
-        os.killpg(serve.pid, signal.SIGTERM)
-        serve.wait(60)
-        server.shutdown()
+        gate.stop()
+        callbacks.close()
     done = [r["accepted_to_callback_ms"] for r in rows if r["accepted_to_callback_ms"] is not None]
     answers = [r["answer_ms"] for r in rows]
     for r in rows:

@@ -230,13 +230,21 @@ def start_gunicorn(settings: Settings, port: int, extra_env: dict[str, str] | No
          "--worker-class", "gthread", "--threads", str(threads), "--timeout", "120", "--no-control-socket",
          "gate.app:create_app()"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return web
-        except requests.RequestException:
-            time.sleep(0.2)
+    if wait_ready(f"http://127.0.0.1:{port}/healthz", timeout_s=30):
+        return web
     web.kill()
     raise AssertionError("gunicorn did not come up: " + (web.stderr.read() if web.stderr else b"").decode(
         errors="replace")[-2000:])
+
+
+def wait_ready(url: str, timeout_s: float = 60) -> bool:
+    """Poll ``url`` until it answers 200; False if it never does within ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    return False

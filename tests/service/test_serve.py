@@ -6,41 +6,26 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 
 import requests
 
 from tests.conftest import LISTINGS, ROOT, fixture_apk
-from tests.service.conftest import CallbackServer
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.service.conftest import CallbackServer, free_port, wait_ready
 
 
 def test_gate_serve_on_embedded_redis_end_to_end(tmp_path) -> None:  # type: ignore[no-untyped-def]
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL" and not k.startswith("GATE_")}
     env.update(GATE_DATA_DIR=str(tmp_path / "var"), PYTHONPATH=str(ROOT))
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     gate = [sys.executable, "-m", "gate.cli"]
     serve = subprocess.Popen([*gate, "serve", "--port", str(port), "--workers", "1"], env=env, cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     callbacks = CallbackServer().start()
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
+        wait_ready(f"{base}/readyz")
         assert requests.get(f"{base}/readyz", timeout=2).json()["workers"] == 1
         assert (tmp_path / "var" / "redis" / "appendonly.aof").exists() or \
             (tmp_path / "var" / "redis" / "appendonlydir").exists()

@@ -117,16 +117,14 @@ def fetch(url: str, dest: Path, *, allowed: list[str], sha256: str, size: int | 
     try:
         return _download(session, current, dest, tmp, deadline, allowed=allowed, sha256=sha256, size=size,
                          max_bytes=max_bytes)
-    except (requests.RequestException, OSError) as exc:
+    except (ArtifactError, requests.RequestException, OSError) as exc:
+        # whatever a cut-off connection surfaced as (a short body, a broken read), the cause is the deadline
         if deadline.expired:
             raise ArtifactError(f"artifact download took longer than {timeout_s:g} s; cut off",
                                 permanent=False) from None
+        if isinstance(exc, ArtifactError):
+            raise
         raise ArtifactError(f"artifact download broke off: {type(exc).__name__}", permanent=False) from None
-    except ArtifactError:
-        if deadline.expired:
-            raise ArtifactError(f"artifact download took longer than {timeout_s:g} s; cut off",
-                                permanent=False) from None
-        raise
     finally:
         deadline.cancel()
         session.close()

@@ -11,22 +11,22 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LISTINGS, ROOT, fixture_apk
+from tests.conftest import LISTINGS, fixture_apk
 from tests.service.conftest import free_port, post_build, start_gunicorn
 
 ADMIN = "operators-token-for-schemathesis"
 CLI = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or shutil.which("schemathesis")
 
 
-def _run(url: str, token: str, *filters: str) -> subprocess.CompletedProcess[str]:
+def _run(url: str, token: str, cwd: Path, *filters: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [CLI or "schemathesis", "run", url, "--checks", "not_a_server_error", "--header",
          f"Authorization: Bearer {token}", "--max-examples", "25", "--generation-deterministic", *filters],
-        cwd=ROOT, capture_output=True, text=True, timeout=600)
+        cwd=cwd, capture_output=True, text=True, timeout=600)  # its cache goes to cwd, not the repository
 
 
 @pytest.mark.skipif(CLI is None, reason="schemathesis is not installed (pip install -e '.[test]' installs it)")
-def test_schemathesis_finds_no_server_error(settings, rt, tenant, client, workers) -> None:  # type: ignore[no-untyped-def]
+def test_schemathesis_finds_no_server_error(settings, rt, tenant, client, workers, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import json
 
     # one real build, so that the store's API has something to list
@@ -36,9 +36,9 @@ def test_schemathesis_finds_no_server_error(settings, rt, tenant, client, worker
     web = start_gunicorn(settings, port, {"GATE_ADMIN_TOKEN": ADMIN})
     try:
         url = f"http://127.0.0.1:{port}/openapi.json"
-        store = _run(url, tenant["token"], "--exclude-path-regex", "^/api/v1/admin")
+        store = _run(url, tenant["token"], tmp_path, "--exclude-path-regex", "^/api/v1/admin")
         assert store.returncode == 0, store.stdout[-6000:] + store.stderr[-2000:]
-        operators = _run(url, ADMIN, "--include-path-regex", "^/api/v1/admin")
+        operators = _run(url, ADMIN, tmp_path, "--include-path-regex", "^/api/v1/admin")
         assert operators.returncode == 0, operators.stdout[-6000:] + operators.stderr[-2000:]
         for out, least in ((store.stdout, 8), (operators.stdout, 3)):  # operations actually exercised
             tested = re.search(r"Tested: (\d+)", out)

@@ -2,7 +2,8 @@
 
 A check module declares `RULE_ID` and implements `run(ctx) -> Iterable[Finding]`. Optional:
 `STAGE` ("intake" or "analysis"), `ORDER`, `STATUS`. Its docstring is its documentation, with
-the sections `Why it matters`, `How to fix` and `References`; the first line is the summary.
+the sections `Why it matters`, `How to fix` and `References`, and the Chinese `为何重要` and
+`如何修复`; the first line is the summary.
 """
 
 from __future__ import annotations
@@ -14,16 +15,30 @@ from functools import cache
 
 from gate.runner import GATE_CHECK_FAILED, CheckSpec
 
-_SECTION = re.compile(r"^(Why it matters|How to fix|References)\n-+\n", re.MULTILINE)
+# The Chinese sections (为何重要, 如何修复) carry the same text for the zh-CN verdict and rule pages.
+_SECTION = re.compile(r"^(Why it matters|How to fix|References|为何重要|如何修复)\n-+\n", re.MULTILINE)
 
 
 def doc_sections(doc: str) -> dict[str, str]:
-    """Split a check docstring into Summary and its named sections."""
+    """Split a check docstring into Summary and its named sections (Chinese ones joined into one line)."""
     parts = _SECTION.split(doc.strip())
     sections = {"Summary": parts[0].strip()}
     for title, body in zip(parts[1::2], parts[2::2], strict=True):
-        sections[title] = body.strip()
+        sections[title] = join_cjk_lines(body) if title in ("为何重要", "如何修复") else body.strip()
     return sections
+
+
+def join_cjk_lines(text: str) -> str:
+    """Join wrapped Chinese lines: no space between two Chinese characters (a browser would show one),
+    a space where the break falls between two Latin words."""
+    out = ""
+    for line in (part.strip() for part in text.strip().splitlines()):
+        if not line:
+            continue
+        if out and out[-1].isascii() and out[-1].isalnum() and line[0].isascii() and line[0].isalnum():
+            out += " "
+        out += line
+    return out
 
 
 @cache

@@ -22,7 +22,8 @@ HEADER = [
 ]
 CHECK_FAILED = {"Summary": "A check could not complete (it raised an error or ran past its time budget).",
                 "How to fix": "Nothing for the app developer to change: resubmit the build; the store's operators "
-                              "see the error."}
+                              "see the error.",
+                "如何修复": "开发者无需修改：请重新提交此版本；应用商店的运维人员可以看到错误原因。"}
 
 
 def guide() -> str:
@@ -34,11 +35,14 @@ def guide() -> str:
     for rid, rule in catalogue.rules().items():
         sections = CHECK_FAILED if rid == "GATE-CHECK-FAILED" else docs.get(rid, {})
         refs = f"References: {', '.join(rule.references)}." if rule.references else ""
-        out += [f"## `{rid}`: {rule.title}", "", f"Default outcome (cn-default): **{rule.cn_default}**. {refs}", "",
+        out += [f"## `{rid}`: {rule.title} / {rule.title_zh}", "", f"Default outcome (cn-default): **{rule.cn_default}**. {refs}", "",
                 sections.get("Summary", rule.fires_when), ""]
         for title in ("Why it matters", "How to fix"):
             if sections.get(title):
                 out += [f"**{title}.** " + " ".join(sections[title].split()), ""]
+        for title in ("为何重要", "如何修复"):
+            if sections.get(title):
+                out += [f"**{title}：** " + sections[title], ""]
     return "\n".join(out)
 
 

@@ -47,15 +47,17 @@ _EOCD64_SIG = b"PK\x06\x06"
 class IntakeError(Exception):
     """The upload cannot be analysed: ``rule_id`` is PKG-UNREADABLE or PKG-LIMITS."""
 
-    def __init__(self, rule_id: str, message: str, evidence: tuple[Evidence, ...] = ()) -> None:
+    def __init__(self, rule_id: str, message: str, evidence: tuple[Evidence, ...] = (), *,
+                 zh: str | None = None) -> None:
         super().__init__(message)
         self.rule_id = rule_id
         self.message = message
         self.evidence = evidence
+        self.message_zh = zh
 
 
-def unreadable(message: str, *evidence: Evidence) -> IntakeError:
-    return IntakeError("PKG-UNREADABLE", message, tuple(evidence))
+def unreadable(message: str, *evidence: Evidence, zh: str) -> IntakeError:
+    return IntakeError("PKG-UNREADABLE", message, tuple(evidence), zh=zh)
 
 
 # --------------------------------------------------------------------------------------------- zip
@@ -273,7 +275,9 @@ def parse_manifest(raw: bytes) -> Manifest:
     if _xml_depth(raw, MAX_MANIFEST_DEPTH) > MAX_MANIFEST_DEPTH:
         raise unreadable(f"AndroidManifest.xml nests elements more than {MAX_MANIFEST_DEPTH} levels deep; a real "
                          "manifest nests 5 or 6, so this one was built to stall parsers and was not read.",
-                         Evidence("file", MANIFEST, MANIFEST))
+                         Evidence("file", MANIFEST, MANIFEST),
+                         zh=f"AndroidManifest.xml 的元素嵌套超过 {MAX_MANIFEST_DEPTH} 层；正常清单只有 5 到 6 层，"
+                            "此文件是为拖垮解析器而构造的，未予读取。")
     try:
         printer = AXMLPrinter(raw)
         root = printer.get_xml_obj() if printer.is_valid() else None
@@ -281,15 +285,19 @@ def parse_manifest(raw: bytes) -> Manifest:
         raise  # the job hit its memory cap: the gate's failure, never "the APK is damaged"
     except Exception as exc:  # noqa: BLE001 - any parser failure means the manifest is unreadable
         raise unreadable(f"AndroidManifest.xml is not a valid binary XML document ({type(exc).__name__}).",
-                         Evidence("file", MANIFEST, MANIFEST)) from None
+                         Evidence("file", MANIFEST, MANIFEST),
+                         zh=f"AndroidManifest.xml 不是有效的二进制 XML 文档（{type(exc).__name__}）。") from None
     if root is None or _local(root.tag) != "manifest":
         raise unreadable("AndroidManifest.xml is not a valid binary Android manifest: it could not be decoded "
-                         "as Android binary XML with a <manifest> root.", Evidence("file", MANIFEST, MANIFEST))
+                         "as Android binary XML with a <manifest> root.", Evidence("file", MANIFEST, MANIFEST),
+                         zh="AndroidManifest.xml 不是有效的 Android 二进制清单："
+                            "无法解码为以 <manifest> 为根的 Android 二进制 XML。")
     top = _attrs(root)
     package = top.get("package", "").strip()
     if not package or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*", package):
         raise unreadable(f"AndroidManifest.xml declares no valid package name (found {package!r}).",
-                         Evidence("manifest", package or "(none)", "AndroidManifest.xml <manifest package>"))
+                         Evidence("manifest", package or "(none)", "AndroidManifest.xml <manifest package>"),
+                         zh=f"AndroidManifest.xml 未声明有效的包名（实际为 {package!r}）。")
 
     min_sdk = target_sdk = None
     permissions: list[PermissionRequest] = []
@@ -368,9 +376,11 @@ def check_dex_header(entry: str, head: bytes, actual_size: int) -> DexHeader:
     """Validate a dex header against the size the ZIP declares; IntakeError (PKG-UNREADABLE) if broken."""
     where = Evidence("file", entry, entry)
     if len(head) < _DEX_HEADER_SIZE:
-        raise unreadable(f"{entry} is too short to be a dex file ({actual_size} bytes).", where)
+        raise unreadable(f"{entry} is too short to be a dex file ({actual_size} bytes).", where,
+                         zh=f"{entry} 只有 {actual_size} 字节，太短，不可能是 dex 文件。")
     if head[:4] != b"dex\n" or head[7] != 0 or not head[4:7].isdigit():
-        raise unreadable(f"{entry} is not a dex file: its header does not start with the dex magic.", where)
+        raise unreadable(f"{entry} is not a dex file: its header does not start with the dex magic.", where,
+                         zh=f"{entry} 不是 dex 文件：文件头不以 dex 魔数开头。")
     fields_ = struct.unpack_from("<I20sII4I8I", head, 8)
     file_size, header_size, endian = fields_[2], fields_[3], fields_[4]
     (link_size, link_off, map_off, string_ids_size, string_ids_off, type_ids_size, type_ids_off,
@@ -378,12 +388,16 @@ def check_dex_header(entry: str, head: bytes, actual_size: int) -> DexHeader:
     (field_ids_size, field_ids_off, method_ids_size, method_ids_off, class_defs_size, class_defs_off,
      data_size, data_off) = struct.unpack_from("<8I", head, 0x50)
     if endian != 0x12345678:
-        raise unreadable(f"{entry} has an unsupported byte order (endian tag {endian:#x}).", where)
+        raise unreadable(f"{entry} has an unsupported byte order (endian tag {endian:#x}).", where,
+                         zh=f"{entry} 的字节序不受支持（endian tag {endian:#x}）。")
     if header_size != _DEX_HEADER_SIZE:
-        raise unreadable(f"{entry} declares a header of {header_size} bytes; dex headers are 112 bytes.", where)
+        raise unreadable(f"{entry} declares a header of {header_size} bytes; dex headers are 112 bytes.", where,
+                         zh=f"{entry} 声明的文件头为 {header_size} 字节；dex 文件头应为 112 字节。")
     if file_size != actual_size:
         raise unreadable(f"{entry} declares {file_size} bytes in its header but holds {actual_size}: "
-                         "the dex file is truncated or corrupted.", where)
+                         "the dex file is truncated or corrupted.", where,
+                         zh=f"{entry} 的文件头声明 {file_size} 字节，实际为 {actual_size} 字节："
+                            "dex 文件被截断或已损坏。")
     tables = [("string_ids", string_ids_size, string_ids_off, 4), ("type_ids", type_ids_size, type_ids_off, 4),
               ("proto_ids", proto_ids_size, proto_ids_off, 12), ("field_ids", field_ids_size, field_ids_off, 8),
               ("method_ids", method_ids_size, method_ids_off, 8), ("class_defs", class_defs_size, class_defs_off, 32),
@@ -391,9 +405,11 @@ def check_dex_header(entry: str, head: bytes, actual_size: int) -> DexHeader:
     for name, count, offset, item in tables:
         if count and (offset < _DEX_HEADER_SIZE or offset + count * item > file_size):
             raise unreadable(f"{entry}: the {name} table ({count} items at offset {offset}) lies outside the "
-                             f"file ({file_size} bytes).", where)
+                             f"file ({file_size} bytes).", where,
+                             zh=f"{entry}：{name} 表（{count} 项，偏移 {offset}）超出文件范围（{file_size} 字节）。")
     if not _DEX_HEADER_SIZE <= map_off < file_size:
-        raise unreadable(f"{entry}: the map offset {map_off} lies outside the file.", where)
+        raise unreadable(f"{entry}: the map offset {map_off} lies outside the file.", where,
+                         zh=f"{entry}：map 偏移 {map_off} 超出文件范围。")
     return DexHeader(entry=entry, version=head[4:7].decode(), file_size=file_size, string_ids=string_ids_size,
                      type_ids=type_ids_size, method_ids=method_ids_size, class_defs=class_defs_size)
 
@@ -545,31 +561,37 @@ class BuildContext:
     def zip(self) -> zipfile.ZipFile:
         if self.directory is None:
             raise unreadable("The upload is not a ZIP archive (no end-of-central-directory record was found); "
-                             "it may be truncated or not an APK at all.")
+                             "it may be truncated or not an APK at all.",
+                             zh="上传的文件不是 ZIP 压缩包（找不到中央目录结束记录），可能已被截断，或根本不是 APK。")
         try:
             zf = zipfile.ZipFile(self.path)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error, NotImplementedError) as exc:
-            raise unreadable(f"The upload is not a readable ZIP archive: {exc}.") from None
+            raise unreadable(f"The upload is not a readable ZIP archive: {exc}.",
+                             zh=f"上传的文件不是可读取的 ZIP 压缩包：{exc}。") from None
         seen: set[str] = set()
         for info in zf.infolist():
             name = info.filename
             if name in seen:
                 zf.close()
                 raise unreadable(f"The archive holds the entry {name} twice; Android refuses such APKs "
-                                 "and different tools would read different files.", Evidence("file", name, name))
+                                 "and different tools would read different files.", Evidence("file", name, name),
+                                 zh=f"压缩包中 {name} 条目出现两次；Android 会拒绝此类 APK，"
+                                    "不同工具也会读到不同的文件。")
             seen.add(name)
             parts = name.replace("\\", "/").split("/")
             if name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
                 zf.close()
                 raise unreadable(f"The archive holds an entry whose name escapes it ({name!r}); build tools never "
                                  "write such names, unpacking tools may write outside their folder.",
-                                 Evidence("file", name, name))
+                                 Evidence("file", name, name),
+                                 zh=f"压缩包中有条目名称越出压缩包（{name!r}）；构建工具从不生成此类名称，解压工具可能因此写到目标目录之外。")
         overlap = _overlapping(zf.infolist(), self.directory.cd_offset if self.directory else self.size)
         if overlap:
             zf.close()
             first, second = overlap
             raise unreadable(f"The archive's entries {first} and {second} share their data (overlapping entries, "
-                             "the trick behind zip bombs that need no nesting).", Evidence("file", second, second))
+                             "the trick behind zip bombs that need no nesting).", Evidence("file", second, second),
+                             zh=f"压缩包的条目 {first} 与 {second} 共用数据（条目重叠，即无需嵌套的 ZIP 炸弹手法）。")
         return zf
 
     def entry_names(self) -> list[str]:
@@ -587,26 +609,30 @@ class BuildContext:
         try:
             info = self.zip.getinfo(name)
         except KeyError:
-            raise unreadable(f"The APK has no {name}.", Evidence("file", name, name)) from None
+            raise unreadable(f"The APK has no {name}.", Evidence("file", name, name),
+                             zh=f"APK 中没有 {name}。") from None
         if info.file_size > max_bytes:
             raise IntakeError("PKG-LIMITS", f"{name} is {info.file_size:,} bytes; the limit is {max_bytes:,}.",
-                              (Evidence("file", name, name),))
+                              (Evidence("file", name, name),),
+                              zh=f"{name} 有 {info.file_size:,} 字节，超过 {max_bytes:,} 字节的上限。")
         try:
             with self.zip.open(info) as fh:
                 data = fh.read(max_bytes + 1)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError,
                 struct.error) as exc:
-            raise unreadable(f"{name} cannot be decompressed: {exc}.", Evidence("file", name, name)) from None
+            raise unreadable(f"{name} cannot be decompressed: {exc}.", Evidence("file", name, name),
+                             zh=f"{name} 无法解压：{exc}。") from None
         except MemoryError:
             raise  # the job hit its memory cap: the gate's failure, never "the APK is damaged"
         except Exception as exc:  # noqa: BLE001 - zlib.error and friends: the entry is damaged
             if "insufficient memory" in str(exc):  # zlib's Z_MEM_ERROR, not damage
                 raise MemoryError(str(exc)) from None
             raise unreadable(f"{name} cannot be decompressed ({type(exc).__name__}: {exc}).",
-                             Evidence("file", name, name)) from None
+                             Evidence("file", name, name),
+                             zh=f"{name} 无法解压（{type(exc).__name__}: {exc}）。") from None
         if len(data) > max_bytes:
             raise IntakeError("PKG-LIMITS", f"{name} unpacks to more than {max_bytes:,} bytes.",
-                              (Evidence("file", name, name),))
+                              (Evidence("file", name, name),), zh=f"{name} 解压后超过 {max_bytes:,} 字节。")
         return data
 
     # -- Android --------------------------------------------------------------------------------
@@ -615,7 +641,9 @@ class BuildContext:
     def manifest(self) -> Manifest:
         if not self.has_entry(MANIFEST):
             raise unreadable("The APK has no AndroidManifest.xml, so it is not an installable Android app "
-                             "(it may be a patch, a plugin payload or a plain ZIP).")
+                             "(it may be a patch, a plugin payload or a plain ZIP).",
+                             zh="APK 中没有 AndroidManifest.xml，因此不是可安装的 Android 应用"
+                                "（可能是补丁、插件载荷或普通 ZIP）。")
         return parse_manifest(self.read(MANIFEST, self.limits.max_manifest_bytes))
 
     @cached_property
@@ -635,7 +663,9 @@ class BuildContext:
             info = self.zip.getinfo(name)
             if info.file_size > self.limits.max_dex_bytes:
                 raise IntakeError("PKG-LIMITS", f"{name} is {info.file_size:,} bytes; the limit is "
-                                  f"{self.limits.max_dex_bytes:,}.", (Evidence("file", name, name),))
+                                  f"{self.limits.max_dex_bytes:,}.", (Evidence("file", name, name),),
+                                  zh=f"{name} 有 {info.file_size:,} 字节，"
+                                     f"超过 {self.limits.max_dex_bytes:,} 字节的上限。")
             try:
                 with self.zip.open(info) as fh:
                     head = fh.read(_DEX_HEADER_SIZE)
@@ -643,7 +673,8 @@ class BuildContext:
                 raise  # the job hit its memory cap: the gate's failure, never "the APK is damaged"
             except Exception as exc:  # noqa: BLE001 - damaged entry
                 raise unreadable(f"{name} cannot be decompressed ({type(exc).__name__}: {exc}).",
-                                 Evidence("file", name, name)) from None
+                                 Evidence("file", name, name),
+                                 zh=f"{name} 无法解压（{type(exc).__name__}: {exc}）。") from None
             headers.append(check_dex_header(name, head, info.file_size))
         return headers
 
@@ -659,7 +690,8 @@ class BuildContext:
                 d.code  # noqa: B018 - walks every class's data: a damaged dex fails here, at intake
             except DexError as exc:
                 raise unreadable(f"{header.entry} is damaged: {exc}.",
-                                 Evidence("file", header.entry, header.entry)) from None
+                                 Evidence("file", header.entry, header.entry),
+                                 zh=f"{header.entry} 已损坏：{exc}。") from None
             files.append(d)
         return files
 

@@ -77,6 +77,9 @@ class Finding:
     title: str | None = None
     references: tuple[str, ...] = ()
     check: str | None = None
+    # The same message and fix in Chinese, for the zh-CN verdict page and Chinese-reading pipelines.
+    message_zh: str | None = None
+    remediation_zh: str | None = None
 
     def __post_init__(self) -> None:
         if not self.rule_id or not self.message:
@@ -92,6 +95,8 @@ class Finding:
             "references": list(self.references),
             "evidence": [e.to_dict() for e in self.evidence],
             "remediation": self.remediation,
+            "message_zh": self.message_zh,
+            "remediation_zh": self.remediation_zh,
         }
 
 

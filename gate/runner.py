@@ -45,6 +45,11 @@ class CheckSpec:
         text = self.sections.get("How to fix")
         return text.strip() if text else None
 
+    @property
+    def remediation_zh(self) -> str | None:
+        text = self.sections.get("如何修复")
+        return text.strip() if text else None
+
 
 @dataclass
 class RunResult:
@@ -82,7 +87,7 @@ class _Budget:
             signal.signal(signal.SIGPROF, self.previous)
 
 
-def _failed(spec: CheckSpec, reason: str) -> Finding:
+def _failed(spec: CheckSpec, reason: str, reason_zh: str) -> Finding:
     return Finding(
         rule_id=GATE_CHECK_FAILED,
         message=f"The check {spec.name} ({spec.rule_id}) did not complete: {reason}. Its rule was not "
@@ -91,6 +96,9 @@ def _failed(spec: CheckSpec, reason: str) -> Finding:
         remediation="Nothing for the app developer to change. Operators: see the worker log for the error; "
                     "resubmit the build once the check is fixed.",
         check=spec.name,
+        message_zh=f"检查 {spec.name}（{spec.rule_id}）未能完成：{reason_zh}。"
+                   "该规则未经评估，此版本需要人工复核该规则。",
+        remediation_zh="开发者无需修改。运维人员：请查看 worker 日志中的错误，修复该检查后重新提交此版本。",
     )
 
 
@@ -105,24 +113,28 @@ def run_one(spec: CheckSpec, ctx: BuildContext) -> tuple[list[Finding], CheckRun
     except IntakeError as exc:
         # Data the check needed is damaged (e.g. an entry that does not decompress): that is a finding
         # about the upload, reported under the intake rule.
-        findings = [Finding(rule_id=exc.rule_id, message=exc.message, evidence=exc.evidence, check=spec.name)]
+        findings = [Finding(rule_id=exc.rule_id, message=exc.message, evidence=exc.evidence, check=spec.name,
+                            message_zh=exc.message_zh)]
     except CheckTimeout:
         status = "timeout"
-        findings = [_failed(spec, f"it used more than its budget of {budget:g} s of CPU time")]
+        findings = [_failed(spec, f"it used more than its budget of {budget:g} s of CPU time",
+                            f"CPU 时间超过了 {budget:g} 秒的预算")]
     except MemoryError:
         status = "failed"
         findings = [_failed(spec, "it ran out of memory (the analysis job's memory cap, GATE_JOB_MEMORY_BYTES, "
-                                  "or the machine's)")]
+                                  "or the machine's)",
+                                  "内存不足（分析任务的内存上限 GATE_JOB_MEMORY_BYTES 或本机内存）")]
     except Exception as exc:  # noqa: BLE001 - the runner must survive any check
         status = "failed"
         where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
         at = f" at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}" if where else ""
-        findings = [_failed(spec, f"{type(exc).__name__}: {exc}{at}")]
+        findings = [_failed(spec, f"{type(exc).__name__}: {exc}{at}", f"程序错误 {type(exc).__name__}: {exc}{at}")]
     elapsed = time.perf_counter() - started
     if status == "ok" and elapsed > budget * 2:
         # Wall-clock overrun that the CPU timer could not see (e.g. waiting on I/O).
         status = "timeout"
-        findings.append(_failed(spec, f"it took {elapsed:.1f} s, more than twice its budget of {budget:g} s"))
+        findings.append(_failed(spec, f"it took {elapsed:.1f} s, more than twice its budget of {budget:g} s",
+                                f"耗时 {elapsed:.1f} 秒，超过 {budget:g} 秒预算的两倍"))
     return findings, CheckRun(check=spec.name, status=status, ms=int(elapsed * 1000))
 
 
@@ -131,7 +143,8 @@ def _complete(finding: Finding, spec: CheckSpec) -> Finding:
 
     if not isinstance(finding, Finding):
         raise TypeError(f"check returned {type(finding).__name__}, not a Finding")
-    return replace(finding, check=spec.name, remediation=finding.remediation or spec.remediation)
+    return replace(finding, check=spec.name, remediation=finding.remediation or spec.remediation,
+                   remediation_zh=finding.remediation_zh or spec.remediation_zh)
 
 
 def run(ctx: BuildContext, specs: Iterable[CheckSpec]) -> RunResult:

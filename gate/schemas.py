@@ -32,6 +32,8 @@ class FindingSchema(_Open):
     references = fields.List(fields.String(), required=True, metadata={"example": ["CN-164-1.1"]})
     evidence = fields.List(fields.Nested(EvidenceSchema), required=True)
     remediation = fields.String(required=True, allow_none=True)
+    message_zh = fields.String(allow_none=True, metadata={"description": "the message in Chinese (zh-CN)"})
+    remediation_zh = fields.String(allow_none=True, metadata={"description": "the remediation in Chinese (zh-CN)"})
 
 
 class CertificateSchema(_Open):

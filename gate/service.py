@@ -87,15 +87,21 @@ def public_build(settings: Settings, build: dict[str, Any], *, deliveries: list[
     return out
 
 
-def failure_verdict(build: dict[str, Any], policy: Policy, rule_id: str, message: str, *,
+def failure_verdict(build: dict[str, Any], policy: Policy, rule_id: str, message: str, message_zh: str, *,
                     analysis_ms: int = 0) -> dict[str, Any]:
     """A verdict for a build the gate could not analyse, so the store still gets an answer."""
-    finding = Finding(rule_id=rule_id, message=message,
-                      evidence=(Evidence("file", build.get("apk_name") or "upload", "(build)"),))
+    finding = Finding(rule_id=rule_id, message=message, message_zh=message_zh,
+                      evidence=(Evidence("file", build.get("apk_name") or "upload", "(build)"),),
+                      remediation="Check that the artifact URL, its size and its SHA-256 are right and that the "
+                                  "store can reach it, then send the build again.",
+                      remediation_zh="请确认构建产物的 URL、大小和 SHA-256 正确且应用商店可以访问，"
+                                     "然后重新提交此版本。")
     if rule_id == "GATE-CHECK-FAILED":
-        finding = Finding(rule_id=rule_id, message=message, evidence=finding.evidence,
+        finding = Finding(rule_id=rule_id, message=message, evidence=finding.evidence, message_zh=message_zh,
                           remediation="Nothing for the app developer to change: the gate could not finish the "
-                                      "analysis. Resubmit the build; operators see the worker log.")
+                                      "analysis. Resubmit the build; operators see the worker log.",
+                          remediation_zh="开发者无需修改：审核系统未能完成分析。"
+                                         "请重新提交此版本；运维人员可查看 worker 日志。")
     verdict = Verdict(
         app=AppInfo(sha256=build.get("apk_sha256") or "0" * 64, size=int(build.get("apk_size") or 0)),
         findings=tuple(decide([finding], policy)), policy_name=policy.name, policy_version=policy.version,

@@ -8,6 +8,7 @@ import secrets
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -26,11 +27,10 @@ def submit(args: argparse.Namespace) -> int:
     if args.wait and not args.token:
         raise UsageError("--wait needs --token (the tenant's API token) to read the status")
     metadata = json.dumps({"build": {"id": args.build_id or apk.name}, "listing": listing}, ensure_ascii=False)
-    prepared = requests.Request(
-        "POST", f"{args.url.rstrip('/')}/webhooks/v1/{args.tenant}/builds",
-        files={"metadata": (None, metadata, "application/json"),
-               "apk": (apk.name, apk.read_bytes(), "application/vnd.android.package-archive")},
-    ).prepare()
+    parts: dict[str, Any] = {"metadata": (None, metadata, "application/json"),
+                             "apk": (apk.name, apk.read_bytes(), "application/vnd.android.package-archive")}
+    prepared = requests.Request("POST", f"{args.url.rstrip('/')}/webhooks/v1/{args.tenant}/builds",
+                                files=parts).prepare()
     body = prepared.body if isinstance(prepared.body, bytes) else str(prepared.body or "").encode()
     msg_id = args.webhook_id or f"msg_{secrets.token_hex(12)}"
     try:

@@ -56,17 +56,20 @@ def analyse_build(build_id: str) -> str:
     except ArtifactError as exc:
         if not exc.permanent and (get_current_job() or _NoJob()).retries_left:
             raise  # RQ retries: the network may come back
-        verdict = failure_verdict(build, policy, "PKG-UNREADABLE", f"The build's artifact could not be used: {exc}.")
+        verdict = failure_verdict(build, policy, "PKG-UNREADABLE", f"The build's artifact could not be used: {exc}.",
+                                  f"无法使用此版本的构建产物：{exc}。")
         status, reason = "failed", "artifact"
     except Exception as exc:  # noqa: BLE001 - includes RQ's JobTimeoutException: always answer the store
         if isinstance(exc, MemoryError):
-            message = (f"The analysis did not finish: it ran out of memory (the job's cap is "
-                       f"{rt.settings.job_memory_bytes >> 20:,} MiB, GATE_JOB_MEMORY_BYTES)")
-        elif str(exc):
-            message = f"The analysis did not finish: {type(exc).__name__}: {exc}"
+            cap = f"{rt.settings.job_memory_bytes >> 20:,} MiB"
+            message = (f"The analysis did not finish: it ran out of memory (the job's cap is {cap}, "
+                       "GATE_JOB_MEMORY_BYTES)")
+            message_zh = f"分析未能完成：内存不足（任务内存上限为 {cap}，GATE_JOB_MEMORY_BYTES）"
         else:
-            message = f"The analysis did not finish: {type(exc).__name__}"
-        verdict = failure_verdict(build, policy, "GATE-CHECK-FAILED", message + ".",
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            message = f"The analysis did not finish: {error}"
+            message_zh = f"分析未能完成：{error}"
+        verdict = failure_verdict(build, policy, "GATE-CHECK-FAILED", message + ".", message_zh + "。",
                                   analysis_ms=int((time.perf_counter() - started) * 1000))
         status, reason = "failed", type(exc).__name__
     rt.metrics.observe("gate_analysis_duration_seconds", time.perf_counter() - started)

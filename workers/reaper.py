@@ -79,7 +79,8 @@ def reap(rt: Runtime, *, now: float | None = None) -> list[tuple[str, str]]:
                 continue
             tenant = rt.store.get_tenant(build["tenant"])
             verdict = failure_verdict(build, rt.policy_for(tenant), "GATE-CHECK-FAILED",
-                                      f"The analysis did not finish after {build['attempts']} attempt(s): {reason}.")
+                                      f"The analysis did not finish after {build['attempts']} attempt(s): {reason}.",
+                                      f"尝试 {build['attempts']} 次后分析仍未完成：{reason}。")
             if finalize(rt, build, "failed", verdict, reason="worker_lost"):
                 actions.append((build_id, "failed"))
     finally:

@@ -17,14 +17,19 @@ def permission_evidence(manifest: Manifest, name: str) -> Evidence:
     return Evidence("permission", name, f"AndroidManifest.xml <{tag}>", extra=extra)
 
 
-def listing_missing(rule_id: str, needed: str) -> Finding:
-    """The finding of a listing-based rule when no listing came with the APK: say so, do not guess."""
+def listing_missing(rule_id: str, needed: str, needed_zh: str) -> Finding:
+    """The finding of a listing-based rule when no listing came with the APK: say so, do not guess.
+
+    ``needed_zh`` names the same thing in Chinese, e.g. "隐私政策".
+    """
     return Finding(
         rule_id=rule_id,
         message=f"No listing was supplied with this build, so {needed} could not be checked.",
         evidence=(Evidence("listing", "(no listing)", "listing"),),
         remediation="Submit the build together with its listing (gate scan --listing FILE, or the "
                     "metadata part of the webhook).",
+        message_zh=f"此版本提交时未附上架信息，因此无法检查{needed_zh}。",
+        remediation_zh="请随安装包一并提交上架信息（gate scan --listing 文件，或 webhook 的 metadata 部分）。",
     )
 
 
@@ -54,8 +59,7 @@ def sites(ctx: BuildContext, categories: set[str]) -> list[CallSite]:
     return [s for s in counted if s.category in categories]
 
 
-def who(ctx: BuildContext, evidence: list[Evidence]) -> str:
-    """"in SDKs jpush (2), umeng-analytics (1) and in the app's own code (1)"."""
+def _by_owner(evidence: list[Evidence]) -> tuple[dict[str, int], int]:
     by_sdk: dict[str, int] = {}
     own = 0
     for e in evidence:
@@ -63,12 +67,29 @@ def who(ctx: BuildContext, evidence: list[Evidence]) -> str:
             by_sdk[e.sdk] = by_sdk.get(e.sdk, 0) + 1
         else:
             own += 1
+    return by_sdk, own
+
+
+def who(ctx: BuildContext, evidence: list[Evidence]) -> str:
+    """"in SDKs jpush (2), umeng-analytics (1) and in the app's own code (1)"."""
+    by_sdk, own = _by_owner(evidence)
     parts = []
     if by_sdk:
         parts.append("in third-party SDKs " + ", ".join(f"{k} ({v})" for k, v in sorted(by_sdk.items())))
     if own:
         parts.append(f"in the app's own code ({own})")
     return " and ".join(parts)
+
+
+def who_zh(ctx: BuildContext, evidence: list[Evidence]) -> str:
+    """"位于第三方 SDK jpush（2 处）、umeng-analytics（1 处）及应用自身代码（1 处）"."""
+    by_sdk, own = _by_owner(evidence)
+    parts = []
+    if by_sdk:
+        parts.append("第三方 SDK " + "、".join(f"{k}（{v} 处）" for k, v in sorted(by_sdk.items())))
+    if own:
+        parts.append(f"应用自身代码（{own} 处）")
+    return "位于" + "及".join(parts)
 
 
 def capped(evidence: list[Evidence], what: str = "call sites") -> tuple[Evidence, ...]:
@@ -115,12 +136,16 @@ def category_evidence(found: dict[str, list[Evidence]], categories: list[str], p
             for category in categories for e in found[category][:per]]
 
 
-def call_site_finding(ctx: BuildContext, rule_id: str, category: str, reads: str) -> Finding | None:
-    """One finding listing every counted call site of a data category, or None when there is none."""
+def call_site_finding(ctx: BuildContext, rule_id: str, category: str, reads: str,
+                      reads_zh: str) -> Finding | None:
+    """One finding listing every counted call site of a data category, or None when there is none.
+
+    ``reads`` and ``reads_zh`` say what the calls do: "read the clipboard", "读取剪切板"."""
     evidence = [site_evidence(ctx, s) for s in sites(ctx, {category})]
     if not evidence:
         return None
     return Finding(rule_id=rule_id, message=f"{len(evidence)} call site(s) {reads}, {who(ctx, evidence)}.",
+                   message_zh=f"{len(evidence)} 处调用{reads_zh}，{who_zh(ctx, evidence)}。",
                    evidence=capped(evidence))
 
 

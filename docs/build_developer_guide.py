@@ -35,7 +35,8 @@ def guide() -> str:
     for rid, rule in catalogue.rules().items():
         sections = CHECK_FAILED if rid == "GATE-CHECK-FAILED" else docs.get(rid, {})
         refs = f"References: {', '.join(rule.references)}." if rule.references else ""
-        out += [f"## `{rid}`: {rule.title} / {rule.title_zh}", "", f"Default outcome (cn-default): **{rule.cn_default}**. {refs}", "",
+        out += [f"## `{rid}`: {rule.title} / {rule.title_zh}", "",
+                f"Default outcome (cn-default): **{rule.cn_default}**. {refs}", "",
                 sections.get("Summary", rule.fires_when), ""]
         for title in ("Why it matters", "How to fix"):
             if sections.get(title):

@@ -437,6 +437,19 @@ class LimitViolation:
         }[self.limit]
         return what.format(value=self.value, maximum=self.maximum, entry=self.entry)
 
+    def describe_zh(self) -> str:
+        what = {
+            "max_apk_bytes": "上传文件为 {value:,.0f} 字节，上限为 {maximum:,.0f}",
+            "max_entries": "压缩包声明了 {value:,.0f} 个条目，上限为 {maximum:,.0f}",
+            "max_uncompressed_bytes": "各条目解压后共 {value:,.0f} 字节，上限为 {maximum:,.0f}",
+            "max_total_ratio": "压缩包解压后为原大小的 {value:.0f} 倍，上限为 {maximum:.0f} 倍",
+            "max_entry_ratio": "{entry} 解压后为压缩大小的 {value:.0f} 倍，上限为 {maximum:.0f} 倍",
+            "max_manifest_bytes": "AndroidManifest.xml 为 {value:,.0f} 字节，上限为 {maximum:,.0f}",
+            "max_dex_bytes": "{entry} 为 {value:,.0f} 字节，上限为 {maximum:,.0f}",
+            "central_directory": "ZIP 中央目录声称有 {value:,.0f} 字节，超过了文件本身的大小",
+        }[self.limit]
+        return what.format(value=self.value, maximum=self.maximum, entry=self.entry)
+
 
 class BuildContext:
     """One upload. Properties parse on first use and remember the result (or the failure)."""

@@ -2,8 +2,7 @@
 
 Everything a check may look at goes through here. Before anything is parsed, ``limit_violations``
 measures the upload from its ZIP directory alone; parsing failures surface as ``IntakeError`` with a
-message meant for a person. androguard does the Android parsing (binary XML, resources); its loguru
-output is silenced when this module is imported.
+message meant for a person. Binary XML and the resource table are read by ``gate.axml``.
 """
 
 from __future__ import annotations
@@ -21,20 +20,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from loguru import logger
-
 from gate.model import Evidence, Finding
 from gate.policy import Policy
 
 if TYPE_CHECKING:
+    from gate.axml import ResourceTable
     from gate.code import CallSite, Code
     from gate.dex import DexFile
     from gate.history import History
     from gate.listing import Listing
     from gate.sdks import Detected
     from gate.signature_report import SignatureReport
-
-logger.disable("androguard")
 
 ANDROID_NS = "{http://schemas.android.com/apk/res/android}"
 MANIFEST = "AndroidManifest.xml"
@@ -269,8 +265,8 @@ def _xml_depth(raw: bytes, stop_at: int) -> int:
 
 
 def parse_manifest(raw: bytes) -> Manifest:
-    """Decode a binary AndroidManifest.xml with androguard; raise IntakeError if it is not one."""
-    from androguard.core.axml import AXMLPrinter
+    """Decode a binary AndroidManifest.xml; raise IntakeError if it is not one."""
+    from gate.axml import AxmlError, parse
 
     if _xml_depth(raw, MAX_MANIFEST_DEPTH) > MAX_MANIFEST_DEPTH:
         raise unreadable(f"AndroidManifest.xml nests elements more than {MAX_MANIFEST_DEPTH} levels deep; a real "
@@ -279,8 +275,9 @@ def parse_manifest(raw: bytes) -> Manifest:
                          zh=f"AndroidManifest.xml 的元素嵌套超过 {MAX_MANIFEST_DEPTH} 层；正常清单只有 5 到 6 层，"
                             "此文件是为拖垮解析器而构造的，未予读取。")
     try:
-        printer = AXMLPrinter(raw)
-        root = printer.get_xml_obj() if printer.is_valid() else None
+        root = parse(raw)
+    except AxmlError:
+        root = None
     except MemoryError:
         raise  # the job hit its memory cap: the gate's failure, never "the APK is damaged"
     except Exception as exc:  # noqa: BLE001 - any parser failure means the manifest is unreadable
@@ -743,14 +740,14 @@ class BuildContext:
         return verify_apk(self.path, {d.name: d.data for d in dex})
 
     @cached_property
-    def resources(self) -> Any | None:
-        """androguard's resources.arsc parser, or None when the APK has no (readable) resource table."""
+    def resources(self) -> ResourceTable | None:
+        """The resource table (resources.arsc), or None when the APK has no readable one."""
         if not self.has_entry("resources.arsc"):
             return None
-        from androguard.core.axml import ARSCParser
+        from gate.axml import ResourceTable
 
         try:
-            return ARSCParser(self.read("resources.arsc", self.limits.max_manifest_bytes * 16))
+            return ResourceTable(self.read("resources.arsc", self.limits.max_manifest_bytes * 16))
         except IntakeError:
             raise
         except MemoryError:
@@ -760,7 +757,7 @@ class BuildContext:
 
     def resource_xml(self, reference: str) -> tuple[str, Any] | None:
         """Resolve ``@7F0E0001`` (or ``@xml/name``) to a compiled XML file of the APK and parse it."""
-        from androguard.core.axml import AXMLPrinter
+        from gate.axml import AxmlError, parse
 
         path = None
         ref = reference.strip().lstrip("@")
@@ -775,20 +772,14 @@ class BuildContext:
             arsc = self.resources
             if arsc is None:
                 return None
-            try:
-                for _config, value in arsc.get_resolved_res_configs(res_id):
-                    if isinstance(value, str) and value.endswith(".xml") and self.has_entry(value):
-                        path = value
-                        break
-            except MemoryError:
-                raise  # the job hit its memory cap: the gate's failure, never "the APK is damaged"
-            except Exception:  # noqa: BLE001 - unknown id
-                return None
+            path = next((value for value in arsc.file_paths(res_id)
+                         if value.endswith(".xml") and self.has_entry(value)), None)
         if path is None:
             return None
         try:
-            printer = AXMLPrinter(self.read(path, self.limits.max_manifest_bytes))
-            root = printer.get_xml_obj() if printer.is_valid() else None
+            root = parse(self.read(path, self.limits.max_manifest_bytes))
+        except AxmlError:
+            return None
         except IntakeError:
             raise
         except MemoryError:

@@ -23,10 +23,9 @@ def preload() -> None:
     """Import everything a scan needs, for long-lived processes (RQ workers) that fork per job or per
     signature check: the forks inherit it instead of importing it again. A one-shot CLI run skips this,
     so its signature verifier (and cryptography) is imported only in the child that uses it."""
-    import androguard.core.axml  # noqa: F401
-
     import checks
     import gate.apksig  # noqa: F401
+    import gate.axml  # noqa: F401
     from gate.sdks import catalogue, sensitive_apis
 
     checks.discover()

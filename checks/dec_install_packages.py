@@ -16,6 +16,16 @@ Remove REQUEST_INSTALL_PACKAGES unless installing packages is a core, disclosed 
 device manager). In-app updates should go through the store. If you keep it, every install must be
 started by the user, with the app's name and source shown.
 
+为何重要
+--------
+未经用户明确、知情的选择就下载并安装其他应用，是工信部通报中反复出现的“欺骗误导用户”情形（误导下载）；
+同样的能力还能让应用把自身替换为应用商店从未审核过的代码。
+
+如何修复
+--------
+除非安装其他应用是应用已公开说明的核心功能（如应用商店、设备管理），否则请移除 REQUEST_INSTALL_PACKAGES。
+应用内更新应通过应用商店进行。如确需保留，每次安装都必须由用户主动发起，并展示所安装应用的名称和来源。
+
 References
 ----------
 CN-164-3.1: deceiving and misleading users into downloading apps.
@@ -65,13 +75,18 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         return
     if category is None:
         why = "and the app type is unknown (no listing or no category), so it cannot be an app store"
+        why_zh = "且应用类型未知（无上架信息或未填写应用类型），因此不能认定为应用商店"
     else:
         why = f"but its app type is {category}, not app_store"
+        why_zh = f"但其应用类型为 {category}，而非 app_store"
     how = [p.rsplit(".", 1)[1] for p in found]
+    how_zh = list(how)
     if code_evidence:
         how.append(f"{len(code_evidence)} place(s) in the code")
+        how_zh.append(f"代码中 {len(code_evidence)} 处")
     yield Finding(
         rule_id=RULE_ID,
         message=f"The app can install other packages ({', '.join(how)}) {why}.",
+        message_zh=f"应用可以安装其他应用（{'、'.join(how_zh)}），{why_zh}。",
         evidence=tuple(permission_evidence(manifest, p) for p in found) + capped(code_evidence, "places"),
     )

@@ -16,6 +16,15 @@ How to fix
 Move the classes to a package of your own domain. If they come from an SDK, ask the vendor for a build that
 does not use platform package names, or replace the SDK.
 
+为何重要
+--------
+伪装成 Android 系统组成部分的代码，会误导查看崩溃堆栈或包列表的审核人员和用户，使其把第三方代码当作系统代码；
+这也是重打包应用和想要隐藏自身的 SDK 的惯用手法（样本库中有一个归因统计 SDK 使用了 `com.android.reportx`）。
+
+如何修复
+--------
+将这些类移到您自己域名下的包中。如果它们来自第三方 SDK，请要求供应商提供不使用系统包名的版本，或更换该 SDK。
+
 References
 ----------
 TS-14: technical signal of repackaging and disguised code.
@@ -52,5 +61,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         rule_id=RULE_ID,
         message=f"{len(found)} class(es) in {len(packages)} platform package(s) are shipped by the app: "
                 + ", ".join(sorted(packages)[:5]) + ("" if len(packages) <= 5 else ", ..."),
+        message_zh=f"应用自带 {len(found)} 个类，位于 {len(packages)} 个系统命名空间的包中："
+                   + "、".join(sorted(packages)[:5]) + ("。" if len(packages) <= 5 else " 等。"),
         evidence=tuple(evidence[:60]),
     )

@@ -15,6 +15,16 @@ How to fix
 Add `android:foregroundServiceType` to each foreground service with the types it needs, request the
 matching FOREGROUND_SERVICE_* permissions, and declare them in the Play Console.
 
+为何重要
+--------
+以 Android 14 为目标的应用在启动未声明类型的前台服务时会崩溃，Google Play 也要求声明每种前台服务类
+型并说明理由。类型向用户和审核人员表明该服务在应用处于后台时做什么。
+
+如何修复
+--------
+为每个前台服务添加 `android:foregroundServiceType` 并写明所需的类型，申请对应
+的 FOREGROUND_SERVICE_* 权限，并在 Play 管理中心（Play Console）中进行声明。
+
 References
 ----------
 GP-10: Google Play's foreground service types policy.
@@ -72,4 +82,5 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         yield Finding(rule_id=RULE_ID,
                       message=f"{len(evidence)} foreground service problem(s) for an app targeting API "
                               f"{manifest.target_sdk}.",
+                      message_zh=f"以 API {manifest.target_sdk} 为目标的应用存在 {len(evidence)} 处前台服务问题。",
                       evidence=tuple(evidence))

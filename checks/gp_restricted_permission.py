@@ -15,6 +15,16 @@ How to fix
 Remove the permission (often it comes from an SDK and can be removed with `tools:node="remove"`), or
 declare its use with the justification Play asks for and add the declaration to the listing.
 
+为何重要
+--------
+Google Play 只允许核心功能确需这些权限、并已在 Play 管理中心声明的应用使用它们；未声明即使用会导致
+被拒或下架。与 Play 规则保持一致的应用商店同样要求声明。
+
+如何修复
+--------
+移除该权限（它往往由第三方 SDK 引入，可用 `tools:node="remove"` 移除）；或按 Play 的要求说明使用理
+由并完成声明，同时在上架信息中添加该声明。
+
 References
 ----------
 GP-02 … GP-09: Google Play's SMS/Call Log, package visibility, all-files access, install, background location,
@@ -56,5 +66,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         rule_id=RULE_ID,
         message=f"{len(missing)} permission(s) restricted on Google Play are requested without a declaration: "
                 + ", ".join(p.rsplit(".", 1)[-1] for p in missing) + ".",
+        message_zh=f"{len(missing)} 个在 Google Play 受限的权限未经声明即被申请："
+                   + "、".join(p.rsplit(".", 1)[-1] for p in missing) + "。",
         evidence=tuple(permission_evidence(manifest, p) for p in missing),
     )

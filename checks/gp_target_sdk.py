@@ -10,6 +10,16 @@ How to fix
 Raise `targetSdkVersion` to at least the floor named in the finding and adapt the app to the platform
 changes of each level in between (Play publishes the list).
 
+为何重要
+--------
+Google Play 只接受以较新 API 级别为目标的新应用和更新，以确保它们具备系统当前的隐私和安全行为。
+与 Play 规则保持一致的应用商店会拒绝同样的版本。
+
+如何修复
+--------
+请将 `targetSdkVersion` 提高到不低于检查结果中给出的下限，并针对其间每个 API 级别的系统变更适配应
+用（Play 公布了变更清单）。
+
 References
 ----------
 GP-01: Google Play's target API level requirement.
@@ -32,6 +42,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         yield Finding(
             rule_id=RULE_ID,
             message=f"targetSdkVersion is {target}; Google Play requires at least {floor}.",
+            message_zh=f"targetSdkVersion 为 {target}；Google Play 要求至少为 {floor}。",
             evidence=(Evidence("manifest", f"targetSdkVersion={target}", "AndroidManifest.xml <uses-sdk>",
                                extra={"floor": floor}),),
         )

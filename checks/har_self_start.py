@@ -19,6 +19,17 @@ listening to connectivity or boot. If an SDK brings the receiver, disable it in 
 (`tools:node="remove"`) or configure the SDK not to self-start, and say in the privacy policy when and why
 the app starts in the background.
 
+为何重要
+--------
+无合理需要的自启动和关联启动被工信部通报列为骚扰用户的行为：用户并未打开应用，应用却在运行、收集个人信息、
+消耗电量。推送和统计类第三方 SDK 是常见来源。
+
+如何修复
+--------
+移除没有任何用户可见功能需要的唤醒广播接收器。延后执行的任务改用 WorkManager，不要监听网络变化或开机广播。
+如果接收器来自第三方 SDK，请在自己的 manifest 中将其移除（`tools:node="remove"`），或将该 SDK 配置为不自启动；
+并在隐私政策中说明应用在何时、为何在后台启动。
+
 References
 ----------
 CN-164-2.2: apps that start themselves or other apps without need (APP频繁自启动和关联启动).
@@ -100,13 +111,16 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     receivers = _receivers(ctx)
     starts = _other_apps(ctx)
     parts = []
+    parts_zh = []
     if receivers:
         parts.append(f"{len(receivers)} broadcast receiver(s) wake the app up on system events (boot, network, "
                      "unlock, package changes, ...)")
+        parts_zh.append(f"{len(receivers)} 个广播接收器会在系统事件（开机、网络变化、解锁、应用安装变化等）时唤醒应用")
     if starts:
         parts.append(f"{len(starts)} place(s) in the code start other apps' components (关联启动)")
+        parts_zh.append(f"代码中有 {len(starts)} 处启动其他应用的组件（关联启动）")
     if parts:
-        yield Finding(rule_id=RULE_ID, message="; ".join(parts) + ".",
+        yield Finding(rule_id=RULE_ID, message="; ".join(parts) + ".", message_zh="；".join(parts_zh) + "。",
                       evidence=tuple(receivers) + capped(starts, "places"))
 
 

@@ -12,6 +12,17 @@ Remove ACCESS_BACKGROUND_LOCATION unless a core feature needs location while the
 example turn-by-turn navigation, family safety). If it does, ask for it separately, after foreground
 location, with a clear explanation, and describe it in the privacy policy.
 
+为何重要
+--------
+在用户未使用应用时收集位置信息是最敏感的收集行为之一，监管部门的检测会重点查找在后台读取位置信息，或
+以超出服务所需的频率读取位置信息的行为。Google Play 仅在开发者提交声明并通过审核后才允许后台定位。
+
+如何修复
+--------
+除非核心功能确需在应用关闭时获取位置信息（例如逐向导航、家人安全守护），否则请移
+除 ACCESS_BACKGROUND_LOCATION 权限。如确需使用，应在获得前台定位权限之后单独申请，附上清晰的说明，并
+在隐私政策中加以描述。
+
 References
 ----------
 GP-08: Google Play's background location policy.
@@ -35,5 +46,6 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         yield Finding(
             rule_id=RULE_ID,
             message="The app requests ACCESS_BACKGROUND_LOCATION: it can read the location while it is not in use.",
+            message_zh="应用申请了 ACCESS_BACKGROUND_LOCATION 权限：可在用户未使用应用时获取位置信息（后台定位）。",
             evidence=(permission_evidence(manifest, PERMISSION),),
         )

@@ -12,6 +12,16 @@ Read the clipboard only when the user pastes (in response to a paste action), ne
 SDK initialisation. Check SDKs that read it for "smart links" or invitation codes (share and deep-link SDKs)
 and switch that off, or disclose it.
 
+为何重要
+--------
+剪切板中保存着用户最近复制的内容（密码、地址、消息等）。在用户未执行粘贴操作时于后台或应用启动时读取
+剪切板，属于工信部通报过的侵害个人信息行为；Android 12 及以上版本每次读取剪切板时都会弹出提示。
+
+如何修复
+--------
+仅在用户粘贴时（响应粘贴操作）读取剪切板，切勿在应用启动或第三方 SDK 初始化时读取。排查为实现“智能链
+接”或邀请码而读取剪切板的第三方 SDK（分享类和深度链接类 SDK），关闭该功能，或在隐私政策中予以披露。
+
 References
 ----------
 CN-164-1.1: collecting personal information without consent (clipboard reads named in MIIT notices).
@@ -29,6 +39,6 @@ RULE_ID = "PI-CLIPBOARD"
 
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
-    finding = call_site_finding(ctx, RULE_ID, "clipboard", "read the clipboard")
+    finding = call_site_finding(ctx, RULE_ID, "clipboard", "read the clipboard", "读取剪切板")
     if finding:
         yield finding

@@ -18,6 +18,18 @@ apps anyway). Use an app-scoped random ID, or the OAID from the MSA SDK where a 
 only after consent. Configure SDKs not to collect device IDs (most Chinese SDKs have a switch) and list each
 identifier in the privacy policy.
 
+为何重要
+--------
+永久性的设备标识符使应用及其第三方 SDK 能够跨应用、跨设备重置追踪用户；工信部通报将超出必要范围或在
+用户同意前收集设备标识符列为最常见的违规行为，国家标准也将其列为设备信息，只有在取得用户同意并说明目
+的后方可收集。
+
+如何修复
+--------
+不要读取 IMEI、IMSI、序列号或 MAC 地址（自 Android 10 起普通应用本就无法获取）。确需设备标识时，在用
+户同意后使用应用范围内的随机 ID，或使用移动安全联盟（MSA）SDK 提供的 OAID。将第三方 SDK 配置为不收集
+设备标识符（大多数国内 SDK 都提供相应开关），并在隐私政策中逐项列明所收集的标识符。
+
 References
 ----------
 CN-164-1.1: collecting personal information (device identifiers) without consent or beyond need.
@@ -36,6 +48,7 @@ RULE_ID = "PI-DEVICE-ID"
 
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
-    finding = call_site_finding(ctx, RULE_ID, "device_id", "read non-resettable device identifiers")
+    finding = call_site_finding(ctx, RULE_ID, "device_id", "read non-resettable device identifiers",
+                                "读取不可重置的设备标识符")
     if finding:
         yield finding

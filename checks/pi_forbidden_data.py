@@ -15,6 +15,15 @@ How to fix
 Remove the permissions and the code (or SDK) that collect the named data. If the app really is of another
 type, correct the listing's type.
 
+为何重要
+--------
+对这些应用类型而言，这些数据除被滥用外别无用途：监管部门曾下架此类应用，并通报上架这些应用的应用商
+店。证据中列出了相关数据、收集位置和申报的应用类型。
+
+如何修复
+--------
+移除收集所列数据的权限和代码（或第三方 SDK）。如果应用实际属于其他类型，请在上架信息中更正应用类型。
+
 References
 ----------
 TS-16: technical signal of data categories that do not fit the app type.
@@ -26,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._base import app_type_known, capped, category_evidence, collected, listing_missing
+from checks.pi_undisclosed_data import categories_zh
 from gate import catalogue
 from gate.context import BuildContext
 from gate.model import Evidence, Finding
@@ -35,7 +45,8 @@ RULE_ID = "PI-FORBIDDEN-DATA"
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
     if ctx.listing is None:
-        yield listing_missing(RULE_ID, "whether the data collected is forbidden for the app type")
+        yield listing_missing(RULE_ID, "whether the data collected is forbidden for the app type",
+                              "所收集的数据是否属于该应用类型禁止收集的范围")
         return
     slug = app_type_known(ctx)
     if slug is None:
@@ -52,5 +63,6 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     yield Finding(
         rule_id=RULE_ID,
         message=f"A {app_type.en} app ({app_type.zh}) must not collect {', '.join(hits)}, and this one can.",
+        message_zh=f"{app_type.zh}应用不得收集{categories_zh(hits)}，而本应用或其第三方 SDK 能够收集。",
         evidence=(evidence[0], *capped(evidence[1:], "items")),
     )

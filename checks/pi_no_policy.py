@@ -16,6 +16,17 @@ Publish a privacy policy in Simplified Chinese that states what personal informa
 embedded SDK collect, why, how long it is kept and how users exercise their rights. Link it in the listing
 (and show it in the app at first launch), and make sure the URL is reachable by the store.
 
+为何重要
+--------
+收集个人信息却没有隐私政策，或隐私政策无法读取，属于《App违法违规收集使用个人信息行为认定方法》的第
+一项情形：未公开收集使用规则。《个人信息保护法》要求在处理个人信息前以清晰、完整的方式告知用户。
+
+如何修复
+--------
+发布简体中文的隐私政策，说明应用及其嵌入的每个第三方 SDK 收集哪些个人信息、收集目的、保存期限，以及
+用户如何行使其权利。在上架信息中提供隐私政策链接（并在应用首次启动时展示隐私政策），确保应用商店能够
+访问该链接。
+
 References
 ----------
 CN-REC-1.1: no privacy policy, or the policy has no rules for collecting and using personal information.
@@ -35,7 +46,7 @@ RULE_ID = "PI-NO-POLICY"
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
     if ctx.listing is None:
-        yield listing_missing(RULE_ID, "the privacy policy")
+        yield listing_missing(RULE_ID, "the privacy policy", "隐私政策")
         return
     policy = ctx.listing.privacy_policy
     url = (policy.url or "").strip() if policy else ""
@@ -45,12 +56,16 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     if url:
         message = (f"The listing links a privacy policy ({url}) but carries no text of it: the store could not "
                    "read the policy.")
+        message_zh = f"上架信息链接了隐私政策（{url}），但未附其正文：应用商店无法读取该隐私政策。"
     elif policy is not None:
         message = "The listing's privacy policy is empty: it has neither text nor URL."
+        message_zh = "上架信息中的隐私政策为空：既没有正文，也没有链接。"
     else:
         message = "The listing carries no privacy policy."
+        message_zh = "上架信息中没有隐私政策。"
     yield Finding(
         rule_id=RULE_ID,
         message=message,
+        message_zh=message_zh,
         evidence=(Evidence("listing", url or "(none)", "listing.privacy_policy"),),
     )

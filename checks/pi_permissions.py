@@ -14,6 +14,15 @@ How to fix
 Nothing to fix by itself. Remove permissions no feature needs, and explain in the privacy policy why each
 dangerous one is requested.
 
+为何重要
+--------
+应用商店须向用户展示应用使用了哪些权限及其用途。权限清单将每项权限与其涉及的个人信息类别（位置信息、
+通讯录、设备标识符等）对应起来，后续规则据此与隐私政策和应用类型进行比对。
+
+如何修复
+--------
+本项本身无需整改。请移除没有功能需要的权限，并在隐私政策中说明申请每项危险权限的原因。
+
 References
 ----------
 CN-164-4.1: the store must show the app's permissions and their purposes on the listing.
@@ -25,11 +34,13 @@ from collections import Counter
 from collections.abc import Iterator
 
 from checks._base import permission_evidence
+from checks.pi_undisclosed_data import categories_zh
 from gate import catalogue
 from gate.context import BuildContext
 from gate.model import Finding
 
 RULE_ID = "PI-PERMISSIONS"
+LEVEL_ZH = {"dangerous": "危险权限", "normal": "普通权限", "signature": "签名权限", "unknown": "未知权限"}
 
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
@@ -41,11 +52,15 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     levels = Counter(table[n].protection if n in table else "unknown" for n in names)
     categories = sorted({c for n in names if n in table and (c := table[n].data_category)})
     summary = ", ".join(f"{count} {level}" for level, count in sorted(levels.items()))
+    summary_zh = "、".join(f"{LEVEL_ZH.get(level, level)} {count} 项" for level, count in sorted(levels.items()))
     message = f"The app requests {len(names)} permission(s): {summary}."
+    message_zh = f"应用申请了 {len(names)} 项权限：{summary_zh}。"
     if categories:
         message += f" Data categories: {', '.join(categories)}."
+        message_zh += f"涉及的数据类别：{categories_zh(categories)}。"
     yield Finding(
         rule_id=RULE_ID,
         message=message,
+        message_zh=message_zh,
         evidence=tuple(permission_evidence(manifest, n) for n in names),
     )

@@ -20,6 +20,19 @@ Chinese SDKs offer a "pre-init" that collects nothing and a full init to call af
 code named in the chain behind the consent check. Content providers that SDKs add for auto-initialisation
 can be removed from the merged manifest (`tools:node="remove"`).
 
+为何重要
+--------
+在用户同意隐私政策前收集个人信息，是工信部通报和《App违法违规收集使用个人信息行为认定方法》所列的首
+要问题；典型情形是在 `Application.onCreate` 中初始化的第三方 SDK 立即读取设备标识符。静态分析只能表
+明该调用可能在用户同意前发生，因此本项要求人工复核，而非直接定性。
+
+如何修复
+--------
+仅在用户同意后初始化第三方 SDK：`Application.onCreate` 中不要调用 SDK 的 `init`（大多数国内 SDK 提供
+不收集任何信息的“预初始化”，以及在用户同意后调用的完整初始化），并将调用链中列出的代码移到同意判断之
+后。第三方 SDK 为自动初始化而添加的 ContentProvider 可从合并后的清单文件中移除
+（`tools:node="remove"`）。
+
 References
 ----------
 TS-01: technical signal of collection reachable before consent.
@@ -32,6 +45,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._base import MAX_EVIDENCE
+from checks.pi_undisclosed_data import categories_zh
 from gate.context import BuildContext
 from gate.model import Evidence, Finding
 from gate.sdks import sensitive_apis
@@ -84,9 +98,12 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     categories = sorted({c.category for c in chains})
     message = (f"{len(chains)} sensitive API call(s) ({', '.join(categories)}) are reachable from code that runs "
                "before any consent screen (Application start-up, content providers).")
+    message_zh = ("从任何征求同意的界面出现之前即会运行的代码（Application 启动过程、ContentProvider）出发，"
+                  f"经调用链可到达 {len(chains)} 处敏感 API 调用（{categories_zh(categories)}）。")
     if truncated:
         message += " The call graph was too large to follow completely; more may exist."
+        message_zh += "调用关系图过大，未能完整追踪，实际可能还有更多。"
     shown = evidence[:MAX_EVIDENCE]
     if len(evidence) > MAX_EVIDENCE:
         shown.append(Evidence("call_chain", f"... and {len(evidence) - MAX_EVIDENCE} more chains", None))
-    yield Finding(rule_id=RULE_ID, message=message, evidence=tuple(shown))
+    yield Finding(rule_id=RULE_ID, message=message, message_zh=message_zh, evidence=tuple(shown))

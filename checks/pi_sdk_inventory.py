@@ -15,6 +15,16 @@ How to fix
 Nothing to fix by itself. Keep the app's third-party SDK list complete: name, vendor, purpose, data
 collected, and a link to each SDK's privacy policy. Remove SDKs the app no longer uses.
 
+为何重要
+--------
+监管部门要求应用对其嵌入的第三方 SDK 负责：应用须列出这些 SDK（第三方SDK目录）及其用途和所收集的数
+据。本清单是核对隐私政策的依据。
+
+如何修复
+--------
+本项本身无需整改。请保持应用的第三方 SDK 目录完整：名称、提供方、用途、收集的数据，以及各 SDK 隐私政
+策的链接。移除应用已不再使用的 SDK。
+
 References
 ----------
 CN-STD-41391-6.6: GB/T 41391-2022 on third-party SDK disclosure.
@@ -28,6 +38,9 @@ from gate.context import BuildContext
 from gate.model import Evidence, Finding
 
 RULE_ID = "PI-SDK-INVENTORY"
+KIND_ZH = {"analytics": "统计分析", "push": "推送", "ads": "广告", "payment": "支付", "maps_location": "地图定位",
+           "social_login_share": "社交登录与分享", "crash_apm": "崩溃与性能监控", "device_id_service": "设备标识服务",
+           "hot_update_plugin": "热更新与插件化", "packer": "加固（加壳）"}
 
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
@@ -39,6 +52,8 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         rule_id=RULE_ID,
         message=f"{len(found)} third-party SDK(s) found ({', '.join(kinds)}): "
                 + ", ".join(d.sdk.name_en for d in found) + ".",
+        message_zh=f"发现 {len(found)} 个第三方 SDK，类型为{'、'.join(KIND_ZH.get(k, k) for k in kinds)}："
+                   + "、".join(d.sdk.name_zh for d in found) + "。",
         evidence=tuple(
             Evidence("sdk", f"{d.sdk.name_en} ({d.sdk.vendor_en})", d.evidence[0].get("location"), sdk=d.sdk.id,
                      extra={"sdk_kind": d.sdk.kind, "data_collected": list(d.sdk.data_collected)})

@@ -16,6 +16,16 @@ Add each SDK named in the finding to the app's third-party SDK list and to the p
 vendor name, purpose, personal information collected, and a link to the vendor's privacy policy. Remove
 SDKs the app does not use.
 
+为何重要
+--------
+应用须对其嵌入的第三方 SDK 负责：须告知用户哪些第三方会获取其个人信息、用于何种目的，并提供各 SDK 隐
+私政策的链接。监管通报中大多数“SDK 收集设备标识符”的案例，都源于未披露的第三方 SDK。
+
+如何修复
+--------
+将本项列出的每个 SDK 补充到应用的第三方 SDK 目录和隐私政策中：SDK 名称及提供方名称、用途、收集的个人
+信息，以及提供方隐私政策的链接。移除应用未使用的 SDK。
+
 References
 ----------
 CN-REC-2.1: the policy does not state the purpose, method and scope of collection (including by third parties).
@@ -40,7 +50,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     if not inventory:
         return
     if ctx.listing is None:
-        yield listing_missing(RULE_ID, "whether the third-party SDKs are disclosed")
+        yield listing_missing(RULE_ID, "whether the third-party SDKs are disclosed", "第三方 SDK 是否已披露")
         return
     text = (ctx.listing.privacy_policy.text or "") if ctx.listing.privacy_policy else ""
     missing = [d for d in inventory if sdk_disclosed(d.sdk, text, ctx.listing.sdk_list) is None]
@@ -50,6 +60,8 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         rule_id=RULE_ID,
         message=f"{len(missing)} third-party SDK(s) are not named in the privacy policy or the SDK list: "
                 + ", ".join(f"{d.sdk.name_en} ({d.sdk.vendor_en})" for d in missing) + ".",
+        message_zh=f"{len(missing)} 个第三方 SDK 未在隐私政策或第三方 SDK 目录中列明："
+                   + "；".join(f"{d.sdk.name_zh}，提供方为{d.sdk.vendor_zh}" for d in missing) + "。",
         evidence=tuple(
             Evidence("sdk", f"{d.sdk.name_en} / {d.sdk.name_zh} ({d.sdk.vendor_zh})", d.evidence[0].get("location"),
                      sdk=d.sdk.id, extra={"data_collected": list(d.sdk.data_collected)})

@@ -18,6 +18,18 @@ Describe in the privacy policy each category named in the finding: what is colle
 by the app or by which SDK, and when (before or after consent). If the data is not needed, remove the
 permission or the SDK feature instead. Keep the policy in sync with every release.
 
+为何重要
+--------
+收集使用个人信息的规则必须公开：隐私政策对应用实际收集的数据只字未提，或声称不收集，属于《App违法违
+规收集使用个人信息行为认定方法》中未明示收集使用个人信息的目的、方式和范围的情形。监管部门会比对应用
+实际收集的数据与其隐私政策的表述。
+
+如何修复
+--------
+在隐私政策中逐项说明本项列出的每个类别：收集哪些信息、用于哪项功能、由应用自身还是由哪个第三
+方 SDK 收集，以及何时收集（用户同意前还是同意后）。如不需要这些数据，请改为移除相应的权限或 SDK 功
+能。每次发布新版本时都应同步更新隐私政策。
+
 References
 ----------
 CN-REC-2.1: the policy does not list the purpose, method and scope of collection.
@@ -26,7 +38,7 @@ CN-REC-3.9: the actual collection does not match the policy.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from checks._base import capped, collected, listing_missing
 from checks._policy_text import category_disclosure
@@ -35,10 +47,32 @@ from gate.model import Evidence, Finding
 
 RULE_ID = "PI-UNDISCLOSED-DATA"
 
+# Data categories in Chinese, for the Chinese messages of the PI rules (categories not named here are shown by id):
+# the gate's device data, the other permission and API categories, and the terms of the necessary-PI table.
+CATEGORY_ZH = {
+    "location": "位置信息", "contacts": "通讯录", "call_log": "通话记录", "sms": "短信", "microphone": "麦克风",
+    "camera": "摄像头", "device_id": "设备标识符", "phone": "电话/本机号码", "app_list": "已安装应用列表",
+    "clipboard": "剪切板", "calendar": "日历", "accounts": "账户信息", "nearby_devices": "附近设备",
+    "body_sensors": "身体传感器", "physical_activity": "身体活动",
+    "accessibility": "无障碍服务", "autostart": "自启动", "device_admin": "设备管理器", "exact_alarm": "精确闹钟",
+    "foreground_service": "前台服务", "install_packages": "安装应用", "logs": "系统日志", "media_audio": "音频文件",
+    "media_images": "图片", "media_video": "视频文件", "network": "网络访问", "network_info": "网络状态信息",
+    "notifications": "通知", "overlay": "悬浮窗", "screen_capture": "屏幕录制", "storage": "存储",
+    "system_settings": "系统设置", "sensors": "传感器", "dynamic_code": "动态加载代码",
+    "phone_number": "手机号码", "identity": "身份信息", "bank_card": "银行卡信息", "address": "地址信息",
+    "health": "健康信息",
+}
+
+
+def categories_zh(categories: Iterable[str]) -> str:
+    """Category ids as Chinese words joined with 、: "位置信息、通讯录"."""
+    return "、".join(CATEGORY_ZH.get(c, c) for c in categories)
+
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
     if ctx.listing is None:
-        yield listing_missing(RULE_ID, "whether the privacy policy discloses the data collected")
+        yield listing_missing(RULE_ID, "whether the privacy policy discloses the data collected",
+                              "隐私政策是否披露了所收集的数据")
         return
     text = (ctx.listing.privacy_policy.text or "") if ctx.listing.privacy_policy else ""
     if not text.strip():
@@ -65,5 +99,6 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
             rule_id=RULE_ID,
             message=f"The privacy policy does not disclose {', '.join(undisclosed)}, which the app or its SDKs "
                     "can collect.",
+            message_zh=f"隐私政策未披露{categories_zh(undisclosed)}，而本应用或其第三方 SDK 能够收集。",
             evidence=capped(evidence, "items"),
         )

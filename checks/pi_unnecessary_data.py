@@ -18,6 +18,16 @@ Remove the permissions and SDK features that collect the named data, or make the
 feature that asks for consent separately and that the user can decline while still using the basic
 function. Check that the declared app type is right.
 
+为何重要
+--------
+应用不得因用户拒绝提供非必要个人信息而拒绝其使用基本功能，而超出必要范围收集个人信息是监管检测中最常
+见的问题。必要个人信息范围以外的数据，只能为扩展功能、在取得用户单独同意后收集。
+
+如何修复
+--------
+移除收集所列数据的权限和 SDK 功能，或将其纳入可选功能：该功能单独征求用户同意，用户拒绝后仍可使用基
+本功能。同时确认申报的应用类型是否正确。
+
 References
 ----------
 CN-NPI Art. 4: the necessary-PI rules: apps must not deny basic functions to users who refuse non-necessary PI.
@@ -30,6 +40,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._base import app_type_known, capped, category_evidence, collected, listing_missing, necessary_for
+from checks.pi_undisclosed_data import categories_zh
 from gate import catalogue
 from gate.context import BuildContext
 from gate.model import Evidence, Finding
@@ -39,7 +50,8 @@ RULE_ID = "PI-UNNECESSARY-DATA"
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
     if ctx.listing is None:
-        yield listing_missing(RULE_ID, "whether the data collected is necessary for the app type")
+        yield listing_missing(RULE_ID, "whether the data collected is necessary for the app type",
+                              "所收集的数据对该应用类型是否必要")
         return
     slug = app_type_known(ctx)
     if slug is None:
@@ -61,5 +73,8 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         message=f"The app can collect {', '.join(extra)}, which is not necessary for a {app_type.en} app "
                 f"({app_type.zh}); its basic function needs "
                 + (", ".join(sorted(necessary)) if necessary else "no personal information") + ".",
+        message_zh=f"本应用能够收集{categories_zh(extra)}，但对{app_type.zh}应用而言不属于必要个人信息；"
+                   + (f"该类应用基本功能所需的必要个人信息为{categories_zh(sorted(necessary))}。" if necessary
+                      else "该类应用的基本功能无需任何个人信息。"),
         evidence=(evidence[0], *capped(evidence[1:], "items")),
     )

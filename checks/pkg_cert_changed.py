@@ -16,6 +16,18 @@ Sign the update with the same key as the earlier versions (or rotate keys proper
 Scheme v3 lineage). If the key was really lost or compromised, contact the store and update the APP filing
 before uploading; the new certificate's fingerprint must match the filed one.
 
+为何重要
+--------
+只有持有签名密钥的开发者才能发布该包名的更新；已知包名换用了新的密钥，说明安装包是他人构建的：往往
+是被二次打包、注入了第三方 SDK 或恶意代码的仿冒版本，却冒充更新发布。APP 备案登记了签名证书，应用
+商店不得分发与备案不符的应用。
+
+如何修复
+--------
+请使用与此前版本相同的密钥为更新签名（或按 APK Signature Scheme v3 的证书轮换链（lineage）规范地轮
+换密钥）。若密钥确已丢失或泄露，请在上传前联系应用商店并变更 APP 备案信息；新签名证书的指纹必须与
+备案登记的一致。
+
 References
 ----------
 TS-14: technical signal of repackaging (certificate change).
@@ -44,10 +56,12 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     lineage = {c.sha256 for s in report.schemes for c in getattr(s, "lineage", ())}
     signer = ", ".join(sorted(now))
     evidence = []
+    parts_zh = []
     filed = ctx.listing.filing_cert_sha256 if ctx.listing else None
     if filed and _norm(filed) not in now | lineage:
         evidence.append(Evidence("listing", f"filed certificate {_norm(filed)}, signed by {signer}",
                                  "listing.filing_cert_sha256"))
+        parts_zh.append(f"APP 备案登记的签名证书为 {_norm(filed)}，而本版本的签名证书为 {signer}")
     if ctx.history is not None:
         accepted = [v for v in ctx.history.versions(ctx.manifest.package)
                     if v.get("verdict") in ("pass", "warn") and v.get("certificates")]
@@ -58,8 +72,10 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
                 "history", f"earlier accepted versions are signed by {', '.join(sorted(known))}; this one by {signer}",
                 f"build {last.get('build_id')} (version {last.get('version_name')}, code {last.get('version_code')})",
                 extra={"previous_certificates": sorted(known)}))
+            parts_zh.append(f"此前通过审核的版本由 {'、'.join(sorted(known))} 签名，本版本由 {signer} 签名")
     if evidence:
         yield Finding(rule_id=RULE_ID,
                       message="The signing certificate is not the one this package is known by: "
                               + "; ".join(e.value for e in evidence) + ".",
+                      message_zh="签名证书与该包名已知的签名证书不一致：" + "；".join(parts_zh) + "。",
                       evidence=tuple(evidence))

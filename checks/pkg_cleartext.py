@@ -17,6 +17,17 @@ Serve every endpoint over HTTPS and set `android:usesCleartextTraffic="false"`, 
 security configuration whose `base-config` sets `cleartextTrafficPermitted="false"`. If one legacy host
 truly needs HTTP, allow it alone in a `domain-config` and plan its migration.
 
+为何重要
+--------
+通过明文 HTTP 传输的个人信息，网络路径上的任何人（公共 Wi-Fi、恶意热点）都能读取和篡改。我国法规要
+求采取技术措施，保障所收集的个人信息在传输过程中的安全。
+
+如何修复
+--------
+所有接口均改用 HTTPS，并设置 `android:usesCleartextTraffic="false"`；或添加网络安全配置，在
+其 `base-config` 中设置 `cleartextTrafficPermitted="false"`。若确有某个遗留域名必须使用 HTTP，请只
+在 `domain-config` 中单独放行该域名，并制定迁移计划。
+
 References
 ----------
 No specific clause: the security safeguards of CN-PIPL Art. 51 and the MIIT notices assume encrypted
@@ -78,5 +89,6 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         yield Finding(
             rule_id=RULE_ID,
             message="The app allows cleartext (unencrypted) HTTP traffic.",
+            message_zh="应用允许明文 HTTP（未加密）通信。",
             evidence=tuple(evidence),
         )

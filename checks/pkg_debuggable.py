@@ -11,6 +11,16 @@ How to fix
 Upload a release build. Remove `android:debuggable` from AndroidManifest.xml and let the build type
 decide it (`debuggable false` is the default for release in Gradle).
 
+为何重要
+--------
+可调试的应用允许任何人通过 USB 数据线连接调试器、读取其私有文件并在运行时修改其行为：应用保存的个
+人信息将不再受到保护。上架应用商店的版本绝不能是可调试的。
+
+如何修复
+--------
+请上传 release 版本。从 AndroidManifest.xml 中删除 `android:debuggable`，交由构建类型决定
+（Gradle 中 release 构建默认即为 `debuggable false`）。
+
 References
 ----------
 No specific regulation clause; a baseline of the security duties that CN-PIPL and the MIIT notices assume.
@@ -31,5 +41,6 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         yield Finding(
             rule_id=RULE_ID,
             message="The application is marked debuggable (android:debuggable=\"true\").",
+            message_zh="应用被标记为可调试（android:debuggable=\"true\"）。",
             evidence=(Evidence("manifest", 'android:debuggable="true"', "AndroidManifest.xml <application>"),),
         )

@@ -17,6 +17,17 @@ Ship all code in the APK and update through the store. If a hot-fix framework (T
 used, restrict it to bug fixes, sign and verify patches, and disclose it; remove plugin frameworks and
 payloads that load features the store has not reviewed.
 
+为何重要
+--------
+动态加载代码从未经过审核：热更新和插件化使应用在上架后仍能改变其功能，而国家网信办的移动互联网应用
+程序管理规定和应用商店的审核义务都不允许以这种方式变更功能。恶意 SDK 也常借此下载其恶意载荷。
+
+如何修复
+--------
+请将全部代码打包进 APK，并通过应用商店发布更新。如使用热修复框架（Tinker、Sophix、Robust），请仅用
+于修复缺陷，对补丁进行签名和校验，并予以披露；移除插件化框架，以及会加载未经应用商店审核的功能的代
+码载荷。
+
 References
 ----------
 TS-11: technical signal of dynamically loaded code.
@@ -70,18 +81,26 @@ def _payloads(ctx: BuildContext) -> list[Evidence]:
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
     loaders = [site_evidence(ctx, s) for s in sites(ctx, {"dynamic_code"})]
+    hot = [d for d in ctx.sdk_inventory if d.sdk.kind == "hot_update_plugin"]
     frameworks = [Evidence("sdk", f"{d.sdk.name_en} ({d.sdk.vendor_en})", d.evidence[0].get("location"), sdk=d.sdk.id)
-                  for d in ctx.sdk_inventory if d.sdk.kind == "hot_update_plugin"]
+                  for d in hot]
+    frameworks_zh = [f"{d.sdk.name_zh}（{d.sdk.vendor_zh}）" for d in hot]
     payloads = _payloads(ctx)
     if not (loaders or frameworks or payloads):
         return
     parts = []
+    parts_zh = []
     if frameworks:
         parts.append("hot-update or plugin framework(s): " + ", ".join(e.value for e in frameworks))
+        parts_zh.append("热更新或插件化框架：" + "、".join(frameworks_zh))
     if loaders:
         parts.append(f"{len(loaders)} place(s) that create class loaders or load native code from a path")
+        parts_zh.append(f"{len(loaders)} 处创建类加载器或从指定路径加载原生代码的调用")
     if payloads:
         names = ", ".join(e.location or "" for e in payloads[:3])
         parts.append(f"{len(payloads)} code payload(s) inside the APK ({names})")
+        names_zh = "、".join(e.location or "" for e in payloads[:3])
+        parts_zh.append(f"APK 内含 {len(payloads)} 个代码载荷（{names_zh}）")
     yield Finding(rule_id=RULE_ID, message="Code can be loaded after review: " + "; ".join(parts) + ".",
+                  message_zh="应用可在审核后动态加载代码：" + "；".join(parts_zh) + "。",
                   evidence=tuple(frameworks) + tuple(payloads) + capped(loaders))

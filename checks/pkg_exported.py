@@ -17,6 +17,16 @@ Set `android:exported="false"` on every component that other apps do not need. F
 a permission (`android:permission`, ideally with `protectionLevel="signature"`) and validate every
 incoming intent.
 
+为何重要
+--------
+导出组件是任何已安装应用都能调用的入口：未受保护的导出组件会泄露数据（开放的 provider），或让其他
+应用触发操作（service、receiver）。它本身不构成违规，而是供审核人员和动态检测参考的背景信息。
+
+如何修复
+--------
+对其他应用无需访问的组件，一律设置 `android:exported="false"`。对确需开放的组件，要求调用方持有权
+限（`android:permission`，最好使用 `protectionLevel="signature"`），并校验每一个传入的 intent。
+
 References
 ----------
 No specific clause: supporting evidence for the security review the store performs.
@@ -45,6 +55,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     yield Finding(
         rule_id=RULE_ID,
         message=f"{len(open_components)} component(s) are exported without a permission ({', '.join(kinds)}).",
+        message_zh=f"{len(open_components)} 个组件未设权限保护即被导出（{'、'.join(kinds)}）。",
         evidence=tuple(
             Evidence("manifest", c.name, c.location,
                      extra={"component": c.kind, "exported": "explicit" if c.exported_attr else "implicit"})

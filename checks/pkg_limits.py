@@ -15,6 +15,17 @@ How to fix
 Upload the APK as produced by the Android build tools (aapt2/bundletool and zipalign). Remove padding,
 nested archives and oversized assets; large content belongs in downloadable resources.
 
+为何重要
+--------
+ZIP 炸弹和海量条目是专为拖垮审核系统而构造的：几 KB 的文件可解压出数 GB 的数据，或包含数百万个条
+目。应用商店若分析此类上传，一次提交就可能使其瘫痪，因此必须在解析之前予以拒绝。正常应用远不会接近
+这些上限。
+
+如何修复
+--------
+请上传由 Android 构建工具（aapt2/bundletool 和 zipalign）直接生成的 APK。移除填充数据、嵌套压缩包
+和超大资源文件；大体积内容应改为可下载的资源。
+
 References
 ----------
 No regulation clause: a store's own safeguard for its review pipeline.
@@ -37,9 +48,11 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     if not violations:
         return
     described = "; ".join(v.describe() for v in violations)
+    described_zh = "；".join(v.describe_zh() for v in violations)
     yield Finding(
         rule_id=RULE_ID,
         message=f"The upload was not analysed because it exceeds the gate's limits: {described}.",
+        message_zh=f"上传文件超出审核系统的限制，因此未予分析：{described_zh}。",
         evidence=tuple(
             Evidence("file", f"{v.limit}={v.value:g} (max {v.maximum:g})", v.entry or "(archive)")
             for v in violations

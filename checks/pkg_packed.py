@@ -17,6 +17,17 @@ How to fix
 Submit the build without the packer (or the packer vendor's "review" build) so the store can inspect it, and
 apply hardening, if at all, in a way that leaves the code reviewable. Declare the packer in the listing.
 
+为何重要
+--------
+应用商店必须审核其上架的代码。加固（加壳）后的代码只在运行时才解密，应用商店和监管部门的静态检测都
+无法看到应用及其第三方 SDK 的实际行为；加固也是二次打包的仿冒版本隐藏注入代码的手段。国内应用商店
+的规则要求提交未加固的版本供审核。
+
+如何修复
+--------
+请提交未加固的版本（或加固厂商提供的“审核版”）供应用商店检查；如确需加固，请采用不妨碍代码审核的方
+式，并在上架信息中声明所用的加固（加壳）工具。
+
 References
 ----------
 TS-11: technical signal of packed or dynamically loaded code.
@@ -106,12 +117,15 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
             yield Finding(rule_id=RULE_ID,
                           message=f"The code is packed by {packer.name_en} ({packer.vendor_en}); the gate cannot "
                                   "inspect the hidden code.",
+                          message_zh=f"代码经过加固（加壳），所用工具为 {packer.name_zh}（{packer.vendor_zh}），"
+                                     "审核系统无法检查被隐藏的代码。",
                           evidence=tuple(evidence))
             return
     guard = _dexguard(ctx)
     if guard:
         yield Finding(rule_id=RULE_ID, message="The code is protected by DexGuard (classes renamed into package o, "
                                                "strings and classes encrypted); parts of it cannot be inspected.",
+                      message_zh="代码受 DexGuard 保护（类被重命名到 o 包中，字符串和类经过加密），部分代码无法检查。",
                       evidence=tuple(guard))
         return
     hidden = [e for e in anomalies if e.extra.get("anomaly") == "hidden_components"]
@@ -119,6 +133,8 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         yield Finding(rule_id=RULE_ID,
                       message="This is an Android Studio Instant Run development build: the app's code is in "
                               "instant-run.zip and loaded at run time, so the dex holds only a bootstrap.",
+                      message_zh="这是 Android Studio Instant Run 开发版本：应用代码位于 instant-run.zip 中，"
+                                 "在运行时加载，因此 dex 中只有引导代码。",
                       evidence=(*anomalies, Evidence("file", "Instant Run payload", "instant-run.zip")))
         return
     if hidden:
@@ -129,4 +145,6 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         yield Finding(rule_id=RULE_ID,
                       message="The app's code is hidden by a packer the gate does not know (a home-made or "
                               "unlisted shell): the manifest names components whose code is not in the dex.",
+                      message_zh="应用代码被审核系统无法识别的加固（加壳）工具隐藏（自制或未收录的壳）："
+                                 "清单中声明的组件在 dex 中找不到代码。",
                       evidence=tuple(evidence))

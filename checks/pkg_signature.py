@@ -16,6 +16,17 @@ Sign the release build with your own release key (`apksigner sign --ks release.j
 v2 or later signing, and never modify the file after signing (zipalign before signing, not after).
 Verify with `apksigner verify -v app.apk`. Record the release certificate's SHA-256 in the APP filing.
 
+为何重要
+--------
+APP 备案登记了包名及签名证书，应用商店不得分发与备案不符的应用。未签名或签名无效的安装包无法对应到
+任何开发者；调试证书的密钥存在于每一台开发机上，任何人都能用它为“更新”签名。
+
+如何修复
+--------
+请使用自己的正式发布密钥为 release 版本签名（`apksigner sign --ks release.jks app.apk`），采
+用 v2 或更高版本的签名方案，且签名后不再修改文件（zipalign 应在签名之前执行，而不是之后）。
+用 `apksigner verify -v app.apk` 进行验证，并在 APP 备案中登记正式签名证书的 SHA-256 指纹。
+
 References
 ----------
 CN-FILING-1: the APP filing (APP备案) records the package name and signing certificate; platforms must not
@@ -39,6 +50,8 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
             rule_id=RULE_ID,
             message="The APK is not signed: it has no v1 (JAR), v2 or v3 signature. Android will not install it "
                     "and it cannot be matched to its filing.",
+            message_zh="APK 未签名：没有 v1（JAR）、v2 或 v3 签名。Android 无法安装该安装包，"
+                       "也无法将其与 APP 备案对应。",
             evidence=(Evidence("file", "no signature", "META-INF/ and APK Signing Block"),)
             + tuple(Evidence("file", p, "(archive)") for p in report.problems),
         )
@@ -50,6 +63,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
             rule_id=RULE_ID,
             message="The APK carries a damaged APK Signing Block: only its older signature could be checked, "
                     "and a signing block that does not parse is a sign of tampering.",
+            message_zh="APK 的 APK Signing Block 已损坏：只能校验其较旧方案的签名，而无法解析的签名块是被篡改的迹象。",
             evidence=tuple(Evidence("file", p, "APK Signing Block") for p in report.problems),
         )
         return
@@ -59,10 +73,12 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
             for problem in scheme.problems or ("does not verify",):
                 evidence.append(Evidence("file", f"{scheme.scheme}: {problem}", _where(scheme.scheme)))
         names = ", ".join(s.scheme for s in failed)
+        names_zh = "、".join(s.scheme for s in failed)
         yield Finding(
             rule_id=RULE_ID,
             message=f"The APK's signature does not verify ({names}): the file was changed after signing or "
                     "the signature is damaged.",
+            message_zh=f"APK 的签名校验失败（{names_zh}）：文件在签名后被修改，或签名已损坏。",
             evidence=tuple(evidence),
         )
         return
@@ -72,6 +88,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
             rule_id=RULE_ID,
             message="The APK is signed only with an Android debug certificate (CN=Android Debug), not a "
                     "release key.",
+            message_zh="APK 仅使用 Android 调试证书（CN=Android Debug）签名，而非正式发布密钥。",
             evidence=tuple(Evidence("file", c.subject, "signing certificate", extra={"certificate_sha256": c.sha256})
                            for c in certs),
         )

@@ -15,6 +15,17 @@ Raise `targetSdkVersion` in the module's build.gradle to at least the floor name
 handle the newer platform behaviours (runtime permissions, scoped storage, exported flags, background
 limits) and test the app again.
 
+为何重要
+--------
+过低的目标 API 级别会让应用绕开系统的隐私保护：目标 API 级别为 22 及以下的应用在安装时即获得全部危
+险权限，低于 29/30 的应用仍保留宽泛的存储和后台访问能力。国内各应用商店联合要求使用较新的目
+标 API 级别，Google Play 亦然。
+
+如何修复
+--------
+请在模块的 build.gradle 中将 `targetSdkVersion` 提高到不低于检查结果中给出的下限，然后适配新版系统
+的行为变更（运行时权限、分区存储、组件导出标记、后台限制），并重新测试应用。
+
 References
 ----------
 TS-18: technical signal of an outdated target API level.
@@ -40,11 +51,15 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     declared = manifest.target_sdk_declared
     how = (f"targetSdkVersion is {target}" if declared is not None
            else f"no targetSdkVersion is declared, so it defaults to minSdkVersion ({target})")
+    how_zh = (f"targetSdkVersion 为 {target}" if declared is not None
+              else f"未声明 targetSdkVersion，因此默认取 minSdkVersion（{target}）")
     yield Finding(
         rule_id=RULE_ID,
         message=f"{how}; policy {ctx.policy.name} requires at least {floor}.",
+        message_zh=f"{how_zh}；策略 {ctx.policy.name} 要求至少为 {floor}。",
         evidence=(Evidence("manifest", f"targetSdkVersion={target}", "AndroidManifest.xml <uses-sdk>",
                            extra={"floor": floor}),),
         remediation=f"Raise targetSdkVersion to {floor} or higher, then adapt and retest the app for the newer "
                     "platform behaviours.",
+        remediation_zh=f"请将 targetSdkVersion 提高到 {floor} 或以上，然后针对新版系统的行为变更适配应用并重新测试。",
     )

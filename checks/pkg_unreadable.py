@@ -17,6 +17,17 @@ Rebuild and re-sign the APK with the standard Android build tools and upload the
 locally with `apksigner verify` and `aapt2 dump badging` before uploading. Patch files, plugin payloads
 and bare ZIPs are not installable apps.
 
+为何重要
+--------
+应用商店必须审核其上架的应用；无法读取的应用就无法审核，而在不同工具中解析结果不同的文件，正是向审
+核方展示一个应用、实际安装另一个应用的惯用手法。网络数据安全相关法规要求平台对其分发的应用负责。
+
+如何修复
+--------
+请使用标准的 Android 构建工具重新构建并重新签名 APK，并上传完整的文件。上传前请在本地
+用 `apksigner verify` 和 `aapt2 dump badging` 检查。补丁文件、插件载荷和单纯的 ZIP 包都不是可安装
+的应用。
+
 References
 ----------
 CN-NDSR-41: the network data security regulation's duties for platforms that distribute apps.
@@ -41,4 +52,4 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         ctx.dex_headers  # noqa: B018
         ctx.dex_files  # noqa: B018 - class data of every dex
     except IntakeError as exc:
-        yield Finding(rule_id=exc.rule_id, message=exc.message, evidence=exc.evidence)
+        yield Finding(rule_id=exc.rule_id, message=exc.message, message_zh=exc.message_zh, evidence=exc.evidence)

@@ -13,6 +13,16 @@ How to fix
 An app on the registry cannot be listed until the store's operators remove it from the registry, after the
 regulator confirms the rectification. Contact the store with the notice reference.
 
+为何重要
+--------
+应用商店必须下架监管部门通报中点名的应用，且不得以同一包名或通过同一开发者再次上架；重新上架被通报的应用，
+本身即构成应用分发平台的违规。
+
+如何修复
+--------
+列入下架名单的应用无法上架，须待监管部门确认整改完成、应用商店运营人员将其移出下架名单后方可上架。
+请持通报编号联系应用商店。
+
 References
 ----------
 CN-PIPL-66: penalties for processors (and platforms) that ignore the authorities' orders.
@@ -36,11 +46,13 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     entry = ctx.history.delisted(ctx.manifest.package, developer)
     if entry is None:
         return
-    who = f"package {entry['package']}" if entry.get("package") == ctx.manifest.package else \
-        f"developer {entry.get('developer')}"
+    by_package = entry.get("package") == ctx.manifest.package
+    who = f"package {entry['package']}" if by_package else f"developer {entry.get('developer')}"
+    who_zh = f"包名 {entry['package']}" if by_package else f"开发者 {entry.get('developer')}"
     yield Finding(
         rule_id=RULE_ID,
         message=f"The {who} is on the delisted registry: {entry.get('notice')}.",
+        message_zh=f"{who_zh} 已列入下架名单：{entry.get('notice')}。",
         evidence=(Evidence("history", f"notice: {entry.get('notice')}", "delisted registry",
                            extra={k: v for k, v in entry.items()
                                   if k in ("package", "developer", "added_at", "source")}),),

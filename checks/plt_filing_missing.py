@@ -17,6 +17,16 @@ File the app through your network access provider or the distribution platform i
 filing system (with the package name and signing certificate), then enter the number exactly as issued,
 e.g. `粤ICP备2021012345号-3A`.
 
+为何重要
+--------
+自 2023 年 APP 备案通知发布起，在中国境内提供互联网信息服务的 APP 须履行备案手续，应用分发平台不得分发
+未备案的 APP。APP 备案号须在上架信息中展示。
+
+如何修复
+--------
+通过网络接入服务提供者或应用分发平台，在工信部 ICP 备案管理系统中为应用办理备案（需提供包名和签名证书），
+然后按下发的原样填写备案号，例如 `粤ICP备2021012345号-3A`。
+
 References
 ----------
 CN-FILING-1: APP filing duty; platforms must not distribute unfiled apps.
@@ -47,13 +57,14 @@ def normalise(number: str) -> str:
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
     if ctx.listing is None:
-        yield listing_missing(RULE_ID, "the APP filing number")
+        yield listing_missing(RULE_ID, "the APP filing number", "APP 备案号")
         return
     raw = ctx.listing.filing_number
     if raw is None or not raw.strip():
         yield Finding(
             rule_id=RULE_ID,
             message="The listing has no APP filing number (APP备案号).",
+            message_zh="上架信息中没有 APP 备案号。",
             evidence=(Evidence("listing", "(none)", "listing.filing_number"),),
         )
         return
@@ -62,12 +73,16 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         return
     if WEBSITE_FILING.match(number):
         why = "it is a website filing number; an app's filing number ends in 'A' (e.g. 粤ICP备2021012345号-3A)"
+        why_zh = "这是网站备案号，APP 备案号以“A”结尾（例如 粤ICP备2021012345号-3A）"
     elif "ICP证" in number:
         why = "it is a telecom business licence (ICP证), not an APP filing number"
+        why_zh = "这是增值电信业务经营许可证号（ICP证），不是 APP 备案号"
     else:
         why = "it is not of the form <province>ICP备<digits>号-<n>A (e.g. 粤ICP备2021012345号-3A)"
+        why_zh = "格式不符合“<省份简称>ICP备<数字>号-<序号>A”（例如 粤ICP备2021012345号-3A）"
     yield Finding(
         rule_id=RULE_ID,
         message=f"The listing's APP filing number {raw!r} is not valid: {why}.",
+        message_zh=f"上架信息中的 APP 备案号“{raw}”无效：{why_zh}。",
         evidence=(Evidence("listing", raw, "listing.filing_number"),),
     )

@@ -15,6 +15,16 @@ How to fix
 Fill in the developer's verified name, the app's name and its type in the listing. Choose the type whose
 basic function matches the app (or `other` when none does).
 
+为何重要
+--------
+应用商店必须展示应用背后的开发者及应用的基本情况：工信部通报点名了未清晰展示应用信息的应用分发平台，
+应用商店审核标准也把开发者和应用的基本信息列为上架前须核验的内容。应用类型决定哪些个人信息属于必要个人信息，
+后续规则需要用到它。
+
+如何修复
+--------
+在上架信息中填写经核验的开发者名称、应用名称和应用类型。选择基本功能与应用相符的类型（都不相符时选 `other`）。
+
 References
 ----------
 CN-164-4.1: the distribution platform does not show the app's information clearly.
@@ -36,21 +46,28 @@ RULE_ID = "PLT-LISTING-INCOMPLETE"
 def run(ctx: BuildContext) -> Iterator[Finding]:
     listing = ctx.listing
     if listing is None:
-        yield listing_missing(RULE_ID, "the developer, the app name and the app type")
+        yield listing_missing(RULE_ID, "the developer, the app name and the app type",
+                              "开发者名称、应用名称和应用类型")
         return
     missing = []
+    missing_zh = []
     if not (listing.developer and (listing.developer.name or "").strip()):
         missing.append(Evidence("listing", "developer name missing", "listing.developer.name"))
+        missing_zh.append("缺少开发者名称")
     if not (listing.app_name or "").strip():
         missing.append(Evidence("listing", "app name missing", "listing.app_name"))
+        missing_zh.append("缺少应用名称")
     category = (listing.category or "").strip()
     if not category:
         missing.append(Evidence("listing", "app type missing", "listing.category"))
+        missing_zh.append("缺少应用类型")
     elif category not in catalogue.app_types():
         missing.append(Evidence("listing", f"unknown app type {category!r}", "listing.category"))
+        missing_zh.append(f"应用类型“{category}”不是已知类型")
     if missing:
         yield Finding(
             rule_id=RULE_ID,
             message="The listing is incomplete: " + "; ".join(e.value for e in missing) + ".",
+            message_zh="上架信息不完整：" + "；".join(missing_zh) + "。",
             evidence=tuple(missing),
         )

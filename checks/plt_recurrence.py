@@ -16,6 +16,16 @@ Fix the findings named here for good (each has its own fix), then resubmit. A fi
 is accepted (for example an SDK the policy now discloses) should be settled with the store, not resubmitted
 unchanged.
 
+为何重要
+--------
+监管部门对被要求整改后再次出现的问题处罚最重，并会追究应用商店重新上架这类应用的责任。应用商店需要立即识别出
+“已整改”的版本其实还是原来的应用。
+
+如何修复
+--------
+彻底修复此处列出的问题（每项问题各有其修复方法），然后重新提交。如果问题因已被接受而整改后再次出现（例如
+隐私政策现已披露的第三方 SDK），应与应用商店协商解决，而不是原样重新提交。
+
 References
 ----------
 No single clause: the MIIT notices' escalation for problems that recur after rectification.
@@ -25,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from gate import catalogue
 from gate.context import BuildContext
 from gate.history import finding_key
 from gate.model import Evidence, Finding, Outcome
@@ -43,6 +54,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
                if ctx.policy.outcome_for(f.rule_id) in ("warn", "block") and f.rule_id != "GATE-CHECK-FAILED"]
     evidence = []
     worst = 0
+    streaks: dict[str, int] = {}  # the longest streak of each recurring rule, in order of first appearance
     for finding in counted:
         key = finding_key(finding.to_dict())
         streak = 1
@@ -52,6 +64,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
             streak += 1
         if streak >= 2:
             worst = max(worst, streak)
+            streaks[finding.rule_id] = max(streaks.get(finding.rule_id, 0), streak)
             builds = [v.get("build_id") for v in versions[-(streak - 1):]]
             evidence.append(Evidence("history",
                                      f"{finding.rule_id} on {streak} consecutive versions: {finding.message}",
@@ -61,6 +74,15 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         yield Finding(
             rule_id=RULE_ID,
             message=f"{len(evidence)} problem(s) recur after rectification, on up to {worst} consecutive versions.",
+            message_zh=f"{len(evidence)} 个问题整改后再次出现，最多连续出现在 {worst} 个版本中："
+                       + "；".join(_rule_zh(rule_id, streak) for rule_id, streak in streaks.items()) + "。",
             evidence=tuple(evidence),
             outcome=Outcome.BLOCK if worst >= 3 else None,
         )
+
+
+def _rule_zh(rule_id: str, streak: int) -> str:
+    """"HAR-SELF-START（自启动与关联启动）连续 3 个版本": the rule by id and Chinese title."""
+    rule = catalogue.rules().get(rule_id)
+    title = f"（{rule.title_zh}）" if rule is not None and rule.title_zh else ""
+    return f"{rule_id}{title}连续 {streak} 个版本"

@@ -106,6 +106,10 @@ def test_verdict_pages_in_both_languages(browser, served, client, rt, tenant, wo
             assert browser.find_elements(By.TAG_NAME, "h1")
             assert all(th.get_attribute("scope") for th in browser.find_elements(By.TAG_NAME, "th"))
             assert not browser.find_elements(By.TAG_NAME, "script")
+            if lang == "zh":  # what was found, why it matters and the fix: all in Chinese, no English fallback
+                assert name == "pass" or browser.find_elements(By.CSS_SELECTOR, "article.finding dd")
+                english = [dd.text[:80] for dd in browser.find_elements(By.CSS_SELECTOR, "article.finding dd[lang=en]")]
+                assert not english, f"{name}: {english}"
             _shoot(browser, out / f"verdict-{name}-{lang}.png")
     # the warn page shows the SDK evidence, the block page the call chain, under the regulation's categories
     browser.get(f"{served}/v/{tokens['warn-sdk']}")

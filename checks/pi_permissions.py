@@ -33,14 +33,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from checks._base import permission_evidence
-from checks.pi_undisclosed_data import categories_zh
+from checks._base import PROTECTION_ZH, categories_zh, permission_evidence
 from gate import catalogue
 from gate.context import BuildContext
 from gate.model import Finding
 
 RULE_ID = "PI-PERMISSIONS"
-LEVEL_ZH = {"dangerous": "危险权限", "normal": "普通权限", "signature": "签名权限", "unknown": "未知权限"}
 
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
@@ -52,7 +50,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     levels = Counter(table[n].protection if n in table else "unknown" for n in names)
     categories = sorted({c for n in names if n in table and (c := table[n].data_category)})
     summary = ", ".join(f"{count} {level}" for level, count in sorted(levels.items()))
-    summary_zh = "、".join(f"{LEVEL_ZH.get(level, level)} {count} 项" for level, count in sorted(levels.items()))
+    summary_zh = "、".join(f"{PROTECTION_ZH.get(level, level)} {count} 项" for level, count in sorted(levels.items()))
     message = f"The app requests {len(names)} permission(s): {summary}."
     message_zh = f"应用申请了 {len(names)} 项权限：{summary_zh}。"
     if categories:

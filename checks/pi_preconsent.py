@@ -44,8 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks._base import MAX_EVIDENCE
-from checks.pi_undisclosed_data import categories_zh
+from checks._base import MAX_EVIDENCE, categories_zh
 from gate.context import BuildContext
 from gate.model import Evidence, Finding
 from gate.sdks import sensitive_apis

@@ -34,13 +34,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from checks._base import SDK_KIND_ZH
 from gate.context import BuildContext
 from gate.model import Evidence, Finding
 
 RULE_ID = "PI-SDK-INVENTORY"
-KIND_ZH = {"analytics": "统计分析", "push": "推送", "ads": "广告", "payment": "支付", "maps_location": "地图定位",
-           "social_login_share": "社交登录与分享", "crash_apm": "崩溃与性能监控", "device_id_service": "设备标识服务",
-           "hot_update_plugin": "热更新与插件化", "packer": "加固（加壳）"}
 
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
@@ -52,7 +50,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         rule_id=RULE_ID,
         message=f"{len(found)} third-party SDK(s) found ({', '.join(kinds)}): "
                 + ", ".join(d.sdk.name_en for d in found) + ".",
-        message_zh=f"发现 {len(found)} 个第三方 SDK，类型为{'、'.join(KIND_ZH.get(k, k) for k in kinds)}："
+        message_zh=f"发现 {len(found)} 个第三方 SDK，类型为{'、'.join(SDK_KIND_ZH.get(k, k) for k in kinds)}："
                    + "、".join(d.sdk.name_zh for d in found) + "。",
         evidence=tuple(
             Evidence("sdk", f"{d.sdk.name_en} ({d.sdk.vendor_en})", d.evidence[0].get("location"), sdk=d.sdk.id,

@@ -38,36 +38,14 @@ CN-REC-3.9: the actual collection does not match the policy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
-from checks._base import capped, collected, listing_missing
+from checks._base import capped, categories_zh, collected, listing_missing
 from checks._policy_text import category_disclosure
 from gate.context import BuildContext
 from gate.model import Evidence, Finding
 
 RULE_ID = "PI-UNDISCLOSED-DATA"
-
-# Data categories in Chinese, for the Chinese messages of the PI rules (categories not named here are shown by id):
-# the gate's device data, the other permission and API categories, and the terms of the necessary-PI table.
-CATEGORY_ZH = {
-    "location": "位置信息", "contacts": "通讯录", "call_log": "通话记录", "sms": "短信", "microphone": "麦克风",
-    "camera": "摄像头", "device_id": "设备标识符", "phone": "电话/本机号码", "app_list": "已安装应用列表",
-    "clipboard": "剪切板", "calendar": "日历", "accounts": "账户信息", "nearby_devices": "附近设备",
-    "body_sensors": "身体传感器", "physical_activity": "身体活动",
-    "accessibility": "无障碍服务", "autostart": "自启动", "device_admin": "设备管理器", "exact_alarm": "精确闹钟",
-    "foreground_service": "前台服务", "install_packages": "安装应用", "logs": "系统日志", "media_audio": "音频文件",
-    "media_images": "图片", "media_video": "视频文件", "network": "网络访问", "network_info": "网络状态信息",
-    "notifications": "通知", "overlay": "悬浮窗", "screen_capture": "屏幕录制", "storage": "存储",
-    "system_settings": "系统设置", "sensors": "传感器", "dynamic_code": "动态加载代码",
-    "phone_number": "手机号码", "identity": "身份信息", "bank_card": "银行卡信息", "address": "地址信息",
-    "health": "健康信息",
-}
-
-
-def categories_zh(categories: Iterable[str]) -> str:
-    """Category ids as Chinese words joined with 、: "位置信息、通讯录"."""
-    return "、".join(CATEGORY_ZH.get(c, c) for c in categories)
-
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
     if ctx.listing is None:

@@ -39,8 +39,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks._base import app_type_known, capped, category_evidence, collected, listing_missing, necessary_for
-from checks.pi_undisclosed_data import categories_zh
+from checks._base import (
+    app_type_known,
+    capped,
+    categories_zh,
+    category_evidence,
+    collected,
+    listing_missing,
+    necessary_for,
+)
 from gate import catalogue
 from gate.context import BuildContext
 from gate.model import Evidence, Finding

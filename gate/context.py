@@ -480,6 +480,8 @@ class BuildContext:
             return
         if threading.active_count() > 1:
             return
+        if self.directory is None or self.limit_violations():
+            return  # not a ZIP, or a zip bomb: nothing to verify, or nothing that should be inflated
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: compute, send, exit without running any parent clean-up
@@ -533,6 +535,11 @@ class BuildContext:
 
     def limit_violations(self) -> list[LimitViolation]:
         """Measure the upload against the limits from the ZIP directory alone (nothing is decompressed)."""
+        if "_violations" not in self.__dict__:
+            self.__dict__["_violations"] = self._measure_limits()
+        return list(self.__dict__["_violations"])
+
+    def _measure_limits(self) -> list[LimitViolation]:
         lim = self.limits
         out: list[LimitViolation] = []
         if self.size > lim.max_apk_bytes:

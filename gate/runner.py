@@ -154,13 +154,12 @@ def run(ctx: BuildContext, specs: Iterable[CheckSpec]) -> RunResult:
     findings: list[Finding] = []
     runs: list[CheckRun] = []
     stopped = False
-    prefetched = False
+    # Within the size limits, hashing and signature work start on the other core now, alongside the intake
+    # parsing and the checks (prefetch refuses an upload over the limits or one that is not a ZIP).
+    ctx.prefetch()
     for spec in specs:
         if spec.status == "deprecated" or not ctx.policy.is_on(spec.rule_id):
             continue
-        if spec.stage != "intake" and not stopped and not prefetched:
-            ctx.prefetch()  # the upload passed intake: start hashing and signature work alongside the checks
-            prefetched = True
         if stopped:
             runs.append(CheckRun(check=spec.name, status="skipped", ms=0))
             continue

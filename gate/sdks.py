@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -87,12 +88,23 @@ def lib_matches(pattern: str, filename: str) -> bool:
     return fnmatch.fnmatchcase(filename, pattern)
 
 
+@cache
+def _glob(pattern: str) -> Any:
+    return re.compile(fnmatch.translate(pattern)).match
+
+
 def asset_matches(pattern: str, entries: list[str]) -> list[str]:
     """Archive entries matching a catalogue asset marker: a path from the APK root (``*`` allowed), or a bare
     name, which may sit anywhere (``tencent_stub``)."""
+    if not any(c in pattern for c in "*?["):  # most markers are plain names: string compares, no globbing
+        if "/" in pattern:
+            return [e for e in entries if e == pattern]
+        tail = "/" + pattern
+        return [e for e in entries if e == pattern or e.endswith(tail)]
+    match = _glob(pattern)
     if "/" in pattern:
-        return [e for e in entries if fnmatch.fnmatchcase(e, pattern)]
-    return [e for e in entries if fnmatch.fnmatchcase(e.rsplit("/", 1)[-1], pattern)]
+        return [e for e in entries if match(e)]
+    return [e for e in entries if match(e.rsplit("/", 1)[-1])]
 
 
 def _tuple(row: dict[str, Any], key: str) -> tuple[str, ...]:

@@ -71,6 +71,18 @@ def _check_docs() -> dict[str, dict[str, str]]:
     return {s.rule_id: s.sections for s in checks.discover()}
 
 
+def _labeller(lang: str) -> Any:
+    """``label("category", "device_id")`` -> 设备标识符 on the Chinese page; the id itself in English."""
+    from checks._base import CATEGORY_ZH, PROTECTION_ZH, SDK_KIND_ZH
+
+    tables = {"category": CATEGORY_ZH, "kind": SDK_KIND_ZH, "protection": PROTECTION_ZH} if lang == "zh" else {}
+
+    def label(kind: str, value: Any) -> str:
+        return tables.get(kind, {}).get(str(value), str(value))
+
+    return label
+
+
 def _grouped(findings: list[dict[str, Any]]) -> list[tuple[tuple[str, str, str], list[dict[str, Any]]]]:
     out = []
     for group in GROUPS:
@@ -93,7 +105,7 @@ def verdict_page(token: str) -> Any:
     lang = _lang()
     resp = Response(render_template(
         "verdict.html", v=doc, groups=_grouped(findings), permissions=permissions, rules=catalogue.rules(),
-        docs=_check_docs(), t=TEXT[lang], lang=lang, token=token))
+        docs=_check_docs(), t=TEXT[lang], lang=lang, token=token, label=_labeller(lang)))
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Robots-Tag"] = "noindex"
     resp.headers["Referrer-Policy"] = "no-referrer"

@@ -252,7 +252,7 @@ def _xml_depth(raw: bytes, stop_at: int) -> int:
     while offset + 8 <= end:
         kind, _header, size = struct.unpack_from("<HHI", raw, offset)
         if size < 8:
-            break  # malformed: androguard reports it
+            break  # malformed: the reader reports it
         if kind == 0x0102:
             depth += 1
             deepest = max(deepest, depth)

@@ -480,8 +480,11 @@ class BuildContext:
             return
         if threading.active_count() > 1:
             return
-        if self.directory is None or self.limit_violations():
-            return  # not a ZIP, or a zip bomb: nothing to verify, or nothing that should be inflated
+        try:
+            if self.directory is None or self.limit_violations():
+                return  # not a ZIP, or a zip bomb: nothing to verify, or nothing that should be inflated
+        except OSError:
+            return  # the intake checks report an unreadable file; prefetching runs before them
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: compute, send, exit without running any parent clean-up
@@ -535,11 +538,10 @@ class BuildContext:
 
     def limit_violations(self) -> list[LimitViolation]:
         """Measure the upload against the limits from the ZIP directory alone (nothing is decompressed)."""
-        if "_violations" not in self.__dict__:
-            self.__dict__["_violations"] = self._measure_limits()
-        return list(self.__dict__["_violations"])
+        return list(self._violations)
 
-    def _measure_limits(self) -> list[LimitViolation]:
+    @cached_property
+    def _violations(self) -> list[LimitViolation]:
         lim = self.limits
         out: list[LimitViolation] = []
         if self.size > lim.max_apk_bytes:
@@ -742,7 +744,8 @@ class BuildContext:
     def _verify_signature(self) -> SignatureReport:
         from gate.apksig import verify_apk
 
-        # Reuse the dex bytes the intake already inflated (and CRC-checked) for the v1 entry digests.
+        # Reuse the dex bytes the intake already inflated (and CRC-checked) for the v1 entry digests, when the
+        # work runs here after intake; the prefetch child, forked before intake, inflates them itself.
         dex = self.__dict__.get("dex_files") or []
         return verify_apk(self.path, {d.name: d.data for d in dex})
 

@@ -7,6 +7,7 @@ message meant for a person. Binary XML and the resource table are read by ``gate
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -461,6 +462,7 @@ class BuildContext:
         self.prior_findings: list[Finding] = []
         self.limits = policy.limits
         self._child: tuple[int, int] | None = None
+        self._froze = False  # prefetch froze the garbage collector's objects until the child is joined
         self._background_result: dict[str, Any] = {}
 
     # -- file -----------------------------------------------------------------------------------
@@ -485,9 +487,26 @@ class BuildContext:
                 return  # not a ZIP, or a zip bomb: nothing to verify, or nothing that should be inflated
         except OSError:
             return  # the intake checks report an unreadable file; prefetching runs before them
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
+        # The child shares the parent's memory until either writes to it. A garbage collection walks (and
+        # so writes to) every object, copying page after page in both processes: the parent freezes what it
+        # has now until the join (unless someone else froze objects on purpose), the child never collects.
+        froze = gc.get_freeze_count() == 0
+        if froze:
+            gc.freeze()
+        try:
+            read_fd, write_fd = os.pipe()
+            try:
+                pid = os.fork()
+            except OSError:
+                os.close(read_fd)
+                os.close(write_fd)
+                raise
+        except OSError:  # no process or descriptor left: the checks do the work in process when they ask
+            if froze:
+                gc.unfreeze()
+            return
         if pid == 0:  # the child: compute, send, exit without running any parent clean-up
+            gc.disable()
             status = 0
             try:
                 os.close(read_fd)
@@ -500,6 +519,7 @@ class BuildContext:
                 os._exit(status)
         os.close(write_fd)
         self._child = (pid, read_fd)
+        self._froze = froze
 
     def _joined(self, key: str) -> Any | None:
         """The child's result for ``key`` ("signature" or "sha256"), or None if there is none."""
@@ -509,6 +529,8 @@ class BuildContext:
             with os.fdopen(read_fd, "rb") as src:
                 payload = src.read()
             os.waitpid(pid, 0)
+            if self._froze:
+                gc.unfreeze()
             try:
                 signature, sha256 = pickle.loads(payload) if payload else (None, None)
             except Exception:  # noqa: BLE001 - a truncated payload: recompute in process

@@ -55,12 +55,18 @@ def scan(path: str | os.PathLike[str], policy: Policy, listing: Listing | None =
     With ``history`` (the package's earlier versions at this store, and the delisted registry) the
     history rules apply and the verdict carries a ``diff`` against the previous version.
     """
+    return scan_context(BuildContext(path, listing, policy, history), checks)
+
+
+def scan_context(ctx: BuildContext, checks: Sequence[CheckSpec] | None = None) -> Verdict:
+    """The verdict for the upload of ``ctx``, which a caller made itself: the CLI makes it, and starts its
+    signature work, before importing the analysis code. The context is closed when this returns."""
     if checks is None:
         from checks import discover
 
         checks = discover()
     started = time.perf_counter()
-    ctx = BuildContext(path, listing, policy, history)
+    policy, history = ctx.policy, ctx.history
     try:
         result = run(ctx, checks)
         app = _app_info(ctx)

@@ -31,8 +31,8 @@ class _Server:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
-                if outer.mode == "silent":  # accepts the request, never answers
-                    time.sleep(30)
+                if outer.mode == "silent":  # accepts the request, never answers (until the test is over)
+                    outer.stopped.wait(30)
                     return
                 self.send_response(200)
                 self.send_header("content-length", str(len(APK)))
@@ -40,6 +40,8 @@ class _Server:
                 if outer.mode == "trickle":  # a steady byte every 50 ms: no single read ever times out
                     try:
                         for b in APK:
+                            if outer.stopped.is_set():
+                                return
                             self.wfile.write(bytes([b]))
                             self.wfile.flush()
                             time.sleep(0.05)
@@ -51,12 +53,14 @@ class _Server:
             def log_message(self, *a: object) -> None:
                 pass
 
+        self.stopped = threading.Event()
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def close(self) -> None:
+        self.stopped.set()  # no request thread outlives the test (a forking test after it needs one thread)
         self.server.shutdown()
         self.server.server_close()
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
 import subprocess
@@ -60,15 +59,29 @@ ctx._hash_file()
 """
 
 
-def run_child(argv: list[str]) -> tuple[float, float, str, float]:
-    """Wall seconds, peak RSS in MiB, stdout, and the monotonic clock at the start of one child process."""
-    started = time.monotonic()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return time.monotonic() - started, usage.ru_maxrss / 1024, out.decode(errors="replace"), started
+# Children are started through this small launcher. Linux records, when a process execs, the peak RSS of the
+# memory it had until then, which for a child spawned straight from this bench is the bench's own (hundreds
+# of MiB once it has scanned the corpus in process). Forked from the launcher, a child's peak is its own.
+LAUNCHER = """
+import os, sys, time
+started = time.monotonic()
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+sys.stderr.write(f"\\n@@bench {time.monotonic() - started} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}\\n")
+"""
+
+
+def run_child(argv: list[str]) -> tuple[float, float, str, int]:
+    """Wall seconds, peak RSS in MiB, stdout and exit status of one child process."""
+    proc = subprocess.run([sys.executable, "-I", "-S", "-c", LAUNCHER, *argv], capture_output=True, cwd=ROOT,
+                          check=False)
+    lines = [ln for ln in proc.stderr.decode(errors="replace").splitlines() if ln.startswith("@@bench ")]
+    if not lines:
+        raise RuntimeError(f"the launcher failed: {proc.stderr[-500:]!r}")
+    _, wall, rss_kib, status = lines[-1].split()
+    return float(wall), int(rss_kib) / 1024, proc.stdout.decode(errors="replace"), int(status)
 
 
 def median(values: list[float]) -> float:
@@ -115,8 +128,8 @@ def main() -> int:
         floor, dex_bytes = inflate_floor(path)
         walls, rsses, verdict = [], [], {}
         for _ in range(n):
-            wall, rss, out, _start = run_child([sys.executable, "-m", "gate.cli", "scan", str(path), "--format",
-                                                "json"])
+            wall, rss, out, _status = run_child([sys.executable, "-m", "gate.cli", "scan", str(path), "--format",
+                                                 "json"])
             walls.append(wall)
             rsses.append(rss)
             verdict = json.loads(out) if out.strip() else {}
@@ -148,7 +161,7 @@ def main() -> int:
         if not args.no_androguard and path.parent.name == "apks":
             processes, calls, ag_rss = [], [], []
             for _ in range(n):
-                wall, rss, ag_out, _started = run_child([sys.executable, "-c", ANDROGUARD, str(path)])
+                wall, rss, ag_out, _status = run_child([sys.executable, "-c", ANDROGUARD, str(path)])
                 try:
                     calls.append(json.loads(ag_out.strip().splitlines()[-1])["call_s"])
                 except (ValueError, IndexError, KeyError):

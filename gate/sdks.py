@@ -85,7 +85,11 @@ def _slash(package: str) -> str:
 
 
 def lib_matches(pattern: str, filename: str) -> bool:
-    return fnmatch.fnmatchcase(filename, pattern)
+    """Whether a native library's file name matches a catalogue marker (``*`` allowed). Most markers are
+    plain names, compared as strings: a one-shot CLI run would otherwise compile 160 regular expressions."""
+    if not any(c in pattern for c in "*?["):
+        return filename == pattern
+    return _glob(pattern)(filename) is not None
 
 
 @cache

@@ -26,7 +26,6 @@ import hashlib
 import os
 import re
 import struct
-import warnings
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -35,7 +34,6 @@ from typing import BinaryIO
 from asn1crypto import cms as asn1_cms
 from asn1crypto import core as asn1_core
 from asn1crypto import x509 as asn1_x509
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
@@ -348,14 +346,10 @@ def _parse_cert(der: bytes) -> _Cert:
 
 
 def _cert_names(der: bytes, subject: asn1_x509.Name, issuer: asn1_x509.Name) -> tuple[str, str]:
-    """RFC 4514 subject and issuer, via cryptography when it accepts the certificate."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            parsed = x509.load_der_x509_certificate(der)
-            return parsed.subject.rfc4514_string(), parsed.issuer.rfc4514_string()
-    except Exception:  # fall back to our own rendering of the asn1crypto names
-        return _render_name(subject), _render_name(issuer)
+    """RFC 4514 subject and issuer, as cryptography's ``Name.rfc4514_string()`` writes them (tested against it).
+    Rendered here from the asn1crypto names: importing cryptography's X.509 module would cost the signature
+    child about 20 ms, and cryptography rejects some certificates Android accepts."""
+    return _render_name(subject), _render_name(issuer)
 
 
 _SHORT_ATTR_NAMES = {
@@ -379,19 +373,43 @@ def _render_name(name: asn1_x509.Name) -> str:
             parts = []
             for type_and_value in rdn:
                 oid = type_and_value["type"].dotted
-                value = type_and_value["value"].native
-                parts.append(f"{_SHORT_ATTR_NAMES.get(oid, oid)}={_escape_rfc4514(str(value))}")
+                parts.append(f"{_SHORT_ATTR_NAMES.get(oid, oid)}={_escape_rfc4514(_name_value(type_and_value))}")
             rdns.append("+".join(parts))
         return ",".join(rdns)
     except Exception:  # a name we cannot render is reported as unknown
         return "<unparseable name>"
 
 
-def _escape_rfc4514(value: str) -> str:
-    value = re.sub(r'([\\",+;<>])', r"\\\1", value).replace("\0", "\\00")
-    if value.startswith(("#", " ")):
+def _name_value(type_and_value: asn1_x509.NameTypeAndValue) -> str | bytes:
+    """An attribute's value decoded by its own tag, as cryptography does (asn1crypto would insist on the type
+    the standard gives the attribute, and fail on, say, a domain component written as a BMPString)."""
+    value = asn1_core.load(type_and_value.dump())[1]  # a plain SEQUENCE: its items typed by their tags
+    if isinstance(value, asn1_core.BitString):
+        return bytes(value.contents or b"")  # cryptography keeps the unused-bits octet
+    if isinstance(value, asn1_core.BMPString):
+        return bytes(value.contents or b"").decode("utf-16-be")
+    if isinstance(value, asn1_core.UniversalString):
+        return bytes(value.contents or b"").decode("utf-32-be")
+    raw = bytes(value.contents or b"")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:  # cryptography refuses such a name; show its characters rather than nothing
+        return raw.decode("latin-1")
+
+
+def _escape_rfc4514(value: str | bytes) -> str:
+    """One attribute value, escaped as cryptography escapes it (RFC 4514 section 2.4)."""
+    if not value:
+        return ""
+    if isinstance(value, bytes):  # a BIT STRING value (x500UniqueIdentifier): '#' and its octets in hex
+        return "#" + value.hex()
+    value = str(value)
+    for char in '\\",+;<>':
+        value = value.replace(char, "\\" + char)
+    value = value.replace("\0", "\\00")
+    if value[0] == "#" or (value[0] == " " and len(value) > 1):
         value = "\\" + value
-    if value.endswith(" ") and len(value) > 1:
+    if value[-1] == " ":
         value = value[:-1] + "\\ "
     return value
 

@@ -24,7 +24,6 @@ import dataclasses
 import functools
 import hashlib
 import os
-import re
 import struct
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -841,11 +840,15 @@ class _Section:
         return None
 
     def get(self, key: str) -> str | None:
-        key = key.lower()
-        return next((value for name, value in self.attributes if name.lower() == key), None)
+        """The first attribute named ``key`` (names compare case-insensitively)."""
+        return self._by_name.get(key.lower())
 
-
-_LINE_END = re.compile(rb"\r\n|\r|\n")
+    @functools.cached_property
+    def _by_name(self) -> dict[str, str]:
+        index: dict[str, str] = {}
+        for name, value in self.attributes:
+            index.setdefault(name.lower(), value)
+        return index
 
 
 def _parse_manifest(data: bytes) -> list[_Section]:
@@ -857,27 +860,22 @@ def _parse_manifest(data: bytes) -> list[_Section]:
     sections: list[_Section] = []
     lines: list[bytes] = []
     section_start = 0
-    for start, stop, next_start in _lines(data):
-        if stop > start:
+    position = 0
+    # bytes.splitlines breaks at CRLF, CR and LF only, so each line holds at most its own terminator
+    for line in data.splitlines(keepends=True):
+        start = position
+        position += len(line)
+        content = line.rstrip(b"\r\n")
+        if content:
             if not lines:
                 section_start = start
-            lines.append(data[start:stop])
+            lines.append(content)
         elif lines:
-            sections.append(_Section(section_start, next_start, _attributes(lines)))
+            sections.append(_Section(section_start, position, _attributes(lines)))
             lines = []
     if lines:
         sections.append(_Section(section_start, len(data), _attributes(lines)))
     return sections
-
-
-def _lines(data: bytes) -> Iterator[tuple[int, int, int]]:
-    """(start, end of content, start of next line) for each line of ``data``."""
-    position = 0
-    for match in _LINE_END.finditer(data):
-        yield position, match.start(), match.end()
-        position = match.end()
-    if position < len(data):
-        yield position, len(data), len(data)
 
 
 def _attributes(lines: list[bytes]) -> tuple[tuple[str, str], ...]:

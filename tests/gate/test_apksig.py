@@ -25,7 +25,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import NameOID
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from gate import apksig as _apksig
 from gate.apksig import SchemeResult, SignatureReport, SignerCert, _parse_manifest, verify_apk
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
@@ -562,6 +565,41 @@ def test_manifest_continuations_and_line_endings() -> None:
     assert lf_section.name == "lf.txt" and text[lf_section.start : lf_section.end].endswith(b"def=\n\n")
     assert cr_section.name == "cr.txt" and cr_section.end == len(text)
 
+
+def _reference_sections(data: bytes) -> list[tuple[int, int, tuple[tuple[str, str], ...]]]:
+    """The manifest grammar spelled out line by line with a regex (the parser's earlier form)."""
+    import re
+
+    sections, lines, section_start, position = [], [], 0, 0
+    spans = []
+    for match in re.finditer(rb"\r\n|\r|\n", data):
+        spans.append((position, match.start(), match.end()))
+        position = match.end()
+    if position < len(data):
+        spans.append((position, len(data), len(data)))
+    for start, stop, next_start in spans:
+        if stop > start:
+            if not lines:
+                section_start = start
+            lines.append(data[start:stop])
+        elif lines:
+            sections.append((section_start, next_start, _apksig._attributes(lines)))
+            lines = []
+    if lines:
+        sections.append((section_start, len(data), _apksig._attributes(lines)))
+    return sections
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from([b"Name: a", b"SHA-256-Digest: x=", b" continued", b"", b"\r", b"\n", b"\r\n",
+                                 b"Key:value", b"\xff\xfe", b"  ", b"\x0b", b"\x1c", b"\x85"]), max_size=30))
+def test_manifest_parser_matches_the_line_grammar(parts: list[bytes]) -> None:
+    data = b"".join(parts)
+    got = [(sec.start, sec.end, sec.attributes) for sec in _parse_manifest(data)]
+    assert got == _reference_sections(data)
+    for sec in _parse_manifest(data):
+        for name, _ in sec.attributes:
+            assert sec.get(name.upper()) == next(v for n, v in sec.attributes if n.lower() == name.lower())
 
 def test_is_debug() -> None:
     def cert(subject: str) -> SignerCert:

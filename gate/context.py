@@ -7,11 +7,13 @@ message meant for a person. Binary XML and the resource table are read by ``gate
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import os
 import pickle
 import re
+import signal
 import struct
 import threading
 import zipfile
@@ -526,11 +528,20 @@ class BuildContext:
         if self._child is not None:
             pid, read_fd = self._child
             self._child = None
-            with os.fdopen(read_fd, "rb") as src:
-                payload = src.read()
-            os.waitpid(pid, 0)
-            if self._froze:
-                gc.unfreeze()
+            complete = False
+            try:
+                with os.fdopen(read_fd, "rb") as src:
+                    payload = src.read()
+                complete = True
+            finally:  # even when a check's deadline interrupts the wait: no child left, no objects frozen
+                if self._froze:
+                    self._froze = False
+                    gc.unfreeze()
+                if not complete:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
             try:
                 signature, sha256 = pickle.loads(payload) if payload else (None, None)
             except Exception:  # noqa: BLE001 - a truncated payload: recompute in process

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -117,6 +118,34 @@ def test_cli_usage_error_after_the_fork_reaps_the_child(tmp_path: Path, capsys: 
     assert code == cli.EXIT_USAGE
     assert "missing.json" in capsys.readouterr().err
     assert _children() <= before
+
+
+def test_an_interrupted_wait_leaves_no_child_and_nothing_frozen() -> None:
+    """A check's deadline (SIGALRM) can fire while the parent waits for the child: the child is killed and
+    reaped, the garbage collector's objects unfrozen."""
+    path = corpus_file("large/fat-multidex.apk")  # its signatures take the child well over 20 ms
+    before = _children()
+
+    class Deadline(Exception):
+        pass
+
+    def expire(signum: int, frame: object) -> None:
+        raise Deadline
+
+    ctx = BuildContext(path, None, POLICY)
+    ctx.prefetch()
+    assert ctx._child is not None
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, 0.02)
+    try:
+        with pytest.raises(Deadline):
+            ctx._joined("signature")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert gc.get_freeze_count() == 0
+    assert _children() <= before
+    assert ctx.signature.schemes  # asked again, the work is done in process
 
 
 _NO_DESCRIPTORS = """

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -110,3 +113,22 @@ def test_rules_under_a_custom_policy(tmp_path) -> None:  # type: ignore[no-untyp
     doc = load_json(run_gate("rules", "--policy", str(custom), "--format", "json").stdout)
     assert doc["policy"]["name"] == "store-b"
     assert {r["id"]: r["outcome"] for r in doc["rules"]}["PKG-EXPORTED"] == "warn"
+
+
+def test_the_installed_gate_command_answers_like_the_module(tmp_path: Path) -> None:
+    """The console script (its entry skips the interpreter's last garbage collection) writes the whole
+    verdict, to stdout or --out, and exits with the verdict's code."""
+    script = Path(sys.executable).parent / "gate"
+    assert script.is_file(), "the gate command is not installed next to this Python (pip install -e .)"
+    apk, listing = str(APKS / "bg-location.apk"), str(LISTINGS / "complete.json")
+    by_script = subprocess.run([str(script), "scan", apk, "--listing", listing, "--format", "json"],
+                               capture_output=True, text=True, cwd=ROOT)
+    by_module = run_gate("scan", apk, "--listing", listing, "--format", "json")
+    assert by_script.returncode == by_module.returncode == 1, by_script.stderr
+    first, second = load_json(by_script.stdout), load_json(by_module.stdout)
+    assert [f["rule_id"] for f in first["findings"]] == [f["rule_id"] for f in second["findings"]]
+    out = tmp_path / "verdict.sarif"
+    written = subprocess.run([str(script), "scan", apk, "--listing", listing, "--format", "sarif", "--out", str(out)],
+                             capture_output=True, text=True, cwd=ROOT)
+    assert written.returncode == 1 and written.stdout == ""
+    assert json.loads(out.read_text(encoding="utf-8"))["version"] == "2.1.0"

@@ -339,16 +339,12 @@ def _parse_cert(der: bytes) -> _Cert:
     except Exception as exc:  # asn1crypto parses lazily and raises many types
         raise _Malformed(f"malformed X.509 certificate ({type(exc).__name__})") from None
     allowed = key_usage is None or bool({"digital_signature", "non_repudiation"} & set(key_usage.native))
-    subject_text, issuer_text = _cert_names(der, subject, issuer)
+    # RFC 4514, as cryptography's Name.rfc4514_string() writes it (tested against it), rendered from the
+    # asn1crypto names: cryptography's X.509 module would cost the signature child ~20 ms to import, and
+    # it rejects some certificates Android accepts.
+    subject_text, issuer_text = _render_name(subject), _render_name(issuer)
     public = SignerCert(hashlib.sha256(der).hexdigest(), subject_text, issuer_text, der)
     return _Cert(public, spki, issuer, serial, allowed)
-
-
-def _cert_names(der: bytes, subject: asn1_x509.Name, issuer: asn1_x509.Name) -> tuple[str, str]:
-    """RFC 4514 subject and issuer, as cryptography's ``Name.rfc4514_string()`` writes them (tested against it).
-    Rendered here from the asn1crypto names: importing cryptography's X.509 module would cost the signature
-    child about 20 ms, and cryptography rejects some certificates Android accepts."""
-    return _render_name(subject), _render_name(issuer)
 
 
 _SHORT_ATTR_NAMES = {
@@ -402,7 +398,6 @@ def _escape_rfc4514(value: str | bytes) -> str:
         return ""
     if isinstance(value, bytes):  # a BIT STRING value (x500UniqueIdentifier): '#' and its octets in hex
         return "#" + value.hex()
-    value = str(value)
     for char in '\\",+;<>':
         value = value.replace(char, "\\" + char)
     value = value.replace("\0", "\\00")

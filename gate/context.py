@@ -489,6 +489,11 @@ class BuildContext:
                 return  # not a ZIP, or a zip bomb: nothing to verify, or nothing that should be inflated
         except OSError:
             return  # the intake checks report an unreadable file; prefetching runs before them
+        # No descriptor or process left: the checks do the work in process when they ask for it.
+        try:
+            read_fd, write_fd = os.pipe()
+        except OSError:
+            return
         # The child shares the parent's memory until either writes to it. A garbage collection walks (and
         # so writes to) every object, copying page after page in both processes: the parent freezes what it
         # has now until the join (unless someone else froze objects on purpose), the child never collects.
@@ -496,14 +501,10 @@ class BuildContext:
         if froze:
             gc.freeze()
         try:
-            read_fd, write_fd = os.pipe()
-            try:
-                pid = os.fork()
-            except OSError:
-                os.close(read_fd)
-                os.close(write_fd)
-                raise
-        except OSError:  # no process or descriptor left: the checks do the work in process when they ask
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
             if froze:
                 gc.unfreeze()
             return

@@ -87,9 +87,13 @@ def _slash(package: str) -> str:
 def lib_matches(pattern: str, filename: str) -> bool:
     """Whether a native library's file name matches a catalogue marker (``*`` allowed). Most markers are
     plain names, compared as strings: a one-shot CLI run would otherwise compile 160 regular expressions."""
-    if not any(c in pattern for c in "*?["):
+    if not _is_glob(pattern):
         return filename == pattern
     return _glob(pattern)(filename) is not None
+
+
+def _is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
 
 
 @cache
@@ -100,7 +104,7 @@ def _glob(pattern: str) -> Any:
 def asset_matches(pattern: str, entries: list[str]) -> list[str]:
     """Archive entries matching a catalogue asset marker: a path from the APK root (``*`` allowed), or a bare
     name, which may sit anywhere (``tencent_stub``)."""
-    if not any(c in pattern for c in "*?["):  # most markers are plain names: string compares, no globbing
+    if not _is_glob(pattern):  # most markers are plain names: string compares, no globbing
         if "/" in pattern:
             return [e for e in entries if e == pattern]
         tail = "/" + pattern

@@ -45,6 +45,12 @@ def shrink_declared_size(path: Path, name: str, declared: int) -> None:
     with zipfile.ZipFile(path) as zf:
         info = zf.getinfo(name)
     struct.pack_into("<I", data, info.header_offset + 22, declared)
+    struct.pack_into("<I", data, _central_record(data, name) + 24, declared)
+    path.write_bytes(bytes(data))
+
+
+def _central_record(data: bytearray, name: str) -> int:
+    """Offset of ``name``'s central directory record."""
     encoded = name.encode()
     cd = 0
     while True:
@@ -53,10 +59,8 @@ def shrink_declared_size(path: Path, name: str, declared: int) -> None:
             raise ValueError(f"{name} not in central directory")
         name_len = struct.unpack_from("<H", data, cd + 28)[0]
         if bytes(data[cd + 46: cd + 46 + name_len]) == encoded:
-            struct.pack_into("<I", data, cd + 24, declared)
-            break
+            return cd
         cd += 4
-    path.write_bytes(bytes(data))
 
 
 def with_entry_named(source: Path, target: Path, name: str) -> Path:
@@ -72,15 +76,5 @@ def overlap_entries(path: Path, first: str, second: str) -> None:
     data = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as zf:
         target = zf.getinfo(first).header_offset
-    encoded = second.encode()
-    cd = 0
-    while True:
-        cd = data.find(b"PK\x01\x02", cd)
-        if cd < 0:
-            raise ValueError(f"{second} not in central directory")
-        name_len = struct.unpack_from("<H", data, cd + 28)[0]
-        if bytes(data[cd + 46: cd + 46 + name_len]) == encoded:
-            struct.pack_into("<I", data, cd + 42, target)
-            break
-        cd += 4
+    struct.pack_into("<I", data, _central_record(data, second) + 42, target)
     path.write_bytes(bytes(data))

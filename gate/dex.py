@@ -104,6 +104,8 @@ class DexFile:
             if count and (off + count * item > size or off < 0x70):
                 raise DexError(f"{name}: a table lies outside the file")
         self._string_cache: dict[int, str] = {}
+        self._type_cache: dict[str, int | None] = {}
+        self._named: dict[int, dict[str, list[int]]] = {}
 
     # -- tables ---------------------------------------------------------------------------------
 
@@ -158,11 +160,15 @@ class DexFile:
         return self.string(self._type_strings[type_idx])
 
     def find_type(self, descriptor: str) -> int | None:
+        if descriptor in self._type_cache:
+            return self._type_cache[descriptor]
         sidx = self.find_string(descriptor)
-        if sidx is None:
-            return None
-        t = bisect_left(self._type_strings, sidx)
-        return t if t < self.n_types and self._type_strings[t] == sidx else None
+        found = None
+        if sidx is not None:
+            t = bisect_left(self._type_strings, sidx)
+            found = t if t < self.n_types and self._type_strings[t] == sidx else None
+        self._type_cache[descriptor] = found
+        return found
 
     def types_with_prefix(self, prefix: str) -> range:
         """Type indices whose descriptor starts with ``prefix`` (contiguous: types are sorted by string)."""
@@ -219,6 +225,16 @@ class DexFile:
         lo = bisect_left(range(self.n_methods), type_idx, key=lambda i: h[4 * i])
         hi = bisect_right(range(lo, self.n_methods), type_idx, key=lambda i: h[4 * i])
         return range(lo, lo + hi)
+
+    def methods_named(self, type_idx: int) -> dict[str, list[int]]:
+        """The method_ids entries of ``type_idx`` by name (built once per type)."""
+        named = self._named.get(type_idx)
+        if named is None:
+            named = {}
+            for midx in self.methods_of_type(type_idx):
+                named.setdefault(self.method_name(midx), []).append(midx)
+            self._named[type_idx] = named
+        return named
 
     def fields_of_type(self, type_idx: int) -> range:
         h = self._field_h
@@ -581,7 +597,9 @@ class DexFile:
         _, ops, units = self._units
         out = {}
         for family, opcodes in (("invoke", INVOKE_OPS), ("field", FIELD_GET_OPS), ("string", {CONST_STRING})):
-            pos = np.flatnonzero(np.isin(ops[:-1], np.fromiter(opcodes, dtype=np.uint8)))
+            table = np.zeros(256, dtype=bool)  # one look-up per unit instead of one comparison per opcode
+            table[list(opcodes)] = True
+            pos = np.flatnonzero(table[ops[:-1]])
             out[family] = (pos, units[pos + 1])
         return out
 
@@ -603,7 +621,9 @@ class DexFile:
             return {}
         base = self._units[0]
         positions, operands = self._op_index[family]
-        hits = positions[np.isin(operands, np.asarray(wanted, dtype=np.uint16))]
+        table = np.zeros(0x10000, dtype=bool)
+        table[wanted] = True
+        hits = positions[table[operands]]
         for off in (base + 2 * int(p) for p in hits):
             pos = self.method_at(off)
             if pos is None or (off - starts[pos]) % 2:

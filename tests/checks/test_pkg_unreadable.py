@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import struct
+import threading
+import time
 import zipfile
 
 import pytest
 
 from gate import policy
+from gate.context import BuildContext
 from gate.scan import scan
 from tests.conftest import corpus_file, fixture_apk, listing, rule_ids, scan_apk, scan_fixture
 from tests.zipcraft import copy_with, shrink_declared_size, with_duplicate
@@ -56,6 +60,42 @@ def test_a_dex_that_is_random_bytes(tmp_path) -> None:  # type: ignore[no-untype
     assert "classes.dex" in _message(scan(junk, CN, listing("complete")))
     with zipfile.ZipFile(junk) as zf:
         assert zf.testzip() is None
+
+
+def _with_class_data_outside(dex: bytes, beyond: int) -> bytes:
+    """The dex with its first class's class_data_off pointing ``beyond`` bytes past the end of the file."""
+    damaged = bytearray(dex)
+    (classes_off,) = struct.unpack_from("<I", dex, 0x64)
+    struct.pack_into("<I", damaged, classes_off + 24, len(dex) + beyond)
+    return bytes(damaged)
+
+
+def test_the_first_damaged_dex_in_load_order_is_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # several dex files are inflated by two threads: the report must still be the one a reading in load
+    # order gives, and no thread may outlive the scan
+    with zipfile.ZipFile(fixture_apk("clean")) as zf:
+        dex = zf.read("classes.dex")
+    extra = {f"classes{i}.dex": dex for i in range(2, 7)}
+    extra["classes3.dex"] = _with_class_data_outside(dex, 100)
+    extra["classes5.dex"] = _with_class_data_outside(dex, 7)
+    multi = copy_with(fixture_apk("clean"), tmp_path / "multi.apk", extra)
+    before = threading.active_count()
+    message = _message(scan(multi, CN, listing("complete")))
+    assert message.startswith("classes3.dex is damaged") and "class data outside the file" in message
+    deadline = time.monotonic() + 5
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert threading.active_count() == before
+
+
+def test_several_intact_dex_files_are_all_read_in_order(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with zipfile.ZipFile(fixture_apk("clean")) as zf:
+        dex = zf.read("classes.dex")
+    multi = copy_with(fixture_apk("clean"), tmp_path / "multi.apk", {f"classes{i}.dex": dex for i in range(2, 6)})
+    ctx = BuildContext(multi, None, CN)
+    assert [d.name for d in ctx.dex_files] == ["classes.dex", *(f"classes{i}.dex" for i in range(2, 6))]
+    assert all(d.data == dex for d in ctx.dex_files)
+    ctx.close()
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ hostile dex raises ``DexError``, never anything else.
 
 from __future__ import annotations
 
+import os
 import struct
 from array import array
 from bisect import bisect_left, bisect_right
@@ -16,7 +17,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-import numpy as np
+# The gate uses numpy for vectorised scans, never for linear algebra: without this, importing numpy starts
+# an OpenBLAS thread pool in every gate process (a thread per core, ~40 MB of address space that counts
+# against the job's memory cap, and ~15 ms of start-up), which a process that forks had better not have.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import numpy as np  # noqa: E402
 
 NO_INDEX = 0xFFFFFFFF
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import random
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import pytest
 from gate.code import Code
 from gate.dex import DexError, DexFile
 from gate.sdks import catalogue, sensitive_apis
-from tests.conftest import APKS, corpus_file, corpus_files
+from tests.conftest import APKS, ROOT, corpus_file, corpus_files
 
 
 def _dexes(apk: Path) -> list[DexFile]:
@@ -86,3 +88,14 @@ def test_hostile_bytes_raise_only_dex_errors() -> None:
     assert base  # the original stays untouched
     with pytest.raises(DexError):
         DexFile("x.dex", os.urandom(40))
+
+
+def test_importing_the_dex_reader_starts_no_native_threads() -> None:
+    # numpy's OpenBLAS would start a thread per core at import: every gate process forks (the signature
+    # child, RQ's work horses), and the job's memory cap counts the pool's address space
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run(
+        [sys.executable, "-c", "import gate.dex; print(open('/proc/self/status').read())"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    ).stdout
+    assert re.search(r"^Threads:\s+1$", out, re.MULTILINE), out

@@ -215,9 +215,10 @@ def misses(r: dict) -> list[str]:  # type: ignore[type-arg]
     out = []
     if r["androguard_process_s"] / r["gate_process_s"] < 10:
         budget = r["androguard_process_s"] / 10
-        start = r.get("interpreter_s", 0.0) + r["floor_s"]
+        interpreter = r.get("interpreter_s", 0.0)  # absent from results of runs before it was measured
+        start = interpreter + r["floor_s"]
         if budget < start:
-            why = (f"below the floor: starting Python ({r.get('interpreter_s', 0.0) * ms:.0f} ms) and inflating "
+            why = (f"below the floor: starting Python ({interpreter * ms:.0f} ms) and inflating "
                    f"the dex ({r['floor_s'] * ms:.1f} ms) already take {start * ms:.0f} ms")
         elif budget < r["signature_process_s"]:
             why = (f"over budget with this verifier: a process that only verifies the signatures takes "

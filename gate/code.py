@@ -161,43 +161,16 @@ class Code:
     def _resolve(self, d: DexFile, signatures: Mapping[str, str]) -> tuple[dict[int, str], dict[int, str]]:
         """Method and field indices in ``d`` that denote one of ``signatures`` (also through subclasses).
 
-        Each signature is resolved once per dex and remembered: the checks ask for overlapping sets (the
-        sensitive APIs for the call sites, most of them again for the pre-consent walk)."""
+        The dex remembers each resolution: the checks ask for overlapping sets (the sensitive APIs for the
+        call sites, most of them again for the pre-consent walk)."""
         methods: dict[int, str] = {}
         fields: dict[int, str] = {}
-        known = self._resolved.setdefault(id(d), {})
         for sig in signatures:
-            found = known.get(sig)
-            if found is None:
-                found = known[sig] = self._resolve_one(d, sig)
-            table = fields if found[0] else methods
-            for index in found[1]:
+            cls, name, proto = split_signature(sig)
+            table = fields if proto.startswith(":") else methods
+            for index in d.denoting(cls, name, proto):
                 table[index] = sig
         return methods, fields
-
-    @cached_property
-    def _resolved(self) -> dict[int, dict[str, tuple[bool, list[int]]]]:
-        return {}
-
-    @staticmethod
-    def _resolve_one(d: DexFile, sig: str) -> tuple[bool, list[int]]:
-        """(is a field, the indices in ``d`` that denote ``sig`` on its class or a subclass)."""
-        cls, name, proto = split_signature(sig)
-        is_field = proto.startswith(":")
-        out: list[int] = []
-        base = d.find_type(cls)
-        if base is None:
-            return is_field, out
-        for t in (base, *d.subtypes(base)):
-            if is_field:
-                for fidx in d.fields_of_type(t):
-                    if d.field_signature(fidx).split("->", 1)[1] == f"{name}{proto}":
-                        out.append(fidx)
-            else:
-                for midx in d.methods_named(t).get(name, ()):
-                    if d.method_signature(midx).endswith(proto):
-                        out.append(midx)
-        return is_field, out
 
     def _has_key(self, d: DexFile, pos: int, key: str) -> bool:
         sidx = d.find_string(key)

@@ -111,6 +111,7 @@ class DexFile:
         self._string_cache: dict[int, str] = {}
         self._type_cache: dict[str, int | None] = {}
         self._named: dict[int, dict[str, list[int]]] = {}
+        self._denoting: dict[tuple[str, str, str], list[int]] = {}
 
     # -- tables ---------------------------------------------------------------------------------
 
@@ -240,6 +241,31 @@ class DexFile:
                 named.setdefault(self.method_name(midx), []).append(midx)
             self._named[type_idx] = named
         return named
+
+    def denoting(self, cls: str, name: str, proto: str) -> list[int]:
+        """Method (or, with a ``:type`` proto, field) indices that denote ``cls`` ``name`` ``proto`` on the
+        class or on a subclass defined here; resolved once and remembered."""
+        key = (cls, name, proto)
+        found = self._denoting.get(key)
+        if found is None:
+            found = self._denoting[key] = self._denoting_uncached(cls, name, proto)
+        return found
+
+    def _denoting_uncached(self, cls: str, name: str, proto: str) -> list[int]:
+        out: list[int] = []
+        base = self.find_type(cls)
+        if base is None:
+            return out
+        for t in (base, *self.subtypes(base)):
+            if proto.startswith(":"):
+                for fidx in self.fields_of_type(t):
+                    if self.field_signature(fidx).split("->", 1)[1] == f"{name}{proto}":
+                        out.append(fidx)
+            else:
+                for midx in self.methods_named(t).get(name, ()):
+                    if self.method_signature(midx).endswith(proto):
+                        out.append(midx)
+        return out
 
     def fields_of_type(self, type_idx: int) -> range:
         h = self._field_h

@@ -52,9 +52,9 @@ print(json.dumps({"call_s": time.perf_counter() - t1}))
 # What any gate verdict costs at least: start Python, import what verifies signatures, verify, hash.
 SIGNATURE_ONLY = """
 import sys
-from gate import policy
-from gate.context import BuildContext
-import gate.apksig
+from gate.core import policy
+from gate.core.context import BuildContext
+import gate.apk.apksig
 ctx = BuildContext(sys.argv[1], None, policy.load("cn-default"))
 ctx._verify_signature()
 ctx._hash_file()
@@ -118,9 +118,9 @@ def main() -> int:
     # process would pay ~50 ms compiling its own sources.
     subprocess.run([sys.executable, "-m", "compileall", "-q", "gate", "checks"], cwd=ROOT, check=True)
 
-    from gate import policy
-    from gate.context import BuildContext
-    from gate.scan import preload, scan
+    from gate.core import policy
+    from gate.core.context import BuildContext
+    from gate.core.scan import preload, scan
 
     preload()  # as the RQ workers do before forking work horses
     pol = policy.load("cn-default")

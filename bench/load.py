@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import LISTING, Callbacks, GateServe, pct  # noqa: E402
-from gate import signing  # noqa: E402
+from gate.service import webhook_signing  # noqa: E402
 
 FIXTURES = sorted(p for p in (ROOT / "tests" / "fixtures" / "apks").glob("*.apk"))
 CORPUS = sorted((ROOT.parent / "shared" / "corpus" / "apks").glob("*.apk"))
@@ -82,7 +82,7 @@ def main() -> int:
                 body = bytes(prepared.body)  # type: ignore[arg-type]
                 msg_id = f"load-{i}"
                 for attempt in range(30):
-                    prepared.headers.update(signing.headers(creds["webhook_secret"], msg_id, body))
+                    prepared.headers.update(webhook_signing.headers(creds["webhook_secret"], msg_id, body))
                     t0 = time.monotonic()
                     try:
                         resp = session.send(prepared, timeout=60)

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import LISTING, Callbacks, GateServe, pct  # noqa: E402
-from gate import signing  # noqa: E402
+from gate.service import webhook_signing  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "apks"
 
@@ -53,7 +53,8 @@ def main() -> int:
                     "metadata": (None, metadata, "application/json"),
                     "apk": (path.name, path.read_bytes(), "application/octet-stream")}).prepare()
                 body = bytes(prepared.body)  # type: ignore[arg-type]
-                prepared.headers.update(signing.headers(creds["webhook_secret"], f"msg_{os.urandom(8).hex()}", body))
+                msg_id = f"msg_{os.urandom(8).hex()}"
+                prepared.headers.update(webhook_signing.headers(creds["webhook_secret"], msg_id, body))
                 sent = time.monotonic()
                 resp = session.send(prepared, timeout=60)
                 accepted = time.monotonic()

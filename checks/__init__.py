@@ -13,7 +13,7 @@ import pkgutil
 import re
 from functools import cache
 
-from gate.runner import GATE_CHECK_FAILED, CheckSpec
+from gate.core.runner import GATE_CHECK_FAILED, CheckSpec
 
 # The Chinese sections (为何重要, 如何修复) carry the same text for the zh-CN verdict and rule pages.
 _SECTION = re.compile(r"^(Why it matters|How to fix|References|为何重要|如何修复)\n-+\n", re.MULTILINE)

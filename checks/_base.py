@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from gate import catalogue
-from gate.context import BuildContext, Manifest
-from gate.model import Evidence, Finding
+from gate.core import reference
+from gate.core.context import BuildContext, Manifest
+from gate.core.model import Evidence, Finding
 
-if TYPE_CHECKING:  # gate.code pulls in numpy: imported when the code is first analysed, not with the checks
-    from gate.code import CallSite
+if TYPE_CHECKING:  # gate.core.code pulls in numpy: imported when the code is first analysed, not with the checks
+    from gate.core.code import CallSite
 
 
 def permission_evidence(manifest: Manifest, name: str) -> Evidence:
-    info = catalogue.permissions().get(name)
+    info = reference.permissions().get(name)
     tag = next((p.tag for p in manifest.permissions if p.name == name), "uses-permission")
     extra = {}
     if info is not None:
@@ -43,7 +43,7 @@ def app_type_known(ctx: BuildContext) -> str | None:
     if ctx.listing is None or not ctx.listing.category:
         return None
     slug = ctx.listing.category.strip()
-    return slug if slug in catalogue.app_types() else None
+    return slug if slug in reference.app_types() else None
 
 
 MAX_EVIDENCE = 60
@@ -117,7 +117,7 @@ TYPE_TERMS = {"phone_number": "phone"}
 def collected(ctx: BuildContext) -> dict[str, list[Evidence]]:
     """Device data categories the app or its SDKs can collect: requested permissions and sensitive call
     sites (in SDK or app code; library internals are not counted), with the evidence for each."""
-    table = catalogue.permissions()
+    table = reference.permissions()
     found: dict[str, list[Evidence]] = {}
     manifest = ctx.manifest
     for name in manifest.permission_names:
@@ -156,7 +156,7 @@ def call_site_finding(ctx: BuildContext, rule_id: str, category: str, reads: str
 
 def necessary_for(slug: str) -> set[str] | None:
     """The device data categories necessary for an app type (None when the type has no table: other)."""
-    app_type = catalogue.app_types().get(slug)
+    app_type = reference.app_types().get(slug)
     if app_type is None or app_type.necessary is None:
         return None
     return {TYPE_TERMS.get(term, term) for term in app_type.necessary}

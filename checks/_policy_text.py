@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from gate.sdks import Sdk
+from gate.core.sdks import Sdk
 
 _SENTENCE = re.compile(r"[。；;！!？?\n]+|(?<=[a-z0-9])\.\s+", re.IGNORECASE)
 _GENERIC = {"sdk", "android", "push", "analytics", "map", "maps", "ads", "ad", "pay", "payment", "login", "share",

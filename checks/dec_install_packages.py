@@ -37,8 +37,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._base import capped, permission_evidence
-from gate.context import BuildContext
-from gate.model import Evidence, Finding
+from gate.core.context import BuildContext
+from gate.core.model import Evidence, Finding
 
 RULE_ID = "DEC-INSTALL-PACKAGES"
 PERMISSIONS = ("android.permission.REQUEST_INSTALL_PACKAGES", "android.permission.INSTALL_PACKAGES")

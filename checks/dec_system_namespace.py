@@ -35,8 +35,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from gate.context import BuildContext
-from gate.model import Evidence, Finding
+from gate.core.context import BuildContext
+from gate.core.model import Evidence, Finding
 
 RULE_ID = "DEC-SYSTEM-NAMESPACE"
 PLATFORM = ("Landroid/", "Lcom/android/", "Ljava/", "Ldalvik/")

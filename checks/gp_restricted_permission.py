@@ -44,15 +44,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._base import permission_evidence
-from gate import catalogue
-from gate.context import BuildContext
-from gate.model import Finding
+from gate.core import reference
+from gate.core.context import BuildContext
+from gate.core.model import Finding
 
 RULE_ID = "GP-RESTRICTED-PERMISSION"
 
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
-    table = catalogue.permissions()
+    table = reference.permissions()
     manifest = ctx.manifest
     restricted = [p for p in manifest.permission_names if p in table and table[p].restricted_on_play]
     if not restricted:

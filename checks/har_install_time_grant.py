@@ -31,9 +31,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._base import permission_evidence
-from gate import catalogue
-from gate.context import BuildContext
-from gate.model import Finding
+from gate.core import reference
+from gate.core.context import BuildContext
+from gate.core.model import Finding
 
 RULE_ID = "HAR-INSTALL-TIME-GRANT"
 
@@ -43,7 +43,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     target = manifest.target_sdk
     if target >= 23:
         return
-    table = catalogue.permissions()
+    table = reference.permissions()
     dangerous = [n for n in manifest.permission_names if n in table and table[n].protection == "dangerous"]
     if not dangerous:
         return

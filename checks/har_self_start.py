@@ -42,8 +42,8 @@ import re
 from collections.abc import Iterator
 
 from checks._base import capped
-from gate.context import BuildContext
-from gate.model import Evidence, Finding
+from gate.core.context import BuildContext
+from gate.core.model import Evidence, Finding
 
 RULE_ID = "HAR-SELF-START"
 

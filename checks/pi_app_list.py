@@ -39,8 +39,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._base import capped, permission_evidence, site_evidence, sites, who, who_zh
-from gate.context import BuildContext
-from gate.model import Finding
+from gate.core.context import BuildContext
+from gate.core.model import Finding
 
 RULE_ID = "PI-APP-LIST"
 PERMISSION = "android.permission.QUERY_ALL_PACKAGES"

@@ -33,8 +33,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._base import permission_evidence
-from gate.context import BuildContext
-from gate.model import Finding
+from gate.core.context import BuildContext
+from gate.core.model import Finding
 
 RULE_ID = "PI-BACKGROUND-LOCATION"
 PERMISSION = "android.permission.ACCESS_BACKGROUND_LOCATION"

@@ -41,8 +41,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._base import call_site_finding
-from gate.context import BuildContext
-from gate.model import Finding
+from gate.core.context import BuildContext
+from gate.core.model import Finding
 
 RULE_ID = "PI-DEVICE-ID"
 

@@ -35,9 +35,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._base import app_type_known, capped, categories_zh, category_evidence, collected, listing_missing
-from gate import catalogue
-from gate.context import BuildContext
-from gate.model import Evidence, Finding
+from gate.core import reference
+from gate.core.context import BuildContext
+from gate.core.model import Evidence, Finding
 
 RULE_ID = "PI-FORBIDDEN-DATA"
 
@@ -50,7 +50,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     slug = app_type_known(ctx)
     if slug is None:
         return
-    app_type = catalogue.app_types()[slug]
+    app_type = reference.app_types()[slug]
     forbidden = set(app_type.forbidden_device_data)
     found = collected(ctx)
     hits = sorted(c for c in found if c in forbidden)

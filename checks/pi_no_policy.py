@@ -38,8 +38,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._base import listing_missing
-from gate.context import BuildContext
-from gate.model import Evidence, Finding
+from gate.core.context import BuildContext
+from gate.core.model import Evidence, Finding
 
 RULE_ID = "PI-NO-POLICY"
 

@@ -34,9 +34,9 @@ from collections import Counter
 from collections.abc import Iterator
 
 from checks._base import PROTECTION_ZH, categories_zh, permission_evidence
-from gate import catalogue
-from gate.context import BuildContext
-from gate.model import Finding
+from gate.core import reference
+from gate.core.context import BuildContext
+from gate.core.model import Finding
 
 RULE_ID = "PI-PERMISSIONS"
 
@@ -46,7 +46,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     names = manifest.permission_names
     if not names:
         return
-    table = catalogue.permissions()
+    table = reference.permissions()
     levels = Counter(table[n].protection if n in table else "unknown" for n in names)
     categories = sorted({c for n in names if n in table and (c := table[n].data_category)})
     summary = ", ".join(f"{count} {level}" for level, count in sorted(levels.items()))

@@ -45,9 +45,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._base import MAX_EVIDENCE, categories_zh
-from gate.context import BuildContext
-from gate.model import Evidence, Finding
-from gate.sdks import sensitive_apis
+from gate.core.context import BuildContext
+from gate.core.model import Evidence, Finding
+from gate.core.sdks import sensitive_apis
 
 RULE_ID = "PI-PRECONSENT"
 NOT_PERSONAL = {"dynamic_code", "install_packages"}
@@ -61,7 +61,7 @@ def entry_points(ctx: BuildContext) -> list[str]:
     entries = []
     app_class = manifest.application.get("name")
     if app_class:
-        from gate.context import _class_name
+        from gate.core.context import _class_name
 
         desc = "L" + _class_name(manifest.package, app_class).replace(".", "/") + ";"
         entries += [f"{desc}->{m}" for m in APPLICATION_ENTRIES]

@@ -35,8 +35,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._base import SDK_KIND_ZH
-from gate.context import BuildContext
-from gate.model import Evidence, Finding
+from gate.core.context import BuildContext
+from gate.core.model import Evidence, Finding
 
 RULE_ID = "PI-SDK-INVENTORY"
 

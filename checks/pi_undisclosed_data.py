@@ -42,8 +42,8 @@ from collections.abc import Iterator
 
 from checks._base import capped, categories_zh, collected, listing_missing
 from checks._policy_text import category_disclosure
-from gate.context import BuildContext
-from gate.model import Evidence, Finding
+from gate.core.context import BuildContext
+from gate.core.model import Evidence, Finding
 
 RULE_ID = "PI-UNDISCLOSED-DATA"
 

@@ -48,9 +48,9 @@ from checks._base import (
     listing_missing,
     necessary_for,
 )
-from gate import catalogue
-from gate.context import BuildContext
-from gate.model import Evidence, Finding
+from gate.core import reference
+from gate.core.context import BuildContext
+from gate.core.model import Evidence, Finding
 
 RULE_ID = "PI-UNNECESSARY-DATA"
 
@@ -66,12 +66,12 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     necessary = necessary_for(slug)
     if necessary is None:
         return
-    forbidden = set(catalogue.app_types()[slug].forbidden_device_data)
+    forbidden = set(reference.app_types()[slug].forbidden_device_data)
     found = collected(ctx)
     extra = sorted(c for c in found if c not in necessary and c not in forbidden)  # forbidden: PI-FORBIDDEN-DATA
     if not extra:
         return
-    app_type = catalogue.app_types()[slug]
+    app_type = reference.app_types()[slug]
     evidence: list[Evidence] = [Evidence("listing", f"app type {slug} ({app_type.zh}): necessary "
                                          + (", ".join(sorted(necessary)) or "nothing"), "listing.category")]
     evidence += category_evidence(found, extra)

@@ -41,8 +41,8 @@ import zipfile
 from collections.abc import Iterator
 
 from checks._base import capped, site_evidence, sites
-from gate.context import BuildContext, IntakeError
-from gate.model import Evidence, Finding
+from gate.core.context import BuildContext, IntakeError
+from gate.core.model import Evidence, Finding
 
 RULE_ID = "PKG-DYNAMIC-CODE"
 PAYLOAD_SCAN_BYTES = 32 * 1024 * 1024

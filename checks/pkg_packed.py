@@ -39,9 +39,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from gate.context import BuildContext, _class_name
-from gate.model import Evidence, Finding
-from gate.sdks import asset_matches, catalogue, lib_matches
+from gate.core.context import BuildContext, _class_name
+from gate.core.model import Evidence, Finding
+from gate.core.sdks import asset_matches, catalogue, lib_matches
 
 RULE_ID = "PKG-PACKED"
 _KEYWORDS = {"if", "do", "for", "int", "new", "try", "aux", "con", "nul", "prn", "char", "byte", "case", "else",

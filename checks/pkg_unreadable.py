@@ -37,8 +37,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gate.context import BuildContext, IntakeError
-from gate.model import Finding
+from gate.core.context import BuildContext, IntakeError
+from gate.core.model import Finding
 
 RULE_ID = "PKG-UNREADABLE"
 STAGE = "intake"

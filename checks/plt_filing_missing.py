@@ -39,8 +39,8 @@ import re
 from collections.abc import Iterator
 
 from checks._base import listing_missing
-from gate.context import BuildContext
-from gate.model import Evidence, Finding
+from gate.core.context import BuildContext
+from gate.core.model import Evidence, Finding
 
 RULE_ID = "PLT-FILING-MISSING"
 

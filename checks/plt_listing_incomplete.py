@@ -36,9 +36,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._base import listing_missing
-from gate import catalogue
-from gate.context import BuildContext
-from gate.model import Evidence, Finding
+from gate.core import reference
+from gate.core.context import BuildContext
+from gate.core.model import Evidence, Finding
 
 RULE_ID = "PLT-LISTING-INCOMPLETE"
 
@@ -61,7 +61,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     if not category:
         missing.append(Evidence("listing", "app type missing", "listing.category"))
         missing_zh.append("缺少应用类型")
-    elif category not in catalogue.app_types():
+    elif category not in reference.app_types():
         missing.append(Evidence("listing", f"unknown app type {category!r}", "listing.category"))
         missing_zh.append(f"应用类型“{category}”不是已知类型")
     if missing:

@@ -35,10 +35,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gate import catalogue
-from gate.context import BuildContext
-from gate.history import finding_key
-from gate.model import Evidence, Finding, Outcome
+from gate.core import reference
+from gate.core.context import BuildContext
+from gate.core.history import finding_key
+from gate.core.model import Evidence, Finding, Outcome
 
 RULE_ID = "PLT-RECURRENCE"
 STAGE = "post"
@@ -83,6 +83,6 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
 
 def _rule_zh(rule_id: str, streak: int) -> str:
     """"HAR-SELF-START（自启动与关联启动）连续 3 个版本": the rule by id and Chinese title."""
-    rule = catalogue.rules().get(rule_id)
+    rule = reference.rules().get(rule_id)
     title = f"（{rule.title_zh}）" if rule is not None and rule.title_zh else ""
     return f"{rule_id}{title}连续 {streak} 个版本"

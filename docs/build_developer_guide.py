@@ -28,11 +28,11 @@ CHECK_FAILED = {"Summary": "A check could not complete (it raised an error or ra
 
 def guide() -> str:
     import checks
-    from gate import catalogue
+    from gate.core import reference
 
     docs = {s.rule_id: s.sections for s in checks.discover()}
     out = list(HEADER)
-    for rid, rule in catalogue.rules().items():
+    for rid, rule in reference.rules().items():
         sections = CHECK_FAILED if rid == "GATE-CHECK-FAILED" else docs.get(rid, {})
         refs = f"References: {', '.join(rule.references)}." if rule.references else ""
         out += [f"## `{rid}`: {rule.title} / {rule.title_zh}", "",

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gate import listing as listing_mod
-from gate import policy as policy_mod
-from gate.model import Verdict
-from gate.scan import scan
+from gate.core import listing as listing_mod
+from gate.core import policy as policy_mod
+from gate.core.model import Verdict
+from gate.core.scan import scan
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -1,12 +1,12 @@
-"""A History (gate.history) held in lists: the pure core's input for unit tests. The service's Redis-backed
-one (gate.store.StoreHistory) is tested against a real Redis in tests/service."""
+"""A History (gate.core.history) held in lists: the pure core's input for unit tests. The service's Redis-backed
+one (gate.record.store.StoreHistory) is tested against a real Redis in tests/service."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from gate.history import history_entry
-from gate.model import Verdict
+from gate.core.history import history_entry
+from gate.core.model import Verdict
 
 
 class ListHistory:

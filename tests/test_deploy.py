@@ -14,7 +14,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from gate.metrics import COUNTERS, HISTOGRAMS
+from gate.service.metrics import COUNTERS, HISTOGRAMS
 from tests.conftest import ROOT
 
 DEPLOY = ROOT / "deploy"

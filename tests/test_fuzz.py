@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gate import policy
-from gate.dex import DexError, DexFile
+from gate.apk.dex import DexError, DexFile
+from gate.core import policy
 from tests.conftest import APKS, CORPUS
 
 CN = policy.load("cn-default")
@@ -44,7 +44,7 @@ def _mutate(seed: int, flips: list[tuple[float, int]], cut: float | None,
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutation)
 def test_mutated_apks_always_get_a_verdict(tmp_path_factory, case) -> None:  # type: ignore[no-untyped-def]
-    from gate.scan import scan
+    from gate.core.scan import scan
 
     path: Path = tmp_path_factory.mktemp("fuzz") / "m.apk"
     path.write_bytes(_mutate(*case))

@@ -7,7 +7,7 @@ import re
 import pytest
 
 import checks
-from gate import catalogue
+from gate.core import reference
 from tests.conftest import ROOT, SHARED
 
 SPECS = checks.discover()
@@ -21,7 +21,7 @@ def test_discovery_finds_every_check_module() -> None:
 def test_rule_ids_are_unique_and_in_the_catalogue() -> None:
     ids = [s.rule_id for s in SPECS]
     assert len(ids) == len(set(ids))
-    assert set(ids) <= set(catalogue.rules())
+    assert set(ids) <= set(reference.rules())
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
@@ -30,7 +30,7 @@ def test_check_documents_itself(spec: checks.CheckSpec) -> None:
     assert sections["Summary"], "the first docstring line is the summary"
     for title in ("Why it matters", "How to fix", "References"):
         assert sections.get(title), f"{spec.name}: docstring section {title!r} missing or empty"
-    for ref in catalogue.rules()[spec.rule_id].references:
+    for ref in reference.rules()[spec.rule_id].references:
         assert ref in sections["References"], f"{spec.name}: reference {ref} of the catalogue not explained"
 
 
@@ -45,11 +45,11 @@ def test_catalogue_holds_every_rule_of_the_contract() -> None:
         pytest.skip("shared/spec not available")
     contract = set(re.findall(r"^\| ([A-Z]+(?:-[A-Z0-9]+)+) \|", rules_md.read_text(encoding="utf-8"), re.MULTILINE))
     assert len(contract) >= 32
-    assert contract <= set(catalogue.rules())
+    assert contract <= set(reference.rules())
 
 
 def test_builtin_policy_names_every_rule() -> None:
-    from gate import policy
+    from gate.core import policy
 
     cn = policy.load("cn-default")
-    assert set(cn.outcomes) == set(catalogue.rules())
+    assert set(cn.outcomes) == set(reference.rules())

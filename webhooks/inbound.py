@@ -21,14 +21,14 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 
-from gate import listing as listing_mod
-from gate import signing
-from gate.artifact import host_allowed
-from gate.deadline import SocketDeadline
-from gate.service import Runtime, status_url, verdict_url
-from gate.store import new_build_id, new_page_token
+from gate.core import listing as listing_mod
+from gate.record.store import new_build_id, new_page_token
+from gate.service import webhook_signing
+from gate.service.artifact import host_allowed
+from gate.service.deadline import SocketDeadline
+from gate.service.queues import enqueue_analysis
+from gate.service.runtime import Runtime, status_url, verdict_url
 from gate.web.problems import Problem, problem
-from workers.queues import enqueue_analysis
 
 bp = Blueprint("inbound", __name__)
 
@@ -66,8 +66,8 @@ def receive(tenant: str) -> Any:
         _count("too_large")
         return problem(413, f"the body is {request.content_length:,} bytes; the limit is {cap:,}")
     try:
-        envelope = signing.read_headers(request.headers, tolerance_s=settings.webhook_tolerance_s)
-    except signing.SignatureError as exc:
+        envelope = webhook_signing.read_headers(request.headers, tolerance_s=settings.webhook_tolerance_s)
+    except webhook_signing.SignatureError as exc:
         _count("unauthorized")
         return problem(401, str(exc))
 
@@ -80,8 +80,8 @@ def receive(tenant: str) -> Any:
         body_path.unlink(missing_ok=True)
 
 
-def _authenticated(rt: Runtime, tenant: Any, envelope: signing.Envelope, body_path: Path, cap: int) -> Any:
-    signer = signing.Signer(tenant.secret, envelope.msg_id, envelope.timestamp)
+def _authenticated(rt: Runtime, tenant: Any, envelope: webhook_signing.Envelope, body_path: Path, cap: int) -> Any:
+    signer = webhook_signing.Signer(tenant.secret, envelope.msg_id, envelope.timestamp)
     total = 0
     # Under gunicorn the connection's socket is at hand: a client trickling its body is cut off when the
     # body's time is up, so a few slow senders cannot hold every web thread. (Shutting only the reading
@@ -116,7 +116,7 @@ def _authenticated(rt: Runtime, tenant: Any, envelope: signing.Envelope, body_pa
                             "nothing was stored, please retry")
         resp.headers["Connection"] = "close"
         return resp
-    if not signing.matches(envelope, signer.signature()):
+    if not webhook_signing.matches(envelope, signer.signature()):
         _count("unauthorized")
         return problem(401, "the webhook-signature does not match the body")
 

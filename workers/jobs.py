@@ -17,13 +17,13 @@ from typing import Any
 import requests
 from rq import get_current_job
 
-from gate import listing as listing_mod
-from gate import signing
-from gate.artifact import ArtifactError, fetch
-from gate.scan import scan
-from gate.service import Runtime, failure_verdict, finalize, public_build
-from gate.settings import Settings
-from gate.store import FINAL, StoreHistory
+from gate.core import listing as listing_mod
+from gate.core.scan import scan
+from gate.record.store import FINAL, StoreHistory
+from gate.service import webhook_signing
+from gate.service.artifact import ArtifactError, fetch
+from gate.service.runtime import Runtime, failure_verdict, finalize, public_build
+from gate.service.settings import Settings
 
 
 class CallbackFailed(Exception):
@@ -123,7 +123,7 @@ def deliver_callback(build_id: str, reason: str = "verdict") -> str:
         return "skipped"
     body = json.dumps({"type": "build.verdict", "data": public_build(rt.settings, build)},
                       ensure_ascii=False).encode()
-    headers = signing.headers(tenant.secret, f"msg_{build_id}", body)
+    headers = webhook_signing.headers(tenant.secret, f"msg_{build_id}", body)
     headers["content-type"] = "application/json"
     headers["user-agent"] = "listing-gate"
     started = time.perf_counter()

@@ -17,9 +17,9 @@ import time
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from gate.service import Runtime, failure_verdict, finalize
-from gate.store import FINAL
-from workers.queues import enqueue_analysis
+from gate.record.store import FINAL
+from gate.service.queues import enqueue_analysis
+from gate.service.runtime import Runtime, failure_verdict, finalize
 
 MAX_ATTEMPTS = 2
 # A build queued this recently may not have its job yet (created, then enqueued).

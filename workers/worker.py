@@ -6,15 +6,15 @@ import logging
 
 from rq import Queue, Worker
 
-from gate.settings import Settings
-from workers.queues import WORKER_QUEUES, rq_connection
+from gate.service.queues import WORKER_QUEUES, rq_connection
+from gate.service.settings import Settings
 
 
 def _preload() -> None:
     """Import the analysis code once in the worker, so every forked work horse starts with it loaded
     (otherwise each job pays for importing androguard and the checks again)."""
     import workers.jobs  # noqa: F401
-    from gate.scan import preload
+    from gate.core.scan import preload
 
     preload()
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from gate.service import Runtime
-from gate.store import StoreError
+from gate.record.store import StoreError
+from gate.service.runtime import Runtime
 from gate.web.problems import Problem
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin")

@@ -9,10 +9,10 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from gate.service import Runtime, public_build
-from gate.store import FINAL, Tenant
+from gate.record.store import FINAL, Tenant
+from gate.service.queues import enqueue_callback
+from gate.service.runtime import Runtime, public_build
 from gate.web.problems import Problem
-from workers.queues import enqueue_callback
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -1,4 +1,4 @@
-"""`GET /openapi.json`: the OpenAPI 3.1 document of the service, generated from gate/schemas.py (apispec)."""
+"""`GET /openapi.json`: the OpenAPI 3.1 document of the service, generated from gate/service/schemas.py (apispec)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify
 
-from gate import __version__, schemas
+from gate import __version__
+from gate.service import schemas
 
 bp = Blueprint("openapi", __name__)
 

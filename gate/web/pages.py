@@ -11,10 +11,10 @@ import redis
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from gate import catalogue
-from gate.metrics import RedisCollector
-from gate.service import Runtime, public_build
-from workers.queues import WORKER_QUEUES
+from gate.core import reference
+from gate.service.metrics import RedisCollector
+from gate.service.queues import WORKER_QUEUES
+from gate.service.runtime import Runtime, public_build
 
 bp = Blueprint("pages", __name__)
 
@@ -104,7 +104,7 @@ def verdict_page(token: str) -> Any:
     permissions = next((f for f in findings if f["rule_id"] == "PI-PERMISSIONS"), None)
     lang = _lang()
     resp = Response(render_template(
-        "verdict.html", v=doc, groups=_grouped(findings), permissions=permissions, rules=catalogue.rules(),
+        "verdict.html", v=doc, groups=_grouped(findings), permissions=permissions, rules=reference.rules(),
         docs=_check_docs(), t=TEXT[lang], lang=lang, token=token, label=_labeller(lang)))
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Robots-Tag"] = "noindex"
@@ -115,14 +115,14 @@ def verdict_page(token: str) -> Any:
 @bp.get("/rules")
 def rules_index() -> Any:
     lang = _lang()
-    return render_template("rules.html", rules=catalogue.rules(), groups=GROUPS, t=TEXT[lang], lang=lang)
+    return render_template("rules.html", rules=reference.rules(), groups=GROUPS, t=TEXT[lang], lang=lang)
 
 
 @bp.get("/rules/<rule_id>")
 def rule_page(rule_id: str) -> Any:
-    from gate import policy as policy_mod
+    from gate.core import policy as policy_mod
 
-    rule = catalogue.rules().get(rule_id)
+    rule = reference.rules().get(rule_id)
     if rule is None:
         abort(404)
     lang = _lang()

@@ -16,8 +16,8 @@ def test_flags_missing_or_empty_policies(listing_name: str | None, words: str) -
 def test_url_without_text_counts_as_unread(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    from gate import listing, policy
-    from gate.scan import scan
+    from gate.core import listing, policy
+    from gate.core.scan import scan
     from tests.conftest import LISTINGS, fixture_apk
 
     data = json.loads((LISTINGS / "complete.json").read_text(encoding="utf-8"))

@@ -8,8 +8,8 @@ import os
 import time
 import zipfile
 
-from gate import policy
-from gate.scan import scan
+from gate.core import policy
+from gate.core.scan import scan
 from tests.conftest import fixture_apk, listing, rule_ids
 from tests.zipcraft import copy_with, set_eocd_entry_count
 

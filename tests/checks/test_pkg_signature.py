@@ -57,9 +57,9 @@ def test_corpus(name: str, expected: str | None) -> None:
 
 
 def test_a_garbage_signing_block_next_to_a_valid_v1_is_reported(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from gate import listing as listing_mod
-    from gate import policy
-    from gate.scan import scan
+    from gate.core import listing as listing_mod
+    from gate.core import policy
+    from gate.core.scan import scan
     from tests.conftest import LISTINGS, fixture_apk
 
     # old-target is signed v1+v2: keep its v1 files, break the APK Signing Block's magic

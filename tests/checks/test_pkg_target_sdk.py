@@ -1,7 +1,7 @@
 import dataclasses
 
-from gate import policy
-from gate.scan import scan
+from gate.core import policy
+from gate.core.scan import scan
 from tests.conftest import corpus_file, finding, fixture_apk, listing, rule_ids, scan_apk, scan_fixture
 
 

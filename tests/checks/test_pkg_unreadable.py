@@ -10,9 +10,9 @@ import zipfile
 
 import pytest
 
-from gate import policy
-from gate.context import BuildContext
-from gate.scan import scan
+from gate.core import policy
+from gate.core.context import BuildContext
+from gate.core.scan import scan
 from tests.conftest import corpus_file, fixture_apk, listing, rule_ids, scan_apk, scan_fixture
 from tests.zipcraft import copy_with, shrink_declared_size, with_duplicate
 

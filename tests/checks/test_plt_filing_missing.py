@@ -17,8 +17,8 @@ def test_app_filing_numbers_are_accepted(number: str) -> None:
      ("XXICP备2021012345号-3A", "not of the form")],
 )
 def test_other_numbers_are_explained(number: str, why: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from gate import listing, policy
-    from gate.scan import scan
+    from gate.core import listing, policy
+    from gate.core.scan import scan
     from tests.conftest import fixture_apk
 
     verdict = scan(fixture_apk("clean"), policy.load("cn-default"),

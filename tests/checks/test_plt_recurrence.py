@@ -1,6 +1,6 @@
-from gate import listing as listing_mod
-from gate import policy
-from gate.scan import scan
+from gate.core import listing as listing_mod
+from gate.core import policy
+from gate.core.scan import scan
 from tests.conftest import LISTINGS, finding, fixture_apk, rule_ids
 from tests.history_source import ListHistory
 

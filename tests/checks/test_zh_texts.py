@@ -12,10 +12,10 @@ from dataclasses import replace
 import pytest
 
 import checks
-from gate import catalogue
-from gate import policy as policy_mod
-from gate.model import Finding, Verdict
-from gate.scan import scan
+from gate.core import policy as policy_mod
+from gate.core import reference
+from gate.core.model import Finding, Verdict
+from gate.core.scan import scan
 from tests.conftest import APKS, CORPUS, LISTINGS, fixture_apk, listing
 from tests.history_source import ListHistory
 
@@ -96,7 +96,7 @@ def test_every_finding_over_the_fixtures_has_chinese_texts() -> None:
     problems += _problems(verdict, "a check that raises")
     seen |= {f.rule_id for f in verdict.findings}
 
-    assert set(catalogue.rules()) - seen == set(), "rules that never fired here, so their texts went untested"
+    assert set(reference.rules()) - seen == set(), "rules that never fired here, so their texts went untested"
     unique = sorted({p.split(": ", 1)[1] for p in problems})
     assert not problems, f"{len(unique)} texts lack Chinese:\n" + "\n".join(unique)
 

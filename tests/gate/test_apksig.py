@@ -1,4 +1,4 @@
-"""Tests for gate.apksig: agreement with `apksigner`, tampering, and hostile input.
+"""Tests for gate.apk.apksig: agreement with `apksigner`, tampering, and hostile input.
 
 Ground truth is a literal table recorded from the real `apksigner verify -v --print-certs`
 (Debian apksigner 0.9), so the suite needs no Java. The corpus lives next to the project
@@ -28,8 +28,8 @@ from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gate import apksig as _apksig
-from gate.apksig import SchemeResult, SignatureReport, SignerCert, _parse_manifest, verify_apk
+from gate.apk import apksig as _apksig
+from gate.apk.apksig import SchemeResult, SignatureReport, SignerCert, _parse_manifest, verify_apk
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "apks"

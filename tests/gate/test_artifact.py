@@ -1,4 +1,4 @@
-"""gate.artifact.fetch against real local HTTP servers: internal addresses behind host names, DNS rebinding,
+"""gate.service.artifact.fetch against real local HTTP servers: internal addresses behind host names, DNS rebinding,
 and servers that answer too slowly or trickle their body."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from gate.artifact import ArtifactError, fetch
+from gate.service.artifact import ArtifactError, fetch
 from tests.conftest import fixture_apk
 
 APK = fixture_apk("clean").read_bytes()

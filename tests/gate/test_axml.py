@@ -1,4 +1,4 @@
-"""gate.axml, the lean binary-XML and resource-table reader, against androguard over real APKs, crafted
+"""gate.apk.axml, the lean binary-XML and resource-table reader, against androguard over real APKs, crafted
 documents and random damage."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gate import axml
-from gate.context import _local, parse_manifest
+from gate.apk import axml
+from gate.core.context import _local, parse_manifest
 from tests.axmlcraft import document
 from tests.conftest import APKS, CORPUS
 

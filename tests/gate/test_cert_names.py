@@ -15,7 +15,7 @@ from cryptography.x509.oid import NameOID, ObjectIdentifier
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gate.apksig import _render_name, verify_apk
+from gate.apk.apksig import _render_name, verify_apk
 from tests.conftest import APKS, corpus_files
 
 KEY = ec.generate_private_key(ec.SECP256R1())

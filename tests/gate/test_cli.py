@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from gate import catalogue
+from gate.core import reference
 from tests.conftest import APKS, LISTINGS, ROOT, load_json, run_gate
 
 VERDICT_SCHEMA = json.loads((ROOT / "gate" / "data" / "verdict.schema.json").read_text(encoding="utf-8"))
@@ -99,7 +99,7 @@ def test_rules_lists_every_catalogue_id_with_its_outcome() -> None:
     assert out.returncode == 0
     doc = load_json(out.stdout)
     rows = {r["id"]: r for r in doc["rules"]}
-    assert list(rows) == list(catalogue.rules())
+    assert list(rows) == list(reference.rules())
     assert rows["PKG-DEBUGGABLE"]["outcome"] == "block" and rows["PKG-DEBUGGABLE"]["implemented"]
     assert rows["GATE-CHECK-FAILED"]["implemented"]
     assert rows["GP-TARGET-SDK"]["outcome"] == "off"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from gate.code import Code
-from gate.dex import DexError, DexFile
-from gate.sdks import catalogue, sensitive_apis
+from gate.apk.dex import DexError, DexFile
+from gate.core.code import Code
+from gate.core.sdks import catalogue, sensitive_apis
 from tests.conftest import APKS, ROOT, corpus_file, corpus_files
 
 
@@ -95,7 +95,7 @@ def test_importing_the_dex_reader_starts_no_native_threads() -> None:
     # child, RQ's work horses), and the job's memory cap counts the pool's address space
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
     out = subprocess.run(
-        [sys.executable, "-c", "import gate.dex; print(open('/proc/self/status').read())"],
+        [sys.executable, "-c", "import gate.apk.dex; print(open('/proc/self/status').read())"],
         cwd=ROOT, env=env, capture_output=True, text=True, check=True,
     ).stdout
     assert re.search(r"^Threads:\s+1$", out, re.MULTILINE), out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gate import listing
+from gate.core import listing
 
 
 def test_complete_listing_loads_and_keeps_unknown_keys() -> None:

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from gate import policy
-from gate.model import Finding, Outcome, verdict_word
+from gate.core import policy
+from gate.core.model import Finding, Outcome, verdict_word
 
 
 def test_cn_default_loads_with_a_content_hash() -> None:

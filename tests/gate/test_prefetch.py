@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from gate import cli
-from gate import policy as policy_mod
-from gate.context import BuildContext
-from gate.scan import scan, scan_context
+from gate.cli import main as cli
+from gate.core import policy as policy_mod
+from gate.core.context import BuildContext
+from gate.core.scan import scan, scan_context
 from tests.conftest import ROOT, corpus_file, fixture_apk
 
 POLICY = policy_mod.load("cn-default")
@@ -150,12 +150,12 @@ def test_an_interrupted_wait_leaves_no_child_and_nothing_frozen() -> None:
 
 _NO_DESCRIPTORS = """
 import json, os, resource, sys
-from gate import policy
-from gate.context import BuildContext
-from gate.scan import scan_context
+from gate.core import policy
+from gate.core.context import BuildContext
+from gate.core.scan import scan_context
 ctx = BuildContext(sys.argv[1], None, policy.load("cn-default"))
 ctx.limit_violations()                      # opens the archive: one descriptor held from here on
-import checks, gate.apksig, gate.dex, gate.axml
+import checks, gate.apk.apksig, gate.apk.dex, gate.apk.axml
 checks.discover()
 used = len(os.listdir("/proc/self/fd")) - 1  # listdir's own descriptor is closed again
 resource.setrlimit(resource.RLIMIT_NOFILE, (used + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))

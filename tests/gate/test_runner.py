@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from gate import policy
-from gate.context import BuildContext
-from gate.model import Finding
-from gate.runner import CheckSpec, run
+from gate.core import policy
+from gate.core.context import BuildContext
+from gate.core.model import Finding
+from gate.core.runner import CheckSpec, run
 from tests.conftest import fixture_apk
 
 CN = policy.load("cn-default")

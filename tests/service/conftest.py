@@ -19,10 +19,10 @@ import pytest
 import redis
 import requests
 
-from gate import signing
-from gate.embedded import EmbeddedRedis
-from gate.service import Runtime
-from gate.settings import Settings
+from gate.record.embedded import EmbeddedRedis
+from gate.service import webhook_signing
+from gate.service.runtime import Runtime
+from gate.service.settings import Settings
 from tests.conftest import ROOT
 
 TEST_DB_URL = os.environ.get("GATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -56,7 +56,7 @@ def rt(settings: Settings) -> Runtime:
 
 @pytest.fixture()
 def app(settings: Settings):  # type: ignore[no-untyped-def]
-    from gate.app import create_app
+    from gate.web.app import create_app
 
     return create_app({f: getattr(settings, f) for f in settings.__dataclass_fields__})
 
@@ -147,7 +147,7 @@ def multipart(apk: Path | bytes | None, metadata: Any, filename: str = "app.apk"
 
 
 def signed(secret: str, body: bytes, msg_id: str | None = None, timestamp: int | None = None) -> dict[str, str]:
-    return signing.headers(secret, msg_id or f"msg_{os.urandom(6).hex()}", body, timestamp)
+    return webhook_signing.headers(secret, msg_id or f"msg_{os.urandom(6).hex()}", body, timestamp)
 
 
 def post_build(client: Any, tenant: dict[str, str], apk: Path | bytes | None, listing: Any, *,
@@ -228,7 +228,7 @@ def start_gunicorn(settings: Settings, port: int, extra_env: dict[str, str] | No
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
          "--worker-class", "gthread", "--threads", str(threads), "--timeout", "120", "--no-control-socket",
-         "gate.app:create_app()"],
+         "gate.web.app:create_app()"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if wait_ready(f"http://127.0.0.1:{port}/healthz", timeout_s=30):
         return web

@@ -8,9 +8,9 @@ import shutil
 import signal
 from pathlib import Path
 
-from gate.embedded import EmbeddedRedis
-from gate.service import Runtime
-from gate.settings import Settings
+from gate.record.embedded import EmbeddedRedis
+from gate.service.runtime import Runtime
+from gate.service.settings import Settings
 from tests.conftest import LISTINGS, corpus_file, fixture_apk
 from tests.service.conftest import CallbackServer, Workers, post_build, wait_status
 
@@ -25,7 +25,7 @@ def test_redis_killed_after_accepting_builds_loses_none(tmp_path: Path) -> None:
     try:
         settings = Settings(redis_url=url, data_dir=tmp_path / "var", public_url="http://gate.test",
                             callback_retry_intervals_s=(1, 1, 2), job_heartbeat_s=1)
-        from gate.app import create_app
+        from gate.web.app import create_app
 
         app = create_app({f: getattr(settings, f) for f in settings.__dataclass_fields__})
         rt = Runtime(settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from gate import signing
+from gate.service import webhook_signing
 from tests.conftest import LISTINGS, corpus_file, fixture_apk
 from tests.service.conftest import post_build, wait_status
 
@@ -13,10 +13,10 @@ LISTING = json.loads((LISTINGS / "complete.json").read_text(encoding="utf-8"))
 
 
 def _verify_callback(received: dict, secret: str) -> dict:  # type: ignore[type-arg]
-    env = signing.read_headers(received["headers"])
-    signer = signing.Signer(secret, env.msg_id, env.timestamp)
+    env = webhook_signing.read_headers(received["headers"])
+    signer = webhook_signing.Signer(secret, env.msg_id, env.timestamp)
     signer.update(received["body"])
-    assert signing.matches(env, signer.signature()), "callback signature does not verify"
+    assert webhook_signing.matches(env, signer.signature()), "callback signature does not verify"
     return json.loads(received["body"])  # type: ignore[no-any-return]
 
 

@@ -61,6 +61,6 @@ def test_gate_serve_on_embedded_redis_end_to_end(tmp_path) -> None:  # type: ign
     # secrets never reach the logs: the webhook secret, the API token, the verdict page's token
     for secret in (creds["webhook_secret"], creds["api_token"], doc["verdict_url"].rsplit("/", 1)[1]):
         assert secret not in logged
-    from gate.embedded import embedded_url
+    from gate.record.embedded import embedded_url
 
     assert embedded_url(tmp_path / "var") is None  # the embedded redis-server stopped with it

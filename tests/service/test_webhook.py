@@ -45,7 +45,7 @@ def test_the_same_webhook_id_answers_the_same_build(client, rt, tenant) -> None:
 
 @pytest.mark.parametrize("problem", ["bad", "stale", "future", "missing", "other_secret", "tampered"])
 def test_unauthentic_requests_get_401_and_queue_nothing(client, rt, tenant, problem: str) -> None:  # type: ignore[no-untyped-def]
-    from gate import signing
+    from gate.service import webhook_signing
 
     body, ctype = multipart(fixture_apk("clean"), {"build": {"id": "x"}, "listing": LISTING})
     headers = signed(tenant["secret"], body)
@@ -58,7 +58,7 @@ def test_unauthentic_requests_get_401_and_queue_nothing(client, rt, tenant, prob
     elif problem == "missing":
         headers = {}
     elif problem == "other_secret":
-        headers = signed(signing.new_secret(), body)
+        headers = signed(webhook_signing.new_secret(), body)
     elif problem == "tampered":
         body = body.replace(b"p-1", b"p-2").replace(b'"x"', b'"y"')
     headers["content-type"] = ctype

@@ -8,15 +8,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from gate import __version__
-from gate import history as hist
-from gate.context import BuildContext
-from gate.model import AppInfo, Certificate, Verdict
-from gate.policy import Policy, decide
-from gate.runner import CheckSpec, run
+from gate.core import history as hist
+from gate.core.context import BuildContext
+from gate.core.model import AppInfo, Certificate, Verdict
+from gate.core.policy import Policy, decide
+from gate.core.runner import CheckSpec, run
 
 if TYPE_CHECKING:
-    from gate.history import History
-    from gate.listing import Listing
+    from gate.core.history import History
+    from gate.core.listing import Listing
 
 
 def preload() -> None:
@@ -24,9 +24,9 @@ def preload() -> None:
     signature check: the forks inherit it instead of importing it again. A one-shot CLI run skips this,
     so its signature verifier (and cryptography) is imported only in the child that uses it."""
     import checks
-    import gate.apksig  # noqa: F401
-    import gate.axml  # noqa: F401
-    from gate.sdks import catalogue, sensitive_apis
+    import gate.apk.apksig  # noqa: F401
+    import gate.apk.axml  # noqa: F401
+    from gate.core.sdks import catalogue, sensitive_apis
 
     checks.discover()
     catalogue()

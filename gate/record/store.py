@@ -25,8 +25,8 @@ from typing import Any
 
 import redis
 
-from gate import signing
-from gate.history import history_entry
+from gate.core.history import history_entry
+from gate.service import webhook_signing
 
 TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 FINAL = ("done", "failed")
@@ -90,7 +90,7 @@ class Store:
         if not re.match(r"^https?://[^\s/]+", callback_url):
             raise StoreError("the callback URL must be an http(s) URL")
         token = "gt_" + secrets.token_urlsafe(32)
-        tenant = Tenant(name=name, callback_url=callback_url, secret=signing.new_secret(),
+        tenant = Tenant(name=name, callback_url=callback_url, secret=webhook_signing.new_secret(),
                         token_hash=token_hash(token), allowed_hosts=sorted({h.lower() for h in allowed_hosts}),
                         policy=policy, created_at=time.time())
         if not self.r.hsetnx(self.k("tenant", name), "name", name):
@@ -128,7 +128,7 @@ class Store:
             raise StoreError(f"no tenant {name}")
         token = "gt_" + secrets.token_urlsafe(32)
         self.r.delete(self.k("token", tenant.token_hash))
-        tenant.secret = signing.new_secret()
+        tenant.secret = webhook_signing.new_secret()
         tenant.token_hash = token_hash(token)
         self._save_tenant(tenant)
         self.r.set(self.k("token", tenant.token_hash), name)
@@ -320,7 +320,7 @@ class Store:
 
 
 class StoreHistory:
-    """gate.history.History for one tenant, backed by the store."""
+    """gate.core.history.History for one tenant, backed by the store."""
 
     def __init__(self, store: Store, tenant: str) -> None:
         self.store = store

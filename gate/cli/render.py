@@ -9,8 +9,9 @@ import json
 import os
 from typing import Any, TextIO
 
-from gate import __version__, catalogue
-from gate.model import Finding, Outcome, Verdict
+from gate import __version__
+from gate.core import reference
+from gate.core.model import Finding, Outcome, Verdict
 
 _SARIF_LEVEL = {Outcome.BLOCK: "error", Outcome.WARN: "warning", Outcome.INFO: "note"}
 _HEADLINE = {
@@ -83,7 +84,7 @@ def _finding_lines(finding: Finding, max_evidence: int) -> list[str]:
 
 
 def to_sarif(verdict: Verdict, artifact_uri: str) -> str:
-    rules = catalogue.rules()
+    rules = reference.rules()
     used = list(dict.fromkeys(f.rule_id for f in verdict.findings))
     index = {rule_id: i for i, rule_id in enumerate(used)}
     driver_rules = []

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from gate.listing import ListingSchema
-from gate.model import EVIDENCE_KINDS
+from gate.core.listing import ListingSchema
+from gate.core.model import EVIDENCE_KINDS
 
 OUTCOMES = ("info", "warn", "block")
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import requests
 
-from gate import signing
-from gate.cli import EXIT_BY_VERDICT, EXIT_USAGE, UsageError
+from gate.cli.main import EXIT_BY_VERDICT, EXIT_USAGE, UsageError
+from gate.service import webhook_signing
 
 
 def submit(args: argparse.Namespace) -> int:
@@ -34,7 +34,7 @@ def submit(args: argparse.Namespace) -> int:
     body = prepared.body if isinstance(prepared.body, bytes) else str(prepared.body or "").encode()
     msg_id = args.webhook_id or f"msg_{secrets.token_hex(12)}"
     try:
-        prepared.headers.update(signing.headers(args.secret, msg_id, body))
+        prepared.headers.update(webhook_signing.headers(args.secret, msg_id, body))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     with requests.Session() as session:

@@ -8,8 +8,8 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from gate.service import Runtime
-from gate.settings import Settings
+from gate.service.runtime import Runtime
+from gate.service.settings import Settings
 from gate.web.problems import Problem, problem
 
 
@@ -20,7 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not settings.redis_url:
         raise RuntimeError("REDIS_URL is not set: start the service with `gate serve`, which provides an "
                            "embedded Redis, or point REDIS_URL at a Redis server")
-    app = Flask(__name__, template_folder="web/templates")
+    app = Flask(__name__, template_folder="templates")
     app.config.update(JSON_SORT_KEYS=False, TEMPLATES_AUTO_RELOAD=False)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["gate"] = Runtime(settings)

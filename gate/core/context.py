@@ -2,7 +2,7 @@
 
 Everything a check may look at goes through here. Before anything is parsed, ``limit_violations``
 measures the upload from its ZIP directory alone; parsing failures surface as ``IntakeError`` with a
-message meant for a person. Binary XML and the resource table are read by ``gate.axml``.
+message meant for a person. Binary XML and the resource table are read by ``gate.apk.axml``.
 """
 
 from __future__ import annotations
@@ -23,17 +23,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gate.model import Evidence, Finding
-from gate.policy import Policy
+from gate.core.model import Evidence, Finding
+from gate.core.policy import Policy
 
 if TYPE_CHECKING:
-    from gate.axml import ResourceTable
-    from gate.code import CallSite, Code
-    from gate.dex import DexFile
-    from gate.history import History
-    from gate.listing import Listing
-    from gate.sdks import Detected
-    from gate.signature_report import SignatureReport
+    from gate.apk.axml import ResourceTable
+    from gate.apk.dex import DexFile
+    from gate.apk.signature_report import SignatureReport
+    from gate.core.code import CallSite, Code
+    from gate.core.history import History
+    from gate.core.listing import Listing
+    from gate.core.sdks import Detected
 
 ANDROID_NS = "{http://schemas.android.com/apk/res/android}"
 MANIFEST = "AndroidManifest.xml"
@@ -269,7 +269,7 @@ def _xml_depth(raw: bytes, stop_at: int) -> int:
 
 def parse_manifest(raw: bytes) -> Manifest:
     """Decode a binary AndroidManifest.xml; raise IntakeError if it is not one."""
-    from gate.axml import AxmlError, parse
+    from gate.apk.axml import AxmlError, parse
 
     if _xml_depth(raw, MAX_MANIFEST_DEPTH) > MAX_MANIFEST_DEPTH:
         raise unreadable(f"AndroidManifest.xml nests elements more than {MAX_MANIFEST_DEPTH} levels deep; a real "
@@ -739,7 +739,7 @@ class BuildContext:
         data walk release the GIL), while the signature child has usually finished with the other core. The
         damaged file reported is the first in load order, as when they are read one by one.
         """
-        import gate.dex  # noqa: F401 - imported here, not first in a pool thread
+        import gate.apk.dex  # noqa: F401 - imported here, not first in a pool thread
 
         entries = [header.entry for header in self.dex_headers]
         if len(entries) < 2:
@@ -756,7 +756,7 @@ class BuildContext:
         return files
 
     def _load_dex(self, entry: str) -> DexFile:
-        from gate.dex import DexError, DexFile
+        from gate.apk.dex import DexError, DexFile
 
         d = DexFile(entry, self.read(entry, self.limits.max_dex_bytes))
         try:
@@ -768,21 +768,21 @@ class BuildContext:
 
     @cached_property
     def code(self) -> Code:
-        from gate.code import Code
-        from gate.sdks import catalogue
+        from gate.core.code import Code
+        from gate.core.sdks import catalogue
 
         return Code(self.dex_files, catalogue(), self.manifest.package)
 
     @cached_property
     def sensitive_calls(self) -> tuple[list[CallSite], list[CallSite]]:
         """(call sites of sensitive APIs in SDK or app code, those only inside open-source libraries)."""
-        from gate.sdks import sensitive_apis
+        from gate.core.sdks import sensitive_apis
 
         return self.code.calls(sensitive_apis())
 
     @cached_property
     def sdk_inventory(self) -> list[Detected]:
-        from gate.sdks import catalogue, detect
+        from gate.core.sdks import catalogue, detect
 
         code = self.code
         return detect(catalogue(), code.classes_with_prefix, lambda d: d in code.classes, self.entry_names(),
@@ -794,7 +794,7 @@ class BuildContext:
         return report if report is not None else self._verify_signature()
 
     def _verify_signature(self) -> SignatureReport:
-        from gate.apksig import verify_apk
+        from gate.apk.apksig import verify_apk
 
         # Reuse the dex bytes the intake already inflated (and CRC-checked) for the v1 entry digests, when the
         # work runs here after intake; the prefetch child, forked before intake, inflates them itself.
@@ -806,7 +806,7 @@ class BuildContext:
         """The resource table (resources.arsc), or None when the APK has no readable one."""
         if not self.has_entry("resources.arsc"):
             return None
-        from gate.axml import ResourceTable
+        from gate.apk.axml import ResourceTable
 
         try:
             return ResourceTable(self.read("resources.arsc", self.limits.max_manifest_bytes * 16))
@@ -819,7 +819,7 @@ class BuildContext:
 
     def resource_xml(self, reference: str) -> tuple[str, Any] | None:
         """Resolve ``@7F0E0001`` (or ``@xml/name``) to a compiled XML file of the APK and parse it."""
-        from gate.axml import AxmlError, parse
+        from gate.apk.axml import AxmlError, parse
 
         path = None
         ref = reference.strip().lstrip("@")

@@ -1,4 +1,4 @@
-"""The results of APK signature verification (gate.apksig), as plain data with no cryptography imports."""
+"""The results of APK signature verification (gate.apk.apksig), as plain data with no cryptography imports."""
 
 from __future__ import annotations
 

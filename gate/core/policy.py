@@ -15,9 +15,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from gate import catalogue
-from gate.config import LimitError, Limits
-from gate.model import Finding, Outcome
+from gate.core import reference
+from gate.core.model import Finding, Outcome
+from gate.defaults import LimitError, Limits
 
 OFF = "off"
 _OUTCOME_WORDS = ("info", "warn", "block", OFF)
@@ -41,7 +41,7 @@ class Policy:
         """``info``/``warn``/``block``/``off`` for a rule, falling back to the catalogue default."""
         if rule_id in self.outcomes:
             return self.outcomes[rule_id]
-        rule = catalogue.rules().get(rule_id)
+        rule = reference.rules().get(rule_id)
         return rule.cn_default if rule is not None else "warn"
 
     def is_on(self, rule_id: str) -> bool:
@@ -118,7 +118,7 @@ def parse_data(data: dict[str, Any], text: str, *, origin: str) -> Policy:
     if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9._+-]*", name):
         raise fail("'name' must be a lowercase word such as cn-default", "name")
 
-    known_rules = catalogue.rules()
+    known_rules = reference.rules()
     outcomes: dict[str, str] = {}
     for rule_id, word in (data.get("outcomes") or {}).items():
         if rule_id not in known_rules:
@@ -177,7 +177,7 @@ def decide(findings: list[Finding], policy: Policy) -> list[Finding]:
     A check may set a floor (``finding.outcome``); the result is the higher of that floor and the
     policy's outcome, so an escalating rule (PLT-RECURRENCE) can rise but never fall below policy.
     """
-    rules = catalogue.rules()
+    rules = reference.rules()
     decided: list[Finding] = []
     for finding in findings:
         word = policy.outcome_for(finding.rule_id)

@@ -11,12 +11,12 @@ from typing import Any
 import redis
 
 from gate import __version__
-from gate import policy as policy_mod
-from gate.metrics import Metrics
-from gate.model import AppInfo, Evidence, Finding, Verdict
-from gate.policy import Policy, decide
-from gate.settings import Settings
-from gate.store import Store, Tenant
+from gate.core import policy as policy_mod
+from gate.core.model import AppInfo, Evidence, Finding, Verdict
+from gate.core.policy import Policy, decide
+from gate.record.store import Store, Tenant
+from gate.service.metrics import Metrics
+from gate.service.settings import Settings
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Runtime:
 
     @cached_property
     def rq(self) -> redis.Redis:
-        from workers.queues import rq_connection
+        from gate.service.queues import rq_connection
 
         if not self.settings.redis_url:
             raise RuntimeError("REDIS_URL is not set")
@@ -113,7 +113,7 @@ def failure_verdict(build: dict[str, Any], policy: Policy, rule_id: str, message
 def finalize(rt: Runtime, build: dict[str, Any], status: str, verdict: dict[str, Any], *,
              reason: str = "analysed") -> bool:
     """Store the decision once, count it, queue the callback, drop the APK. False if already decided."""
-    from workers.queues import enqueue_callback
+    from gate.service.queues import enqueue_callback
 
     if not rt.store.finalize(build["build_id"], status, verdict):
         return False

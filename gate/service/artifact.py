@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from gate.deadline import SocketDeadline
+from gate.service.deadline import SocketDeadline
 
 MAX_REDIRECTS = 3
 

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from gate.dex import INVOKE_OPS, NEW_INSTANCE, STATIC_GET_OPS, DexError, DexFile
-from gate.sdks import Catalogue
+from gate.apk.dex import INVOKE_OPS, NEW_INSTANCE, STATIC_GET_OPS, DexError, DexFile
+from gate.core.sdks import Catalogue
 
 # Settings.Secure/System.getString are device-id reads only with the "android_id" key.
 KEYED_APIS = {

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import redis
 
-from gate.settings import Settings
+from gate.service.settings import Settings
 
 
 def redis_server_binary() -> str:

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from gate import __version__
 
 if TYPE_CHECKING:
-    from gate.context import BuildContext
-    from gate.model import Verdict
-    from gate.store import Store
+    from gate.core.context import BuildContext
+    from gate.core.model import Verdict
+    from gate.record.store import Store
 
 EXIT_USAGE = 3
 EXIT_BY_VERDICT = {"pass": 0, "warn": 1, "block": 2}
@@ -49,8 +49,8 @@ def _write(text: str, out: str | None) -> None:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from gate import policy as policy_mod
-    from gate.context import BuildContext
+    from gate.core import policy as policy_mod
+    from gate.core.context import BuildContext
 
     apk = Path(args.apk)
     if not apk.is_file():
@@ -67,7 +67,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         verdict = _scan(args, ctx)
     finally:
         ctx.close()
-    from gate.report import _colour, to_json, to_sarif, to_text
+    from gate.cli.render import _colour, to_json, to_sarif, to_text
 
     if args.format == "json":
         text = to_json(verdict)
@@ -80,10 +80,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace, ctx: BuildContext) -> Verdict:
-    from gate.scan import scan_context
+    from gate.core.scan import scan_context
 
     if args.listing:
-        from gate import listing as listing_mod  # marshmallow: only when there is a listing to read
+        from gate.core import listing as listing_mod  # marshmallow: only when there is a listing to read
 
         try:
             ctx.listing = listing_mod.load_file(args.listing)
@@ -91,7 +91,7 @@ def _scan(args: argparse.Namespace, ctx: BuildContext) -> Verdict:
             raise UsageError(str(exc)) from None
     try:
         if args.history:
-            from gate.store import StoreHistory
+            from gate.record.store import StoreHistory
 
             with _store() as store:
                 ctx.history = StoreHistory(store, args.tenant)
@@ -107,7 +107,7 @@ def _scan(args: argparse.Namespace, ctx: BuildContext) -> Verdict:
 
 
 def cmd_delist(args: argparse.Namespace) -> int:
-    from gate.store import StoreError
+    from gate.record.store import StoreError
 
     try:
         with _store() as store:
@@ -170,8 +170,8 @@ def read_notice_list(path: str, notice: str | None) -> list[dict[str, str | None
 
 def cmd_rules(args: argparse.Namespace) -> int:
     from checks import implemented_rules
-    from gate import catalogue
-    from gate import policy as policy_mod
+    from gate.core import policy as policy_mod
+    from gate.core import reference
 
     try:
         policy = policy_mod.load(args.policy)
@@ -181,7 +181,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     rows = [
         {"id": r.id, "family": r.family, "title": r.title, "outcome": policy.outcome_for(r.id),
          "implemented": r.id in implemented, "references": list(r.references), "fires_when": r.fires_when}
-        for r in catalogue.rules().values()
+        for r in reference.rules().values()
     ]
     if args.format == "json":
         doc = {"policy": {"name": policy.name, "version": policy.version}, "gate_version": __version__,
@@ -203,9 +203,9 @@ def cmd_rules(args: argparse.Namespace) -> int:
 def _store() -> Iterator[Store]:
     """The configured store: REDIS_URL, the running embedded Redis of the data directory, or a temporary
     embedded one started for this command and stopped after it."""
-    from gate.embedded import with_redis
-    from gate.settings import Settings
-    from gate.store import Store
+    from gate.record.embedded import with_redis
+    from gate.record.store import Store
+    from gate.service.settings import Settings
 
     settings, embedded = with_redis(Settings.from_env())
     try:
@@ -216,7 +216,7 @@ def _store() -> Iterator[Store]:
 
 
 def cmd_tenants(args: argparse.Namespace) -> int:
-    from gate.store import StoreError
+    from gate.record.store import StoreError
 
     try:
         with _store() as store:
@@ -242,7 +242,7 @@ def _tenants(store: Store, args: argparse.Namespace) -> dict[str, Any]:
 
 def _tenant_policy(store: Store, args: argparse.Namespace) -> dict[str, Any]:
     """Switch a store to a policy pack and/or set its override; refused unless the result is a valid policy."""
-    from gate import policy as policy_mod
+    from gate.core import policy as policy_mod
 
     tenant = store.get_tenant(args.name)
     if tenant is None:
@@ -270,7 +270,7 @@ def _tenant_policy(store: Store, args: argparse.Namespace) -> dict[str, Any]:
 
 def _check_policy(name: str) -> None:
     """Refuse to start with a policy that does not load: the error names the file, line and reason."""
-    from gate import policy as policy_mod
+    from gate.core import policy as policy_mod
 
     try:
         policy_mod.load(name)
@@ -279,8 +279,8 @@ def _check_policy(name: str) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from gate.serve import serve
-    from gate.settings import Settings
+    from gate.cli.serve import serve
+    from gate.service.settings import Settings
 
     settings = Settings.from_env()
     _check_policy(settings.policy)
@@ -288,7 +288,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from gate.settings import Settings
+    from gate.service.settings import Settings
     from workers.worker import run
 
     settings = Settings.from_env()
@@ -300,8 +300,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_reaper(args: argparse.Namespace) -> int:
-    from gate.service import Runtime
-    from gate.settings import Settings
+    from gate.service.runtime import Runtime
+    from gate.service.settings import Settings
     from workers.reaper import reap, run_forever
 
     settings = Settings.from_env()
@@ -316,8 +316,8 @@ def cmd_reaper(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from workers.queues import rq_connection
-    from workers.status import as_text, status
+    from gate.service.queues import rq_connection
+    from gate.service.status import as_text, status
 
     with _store() as store:
         doc = status(rq_connection(str(store.url)), store.active_builds())
@@ -326,7 +326,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    from gate.submit import submit
+    from gate.cli.submit import submit
 
     return submit(args)
 

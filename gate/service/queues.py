@@ -6,7 +6,7 @@ import redis
 from rq import Queue, Retry
 from rq.job import Job
 
-from gate.settings import Settings
+from gate.service.settings import Settings
 
 ANALYSIS = "analysis"
 CALLBACKS = "callbacks"

@@ -41,7 +41,7 @@ __all__ = ["SchemeResult", "SignatureReport", "SignerCert", "verify_apk"]
 
 # The result types live in a module of their own, free of cryptography, so that a process that only reads
 # reports (the gate's parent process, unpickling its verifier child's answer) does not import it.
-from gate.signature_report import (  # noqa: E402
+from gate.apk.signature_report import (  # noqa: E402
     SchemeResult,
     SignatureReport,
     SignerCert,

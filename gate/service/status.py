@@ -10,7 +10,7 @@ from rq import Queue, Worker
 from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
-from workers.queues import WORKER_QUEUES
+from gate.service.queues import WORKER_QUEUES
 
 
 def status(conn: redis.Redis, active: list[tuple[str, float]], failed_limit: int = 10) -> dict[str, Any]:

@@ -14,8 +14,8 @@ import sys
 import time
 from dataclasses import dataclass, field, replace
 
-from gate.embedded import with_redis
-from gate.settings import Settings
+from gate.record.embedded import with_redis
+from gate.service.settings import Settings
 
 
 @dataclass
@@ -48,7 +48,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, web_processes:
     if _gunicorn_version() >= (27,):
         web.append("--no-control-socket")  # 27 opens ~/.gunicorn/gunicorn.ctl by default; one per host clashes
     children = [
-        Child("web", [*web, "gate.app:create_app()"]),
+        Child("web", [*web, "gate.web.app:create_app()"]),
         Child("reaper", [py, "-m", "gate.cli", "reaper"]),
     ] + [Child(f"worker-{i + 1}", [py, "-m", "gate.cli", "worker"]) for i in range(workers)]
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-from gate.context import BuildContext, IntakeError
-from gate.model import CheckRun, Evidence, Finding
+from gate.core.context import BuildContext, IntakeError
+from gate.core.model import CheckRun, Evidence, Finding
 
 GATE_CHECK_FAILED = "GATE-CHECK-FAILED"
 

@@ -1,0 +1,1 @@
+"""Service plumbing shared by web, webhooks, workers and the CLI: settings, queues, metrics, artifacts."""

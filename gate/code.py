@@ -250,16 +250,20 @@ class Code:
         categories = set(signatures.values())
         out: list[tuple[Hidden, CallSite]] = []
         for h in self.hidden:
-            common = {"caller": h.caller, "dex": h.dex, "how": h.how, "through": h.api, "helper": h.helper or ""}
+
+            def site(api: str, category: str, kind: str = "api", target: str = "", h: Hidden = h) -> CallSite:
+                return CallSite(caller=h.caller, api=api, category=category, dex=h.dex, kind=kind, how=h.how,
+                                through=h.api, target=target, helper=h.helper or "")
+
             if h.kind in ("method", "field"):
                 cls, name = h.target.split("->", 1)
                 api = by_member.get((cls, name))
                 if api is not None:
-                    out.append((h, CallSite(api=api, category=signatures[api], kind="reflection", **common)))
+                    out.append((h, site(api, signatures[api], "reflection")))
             elif h.kind == "setting":
                 key = KEYED_APIS.get(h.api)
                 if key and h.target == key and h.api in signatures:
-                    out.append((h, CallSite(api=h.api, category=signatures[h.api], target=h.target, **common)))
+                    out.append((h, site(h.api, signatures[h.api], target=h.target)))
             elif h.kind in ("property", "command", "file"):
                 section = {"property": "properties", "command": "commands", "file": "files"}[h.kind]
                 source = identify(section, h.target)
@@ -267,10 +271,9 @@ class Code:
                     continue
                 if h.kind == "property":
                     kind = "reflection" if h.reflective else "api"
-                    site = CallSite(api=SYSPROP[0], category=source.category, kind=kind, target=h.target, **common)
+                    out.append((h, site(SYSPROP[0], source.category, kind, h.target)))
                 else:
-                    site = CallSite(api=h.target, category=source.category, kind=h.kind, **common)
-                out.append((h, site))
+                    out.append((h, site(h.target, source.category, h.kind)))
         return out
 
     def hidden_calls(self, signatures: Mapping[str, str]) -> list[CallSite]:
@@ -348,8 +351,8 @@ class Code:
         for h in self.hidden:
             if h.kind == "method" and h.position >= 0 and h.dex in dex_index:
                 cls, name = h.target.split("->", 1)
-                for found in self._bodies_named(cls, name):
-                    hidden_edges.setdefault((dex_index[h.dex], h.position), []).append(found)
+                for body in self._bodies_named(cls, name):
+                    hidden_edges.setdefault((dex_index[h.dex], h.position), []).append(body)
         parent: dict[tuple[int, int], tuple[int, int] | None] = {}
         queue: deque[tuple[tuple[int, int], int]] = deque()
         for entry in entries:

@@ -302,8 +302,8 @@ class _Frame:
                 a = data[pc + 2] | (data[pc + 3] << 8)
                 self._set(regs, a, regs.get(data[pc + 4] | (data[pc + 5] << 8)))
             elif op == 0x12:  # const/4
-                v = b1 >> 4
-                regs[b1 & 0xF] = ("I", v - 16 if v > 7 else v)
+                nib = b1 >> 4
+                regs[b1 & 0xF] = ("I", nib - 16 if nib > 7 else nib)
             elif op == 0x13:
                 regs[b1] = ("I", struct.unpack_from("<h", data, pc + 2)[0])
             elif op == 0x14:
@@ -702,7 +702,10 @@ def resolve(kind: str, api: str, values: dict[str, Value | None], caller: str, d
             pos: int) -> list[Hidden]:
     """The Hidden records of one target call whose values are known."""
     helper = _text(values.get("_helper"))
-    h = {"caller": caller, "dex": dex, "api": api, "helper": helper, "position": pos}
+    def hidden(kind: str, target: str, how: str, reflective: bool = False) -> Hidden:
+        return Hidden(kind=kind, caller=caller, dex=dex, target=target, api=api, how=how, reflective=reflective,
+                      helper=helper, position=pos)
+
     if kind in ("method", "field", "invoke"):
         cls_v, name_v = values.get("cls"), values.get("name")
         cls, name = _text(cls_v), _text(name_v)
@@ -716,9 +719,9 @@ def resolve(kind: str, api: str, values: dict[str, Value | None], caller: str, d
                 prop = _text(arg)
                 if prop is None or arg is None:
                     return []
-                return [Hidden(kind="property", target=prop, how=f"{how}, argument {_how(arg)}", reflective=True, **h)]
+                return [hidden("property", prop, f"{how}, argument {_how(arg)}", True)]
             return []
-        return [Hidden(kind=kind, target=f"{desc}->{name}", how=how, **h)]
+        return [hidden(kind, f"{desc}->{name}", how)]
     if kind == "command":
         v = values.get("cmd")
         text = _text(v) if v is not None else None
@@ -727,23 +730,23 @@ def resolve(kind: str, api: str, values: dict[str, Value | None], caller: str, d
             if v is None or not any(isinstance(p, str) and p.strip() for p in v[1]):
                 return []
             text = "".join(p if isinstance(p, str) else "x" for p in v[1])
-        return [Hidden(kind="command", target=text, how=_how(v), **h)]
+        return [hidden("command", text, _how(v))]
     if kind == "file":
         v = values.get("path")
         if v is None or v[0] != "S" or not any(isinstance(p, str) and p for p in v[1]):
             return []
         text = "".join(p if isinstance(p, str) else "x" for p in v[1])
-        return [Hidden(kind="file", target=text, how=_how(v), **h)]
+        return [hidden("file", text, _how(v))]
     if kind == "setting":
         v = values.get("key")
         text = _text(v)
         if v is None or text is None:
             return []
-        return [Hidden(kind="setting", target=text, how=_how(v), **h)]
+        return [hidden("setting", text, _how(v))]
     if kind == "property":
         v = values.get("name")
         text = _text(v)
         if v is None or text is None:
             return []
-        return [Hidden(kind="property", target=text, how=_how(v), **h)]
+        return [hidden("property", text, _how(v))]
     return []

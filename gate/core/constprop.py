@@ -239,11 +239,14 @@ class _Frame:
                 regs[reg] = ("S", (k,), (f"parameter {k}",))
             reg += 2 if t in ("J", "D") else 1
 
-    def run(self) -> None:
+    def run(self, stop: int | None = None) -> None:
+        """Interpret the method, or its instructions before ``stop`` (past the last target call)."""
         d = self.d
         data = d.data
         starts, ends, _ = d.code
         pc, end = starts[self.pos], ends[self.pos]
+        if stop is not None:
+            end = min(end, stop)
         if (end - pc) // 2 > MAX_UNITS:
             return
         regs: dict[int, Value] = {}
@@ -609,11 +612,13 @@ class Analyzer:
         self._clinit_done[key] = frame.stores
         return frame.stores
 
-    def candidates(self, d: DexFile) -> list[int]:
-        """Code positions of the methods calling a sink (vectorised scan of the method references)."""
+    def candidates(self, d: DexFile) -> dict[int, int]:
+        """Code position of each method calling a sink → the byte offset past its last sink call (a
+        vectorised scan of the method references; nothing after that call can matter)."""
         targets = self.targets_of(d)
         sinks = set(SINKS)
-        return sorted(d.find_invokes([i for i, s in targets.items() if s in sinks]))
+        found = d.find_invokes([i for i, s in targets.items() if s in sinks])
+        return {pos: max(i.pc for i in insns) + 6 for pos, insns in sorted(found.items())}
 
     def hidden(self) -> list[Hidden]:
         out: list[Hidden] = []
@@ -627,10 +632,12 @@ class Analyzer:
     def _hidden_in(self, d: DexFile) -> list[Hidden]:
         out: list[Hidden] = []
         helpers: dict[int, list[tuple[str, str, dict[str, Value | None]]]] = {}
-        for pos in self.candidates(d):
+        for pos, stop in self.candidates(d).items():
+            frame = _Frame(self, d, pos, "", None)
+            frame.run(stop)
+            if not frame.events:
+                continue
             caller = d.method_signature(d.code[2][pos])
-            frame = _Frame(self, d, pos, caller, None)
-            frame.run()
             templated = []
             for kind, api, values in frame.events:
                 if any(_has_params(v) for v in values.values()):
@@ -641,10 +648,10 @@ class Analyzer:
                 helpers[d.code[2][pos]] = templated
         if helpers:  # one level: the callers of each helper, with the helper's summary
             callers = d.find_invokes(helpers)
-            for pos, _insns in list(callers.items())[:MAX_HELPER_CALLERS]:
+            for pos, insns in list(callers.items())[:MAX_HELPER_CALLERS]:
                 caller = d.method_signature(d.code[2][pos])
                 frame = _Frame(self, d, pos, caller, helpers)
-                frame.run()
+                frame.run(max(i.pc for i in insns) + 6)
                 for kind, api, values in frame.events:
                     if "_helper" in values:
                         out += resolve(kind, api, values, caller, d.name, pos)

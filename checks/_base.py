@@ -55,7 +55,11 @@ def site_evidence(ctx: BuildContext, site: CallSite) -> Evidence:
     extra: dict[str, object] = {"category": site.category, "owner": kind}
     if site.via:
         extra["via"] = list(site.via)
-    return Evidence("api", site.api, site.caller, sdk=ident if kind == "sdk" else None, extra=extra)
+    # a hidden call: how it is made and where the resolved name came from
+    for name in ("target", "through", "how", "helper"):
+        if value := getattr(site, name):
+            extra[name] = value
+    return Evidence(site.kind, site.api, site.caller, sdk=ident if kind == "sdk" else None, extra=extra)
 
 
 def sites(ctx: BuildContext, categories: set[str]) -> list[CallSite]:

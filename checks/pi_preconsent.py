@@ -73,6 +73,8 @@ def entry_points(ctx: BuildContext) -> list[str]:
 
 
 def _short(method: str) -> str:
+    if "->" not in method:  # a shell command or a file path reached by a hidden call
+        return repr(method)
     cls, member = method.split("->", 1)
     return f"{cls[1:-1].rsplit('/', 1)[-1]}.{member.split('(', 1)[0]}"
 

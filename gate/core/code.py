@@ -12,11 +12,15 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from gate.apk.dex import INVOKE_OPS, NEW_INSTANCE, STATIC_GET_OPS, DexError, DexFile
 from gate.core.sdks import Catalogue
+
+if TYPE_CHECKING:
+    from gate.core.constprop import Hidden
 
 # Settings.Secure/System.getString are device-id reads only with the "android_id" key.
 KEYED_APIS = {
@@ -40,6 +44,13 @@ class CallSite:
     category: str
     dex: str
     via: tuple[str, ...] = ()  # library wrappers between the caller and the API
+    # How the call is made: "api" (by name), "reflection" (a resolved reflective call: ``api`` is the API
+    # reached), "command" (a shell command: ``api`` is the command line), "file" (``api`` is the path).
+    kind: str = "api"
+    how: str = ""  # where the resolved name came from (constant pieces, static fields, helper arguments)
+    through: str = ""  # the Java API that made the hidden call (Method.invoke, Runtime.exec, FileReader, ...)
+    target: str = ""  # the resolved key or property name (Settings key, SystemProperties name)
+    helper: str = ""  # the helper method the name was passed through
 
     @property
     def caller_class(self) -> str:
@@ -198,6 +209,8 @@ class Code:
         A library call site is followed up to its callers outside libraries, which become the call sites.
         """
         direct = self.raw_calls(signatures)
+        seen = {(c.caller, c.api) for c in direct}
+        direct += [c for c in self.hidden_calls(signatures) if (c.caller, c.api) not in seen]
         counted = [c for c in direct if not self.is_library(c.caller_class)]
         pending = [c for c in direct if self.is_library(c.caller_class)]
         library_only: list[CallSite] = []
@@ -211,13 +224,62 @@ class Code:
             for site in callers:
                 inner = wrappers[site.api]
                 reached.add(site.api)
-                lifted = CallSite(caller=site.caller, api=inner.api, category=inner.category, dex=site.dex,
-                                  via=(inner.caller, *inner.via))
+                lifted = replace(inner, caller=site.caller, dex=site.dex, via=(inner.caller, *inner.via))
                 (nxt if self.is_library(site.caller_class) else counted).append(lifted)
             library_only += [c for w, c in wrappers.items() if w not in reached]
             pending = nxt
         library_only += pending
         return _unique(counted), _unique(library_only)
+
+    # -- hidden calls: reflection, shell commands, file reads (gate.core.constprop) -----------------
+
+    @cached_property
+    def hidden(self) -> list[Hidden]:
+        """Every reflective, shell, file, Settings and SystemProperties call whose names resolved."""
+        from gate.core.constprop import Analyzer
+
+        return Analyzer(self.dexes).hidden()
+
+    def _hidden_sites(self, signatures: Mapping[str, str]) -> list[tuple[Hidden, CallSite]]:
+        from gate.core.constprop import SYSPROP, identify
+
+        by_member: dict[tuple[str, str], str] = {}
+        for sig in signatures:
+            cls, name, _ = split_signature(sig)
+            by_member.setdefault((cls, name), sig)
+        categories = set(signatures.values())
+        out: list[tuple[Hidden, CallSite]] = []
+        for h in self.hidden:
+
+            def site(api: str, category: str, kind: str = "api", target: str = "", h: Hidden = h) -> CallSite:
+                return CallSite(caller=h.caller, api=api, category=category, dex=h.dex, kind=kind, how=h.how,
+                                through=h.api, target=target, helper=h.helper or "")
+
+            if h.kind in ("method", "field"):
+                cls, name = h.target.split("->", 1)
+                api = by_member.get((cls, name))
+                if api is not None:
+                    out.append((h, site(api, signatures[api], "reflection")))
+            elif h.kind == "setting":
+                key = KEYED_APIS.get(h.api)
+                if key and h.target == key and h.api in signatures:
+                    out.append((h, site(h.api, signatures[h.api], target=h.target)))
+            elif h.kind in ("property", "command", "file"):
+                section = {"property": "properties", "command": "commands", "file": "files"}[h.kind]
+                source = identify(section, h.target)
+                if source is None or source.category not in categories:
+                    continue
+                if h.kind == "property":
+                    kind = "reflection" if h.reflective else "api"
+                    out.append((h, site(SYSPROP[0], source.category, kind, h.target)))
+                else:
+                    out.append((h, site(h.target, source.category, h.kind)))
+        return out
+
+    def hidden_calls(self, signatures: Mapping[str, str]) -> list[CallSite]:
+        """Hidden call sites reaching one of ``signatures`` (by reflection, or a Settings key built at run
+        time), or an identifying property, command or file of one of their categories."""
+        return _unique([site for _, site in self._hidden_sites(signatures)])
 
     def instructions_calling(self, signatures: Iterable[str]) -> list[tuple[str, str]]:
         """(caller, callee) pairs for arbitrary framework methods (class loaders, installers, ...)."""
@@ -279,6 +341,18 @@ class Code:
         by name only across dex files.
         """
         targets_by_dex = [self._resolve(d, signatures) for d in self.dexes]
+        dex_index = {d.name: i for i, d in enumerate(self.dexes)}
+        # resolved reflection: a sink where it reaches a sensitive API, an edge where it reaches app code
+        hidden_sinks: dict[tuple[int, int], list[CallSite]] = {}
+        for h, site in self._hidden_sites(signatures):
+            if h.position >= 0 and h.dex in dex_index:
+                hidden_sinks.setdefault((dex_index[h.dex], h.position), []).append(site)
+        hidden_edges: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for h in self.hidden:
+            if h.kind == "method" and h.position >= 0 and h.dex in dex_index:
+                cls, name = h.target.split("->", 1)
+                for body in self._bodies_named(cls, name):
+                    hidden_edges.setdefault((dex_index[h.dex], h.position), []).append(body)
         parent: dict[tuple[int, int], tuple[int, int] | None] = {}
         queue: deque[tuple[tuple[int, int], int]] = deque()
         for entry in entries:
@@ -294,6 +368,12 @@ class Code:
             di, pos = node
             d = self.dexes[di]
             methods, fields = targets_by_dex[di]
+            for site in hidden_sinks.get(node, ()):
+                found.setdefault((site.api, node), site.category)
+            for nxt in hidden_edges.get(node, ()) if depth < MAX_DEPTH else ():
+                if nxt not in parent and len(parent) < MAX_REACHABLE:
+                    parent[nxt] = node
+                    queue.append((nxt, depth + 1))
             for op, index in d.refs(pos):
                 api = methods.get(index) if op in INVOKE_OPS else fields.get(index) if op in STATIC_GET_OPS else None
                 if api is not None:
@@ -320,6 +400,17 @@ class Code:
                 cur = parent[cur]
             chains.append(Chain(methods=tuple(reversed(path)), api=api, category=category))
         return chains, truncated
+
+    def _bodies_named(self, cls: str, name: str) -> list[tuple[int, int]]:
+        """Code of every method ``name`` (any parameters) of a class defined in the APK (reflection gives
+        the name, not always the parameter types)."""
+        where = self.classes.get(cls)
+        if where is None:
+            return []
+        d = self.dexes[where[0]]
+        t = d.class_defs[where[1]][0]
+        return [(where[0], pos) for midx in d.methods_named(t).get(name, ())
+                if (pos := d.code_of_method.get(midx)) is not None]
 
     def _signature(self, node: tuple[int, int]) -> str:
         d = self.dexes[node[0]]

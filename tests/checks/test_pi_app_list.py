@@ -16,3 +16,15 @@ def test_query_all_packages_permission_alone() -> None:
 
 def test_no_app_list() -> None:
     assert "PI-APP-LIST" not in rule_ids(scan_fixture("clean"))
+
+
+def test_app_list_by_reflection_and_by_shell_command() -> None:
+    f = finding(scan_fixture("hidden-calls"), "PI-APP-LIST")
+    by_kind = {e.kind: e for e in f.evidence}
+    assert set(by_kind) == {"reflection", "command"}
+    assert by_kind["command"].value == "pm list packages"
+    assert by_kind["command"].extra["through"] == "Ljava/lang/Runtime;->exec(Ljava/lang/String;)Ljava/lang/Process;"
+    reflected = by_kind["reflection"]
+    assert reflected.value == "Landroid/content/pm/PackageManager;->getInstalledPackages(I)Ljava/util/List;"
+    how = 'class "android.content.pm." + "PackageManager", method "getInstalled" + "Packages"'
+    assert reflected.extra["how"] == how

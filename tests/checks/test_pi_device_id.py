@@ -38,3 +38,45 @@ def test_library_wrappers_are_followed_not_blamed() -> None:
     f = finding(verdict, "PI-DEVICE-ID")
     assert all(not (e.location or "").startswith("Landroidx/") for e in f.evidence)
     assert any((e.sdk or "").startswith("sensors") for e in f.evidence)
+
+
+RULE_OF = {"device_id": "PI-DEVICE-ID", "app_list": "PI-APP-LIST", "clipboard": "PI-CLIPBOARD"}
+
+
+def _expected(name: str) -> dict:  # type: ignore[type-arg]
+    import json
+
+    from tests.conftest import APKS
+
+    return json.loads((APKS.parent / "expected.json").read_text(encoding="utf-8"))["fixtures"][name]["code"]
+
+
+def test_hidden_calls_are_call_sites_with_their_technique() -> None:
+    # Every technique of hidden-calls (reflection with constant, built, static-field and helper-passed names,
+    # a Settings key built at run time, SystemProperties by reflection, shell commands, file reads) is
+    # reported under its data rule, with the resolved target and where the names came from.
+    verdict = scan_fixture("hidden-calls")
+    expected = _expected("hidden-calls")["hidden_calls"]
+    assert expected
+    for site in expected:
+        f = finding(verdict, RULE_OF[site["category"]])
+        [e] = [e for e in f.evidence if e.location == site["caller"] and e.value == site["value"]]
+        assert e.kind == site["kind"], site["technique"]
+        assert all(text in e.extra["how"] for text in site["how_contains"]), (site["technique"], e.extra["how"])
+        assert e.extra["through"] == site["through"]
+        assert e.extra.get("target") == site.get("target")
+        assert e.extra.get("helper") == site.get("helper")
+        assert (e.sdk or "").startswith("umeng") if site["sdk_prefix"] == "com.umeng" else e.sdk is None
+    counted = {RULE_OF[s["category"]]: 0 for s in expected}
+    for s in expected:
+        counted[RULE_OF[s["category"]]] += 1
+    for rule, n in counted.items():
+        assert len(finding(verdict, rule).evidence) == n, rule
+
+
+def test_hiding_techniques_on_harmless_targets_stay_quiet() -> None:
+    # getDeviceId in a log message, reflection on Build.MODEL and on a private method of the app,
+    # SystemProperties.get("ro.build.version.release"), the battery level file, getprop of the release.
+    assert _expected("hidden-quiet")["not_hidden_calls"]
+    ids = rule_ids(scan_fixture("hidden-quiet"))
+    assert not ids & {"PI-DEVICE-ID", "PI-APP-LIST", "PI-CLIPBOARD", "PI-PRECONSENT"}

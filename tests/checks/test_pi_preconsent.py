@@ -38,3 +38,21 @@ def test_calls_reached_only_after_consent_are_not_preconsent() -> None:
 def test_corpus_push_demo_initialises_sdks_in_application() -> None:
     f = finding(scan_apk(corpus_file("apks/mobpush-demo.apk")), "PI-PRECONSENT")
     assert all(e.extra["chain"][0].startswith("L") for e in f.evidence if e.extra)
+
+
+def test_chain_through_resolved_reflection() -> None:
+    # App.onCreate invokes Refl.imei by name (Class.forName + getMethod + invoke): an edge of the call graph;
+    # Refl.imei reads getDeviceId by reflection: a sink. Nothing else in the app runs before consent.
+    f = finding(scan_fixture("hidden-calls"), "PI-PRECONSENT")
+    [e] = f.evidence
+    assert e.extra["chain"] == [
+        "Lcn/gate/fixture/hidden_calls/App;->onCreate()V",
+        "Lcom/umeng/commonsdk/utils/Refl;->imei(Landroid/content/Context;)Ljava/lang/String;",
+        "Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;",
+    ]
+    assert e.sdk and e.sdk.startswith("umeng")
+
+
+def test_harmless_reflection_before_consent_is_quiet() -> None:
+    # hidden-quiet's App.onCreate calls every harmless technique, including reflection on its own method
+    assert "PI-PRECONSENT" not in rule_ids(scan_fixture("hidden-quiet"))

@@ -30,7 +30,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from gate.dex import _LEN, INVOKE_OPS, DexError, DexFile, _uleb
+from gate.apk.dex import _LEN, INVOKE_OPS, DexError, DexFile, _uleb
 
 MAX_UNITS = 20_000  # methods longer than this (16-bit units) are not interpreted
 MAX_HELPER_CALLERS = 200  # call sites of one helper interpreted with its summary

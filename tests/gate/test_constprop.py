@@ -6,8 +6,8 @@ import json
 import zipfile
 from fnmatch import fnmatchcase
 
+from gate.apk.dex import DexFile
 from gate.core.constprop import Analyzer, Hidden, identify, identifying_sources
-from gate.dex import DexFile
 from tests.conftest import APKS, fixture_apk
 
 

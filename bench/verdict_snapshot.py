@@ -70,10 +70,41 @@ def record() -> dict[str, Any]:
     return {name: result for (name, _), result in zip(todo, results, strict=True)}
 
 
+def _evidence(verdict: dict[str, Any]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for finding in verdict.get("findings", []):
+        items = out.setdefault(finding["rule_id"], set())
+        for e in finding.get("evidence", []):
+            sdk = f" [{e['sdk']}]" if e.get("sdk") else ""
+            items.add(f"{e.get('kind')}: {e.get('value')} @ {e.get('location')}{sdk}")
+    return out
+
+
+def summarise(name: str, old: dict[str, Any], new: dict[str, Any]) -> str:
+    """What changed in one verdict, in words: verdict, rules fired, evidence items (at most 8 each way per rule)."""
+    lines = [f"== {name}: {old.get('verdict')} -> {new.get('verdict')}"]
+    before, after = _evidence(old), _evidence(new)
+    for rule in sorted(set(before) | set(after)):
+        if rule not in before:
+            lines.append(f"  + {rule} (new finding)")
+        elif rule not in after:
+            lines.append(f"  - {rule} (gone)")
+        old, new = before.get(rule, set()), after.get(rule, set())
+        for sign, items in (("+", sorted(new - old)), ("-", sorted(old - new))):
+            lines += [f"    {sign} {item}" for item in items[:8]]
+            if len(items) > 8:
+                lines.append(f"    {sign} ... {len(items) - 8} more")
+    if len(lines) == 1:
+        lines.append("  (same findings and evidence; other fields differ)")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=("record", "compare"))
     parser.add_argument("file")
+    parser.add_argument("--summary", action="store_true",
+                        help="per changed verdict: the verdict, findings and evidence added or removed")
     args = parser.parse_args()
     now = record()
     if args.action == "record":
@@ -87,6 +118,9 @@ def main() -> int:
         if old == new:
             continue
         changed += 1
+        if args.summary:
+            print(summarise(name, old or {}, new or {}))
+            continue
         a = json.dumps(old, indent=1, sort_keys=True, ensure_ascii=False).splitlines()
         b = json.dumps(new, indent=1, sort_keys=True, ensure_ascii=False).splitlines()
         print(f"--- {name}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 EVIDENCE_KINDS = frozenset(
-    {"permission", "api", "sdk", "manifest", "file", "listing", "history", "call_chain"}
+    {"permission", "api", "sdk", "manifest", "file", "listing", "history", "call_chain", "native"}
 )
 
 

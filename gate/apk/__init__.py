@@ -1,0 +1,1 @@
+"""Readers of the uploaded file: ZIP archive, binary XML, manifest, dex, signatures, native libraries."""

@@ -16,3 +16,9 @@ def test_query_all_packages_permission_alone() -> None:
 
 def test_no_app_list() -> None:
     assert "PI-APP-LIST" not in rule_ids(scan_fixture("clean"))
+
+
+def test_a_raw_dex_asset_is_read() -> None:
+    f = finding(scan_fixture("hidden-payload"), "PI-APP-LIST")
+    assert any(e.location == "assets/raw.bin!Lcn/gate/fixture/payload_apps/Apps;->list(Landroid/content/Context;)"
+               "Ljava/util/List;" for e in f.evidence)

@@ -68,9 +68,9 @@ def reflective_loaders(ctx: BuildContext) -> list[Evidence]:
     if not naming:
         return []
     out = []
-    for caller in dict.fromkeys(c for c, _ in code.instructions_calling(REFLECTION) if c in naming):
+    for caller in naming:  # a handful of methods: read their own invokes rather than scan every dex
         kind, ident = code.owner(caller.split("->", 1)[0])
-        if kind == "library":
+        if kind == "library" or not set(code.invokes_in(caller)) & set(REFLECTION):
             continue
         out.append(Evidence("api", f'Class.forName("{naming[caller]}") (a class loader built by reflection)', caller,
                             sdk=ident if kind == "sdk" else None,

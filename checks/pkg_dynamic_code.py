@@ -59,7 +59,8 @@ def _payloads(ctx: BuildContext) -> list[Evidence]:
 
 def reflective_loaders(ctx: BuildContext) -> list[Evidence]:
     """Methods that name a class loader class and load a class by name: a class loader built by reflection
-    (``Class.forName("dalvik.system.DexClassLoader").getConstructor(...).newInstance(...)``)."""
+    (``Class.forName("dalvik.system.DexClassLoader").getConstructor(...).newInstance(...)``), or reached by
+    reflection to graft dex files into the app's own (``BaseDexClassLoader.pathList``, as hot fixes and shells do)."""
     code = ctx.code
     naming: dict[str, str] = {}
     for name in LOADER_CLASSES:
@@ -72,7 +73,7 @@ def reflective_loaders(ctx: BuildContext) -> list[Evidence]:
         kind, ident = code.owner(caller.split("->", 1)[0])
         if kind == "library" or not set(code.invokes_in(caller)) & set(REFLECTION):
             continue
-        out.append(Evidence("api", f'Class.forName("{naming[caller]}") (a class loader built by reflection)', caller,
+        out.append(Evidence("api", f'Class.forName("{naming[caller]}") (a class loader reached by reflection)', caller,
                             sdk=ident if kind == "sdk" else None,
                             extra={"category": "dynamic_code", "owner": kind, "reflective": True}))
     return out
@@ -97,8 +98,8 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         parts.append(f"{len(loaders)} place(s) that create class loaders or load native code from a path")
         parts_zh.append(f"{len(loaders)} 处创建类加载器或从指定路径加载原生代码的调用")
     if reflective:
-        parts.append(f"{len(reflective)} place(s) that build class loaders by reflection")
-        parts_zh.append(f"{len(reflective)} 处通过反射构造类加载器的调用")
+        parts.append(f"{len(reflective)} place(s) that build or reach class loaders by reflection")
+        parts_zh.append(f"{len(reflective)} 处通过反射构造或操作类加载器的调用")
     if payloads:
         names = ", ".join(e.location or "" for e in payloads[:3])
         parts.append(f"{len(payloads)} code payload(s) inside the APK ({names})")

@@ -148,11 +148,18 @@ def elf_parts(data: bytes) -> tuple[set[str], set[str]]:
         raise NativeError("not an ELF file")
     try:
         elf = ELFFile(io.BytesIO(data))
+        header = elf.header
+        if header["e_shoff"] + header["e_shnum"] * header["e_shentsize"] > len(data):
+            raise NativeError("malformed ELF (its section header table lies beyond the end of the file)")
         imports: set[str] = set()
         exported_jni = False
         strings: set[str] = set()
         rodata_seen = False
-        for section in elf.iter_sections():
+        for index in range(elf.num_sections()):
+            try:  # one section pyelftools cannot decode (an odd .ARM.attributes) leaves the others readable
+                section = elf.get_section(index)
+            except (ELFError, ValueError, KeyError, AssertionError):
+                continue
             if isinstance(section, SymbolTableSection) and section.name == ".dynsym":
                 for sym in section.iter_symbols():
                     if not sym.name:
@@ -168,7 +175,7 @@ def elf_parts(data: bytes) -> tuple[set[str], set[str]]:
             _add_strings(strings, data)
         if exported_jni:
             imports.add("(JNI entry points)")
-    except MemoryError:
+    except (MemoryError, NativeError):
         raise
     except (ELFError, Exception) as exc:  # noqa: BLE001 - any parser failure means a malformed library
         raise NativeError(f"malformed ELF ({type(exc).__name__}: {str(exc)[:120]})") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,7 @@ def app_type_known(ctx: BuildContext) -> str | None:
 
 
 MAX_EVIDENCE = 60
+_ROOT_DEX = re.compile(r"^classes\d*\.dex$")
 
 
 def site_evidence(ctx: BuildContext, site: CallSite) -> Evidence:
@@ -59,7 +61,22 @@ def site_evidence(ctx: BuildContext, site: CallSite) -> Evidence:
     for name in ("target", "through", "how", "helper"):
         if value := getattr(site, name):
             extra[name] = value
-    return Evidence(site.kind, site.api, site.caller, sdk=ident if kind == "sdk" else None, extra=extra)
+    location = site.caller
+    if not _ROOT_DEX.match(site.dex):  # a dex the APK hides in an asset: the path into it, then the method
+        location = f"{site.dex}!{site.caller}"
+        extra["payload"] = site.dex
+    return Evidence(site.kind, site.api, location, sdk=ident if kind == "sdk" else None, extra=extra)
+
+
+def native_evidence(ctx: BuildContext, categories: set[str]) -> list[Evidence]:
+    """Identifying reads of the native libraries in some categories, as evidence naming the library."""
+    from gate.core.native import describe, to_extra
+
+    out = []
+    for read in ctx.native.reads:
+        if read.category in categories:
+            out.append(Evidence("native", describe(read)[0], read.library, sdk=read.sdk, extra=to_extra(read)))
+    return out
 
 
 def sites(ctx: BuildContext, categories: set[str]) -> list[CallSite]:
@@ -136,6 +153,8 @@ def collected(ctx: BuildContext) -> dict[str, list[Evidence]]:
     for site in counted:
         if site.category in DEVICE_DATA:
             found.setdefault(site.category, []).append(site_evidence(ctx, site))
+    for evidence in native_evidence(ctx, set(DEVICE_DATA)):
+        found.setdefault(str(evidence.extra["category"]), []).append(evidence)
     return found
 
 
@@ -151,11 +170,20 @@ def call_site_finding(ctx: BuildContext, rule_id: str, category: str, reads: str
 
     ``reads`` and ``reads_zh`` say what the calls do: "read the clipboard", "读取剪切板"."""
     evidence = [site_evidence(ctx, s) for s in sites(ctx, {category})]
-    if not evidence:
+    native = native_evidence(ctx, {category})
+    if not evidence and not native:
         return None
-    return Finding(rule_id=rule_id, message=f"{len(evidence)} call site(s) {reads}, {who(ctx, evidence)}.",
-                   message_zh=f"{len(evidence)} 处调用{reads_zh}，{who_zh(ctx, evidence)}。",
-                   evidence=capped(evidence))
+    parts, parts_zh = [], []
+    if evidence:
+        parts.append(f"{len(evidence)} call site(s) {reads}, {who(ctx, evidence)}")
+        parts_zh.append(f"{len(evidence)} 处调用{reads_zh}，{who_zh(ctx, evidence)}")
+    if native:
+        libs = sorted({e.location or "" for e in native})
+        parts.append(f"{len(libs)} native librar{'y' if len(libs) == 1 else 'ies'} {reads} "
+                     f"({', '.join(libs[:3])}), {who(ctx, native)}")
+        parts_zh.append(f"{len(libs)} 个原生库{reads_zh}（{'、'.join(libs[:3])}），{who_zh(ctx, native)}")
+    return Finding(rule_id=rule_id, message="; ".join(parts) + ".", message_zh="；".join(parts_zh) + "。",
+                   evidence=capped(evidence) + capped(native, "native reads"))
 
 
 def necessary_for(slug: str) -> set[str] | None:

@@ -36,57 +36,58 @@ CN-CACAPP-2: the CAC provisions on mobile app information services (reviewed con
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Iterator
 
 from checks._base import capped, site_evidence, sites
-from gate.core.context import BuildContext, IntakeError
+from gate.core.context import BuildContext
 from gate.core.model import Evidence, Finding
 
 RULE_ID = "PKG-DYNAMIC-CODE"
-PAYLOAD_SCAN_BYTES = 32 * 1024 * 1024
-MAX_EXAMINED = 500
+# Class loaders a method may name for Class.forName / ClassLoader.loadClass, to build one by reflection.
+LOADER_CLASSES = ("dalvik.system.DexClassLoader", "dalvik.system.PathClassLoader",
+                  "dalvik.system.InMemoryDexClassLoader", "dalvik.system.BaseDexClassLoader",
+                  "dalvik.system.DelegateLastClassLoader")
+REFLECTION = ("Ljava/lang/Class;->forName(Ljava/lang/String;)Ljava/lang/Class;",
+              "Ljava/lang/Class;->forName(Ljava/lang/String;ZLjava/lang/ClassLoader;)Ljava/lang/Class;",
+              "Ljava/lang/ClassLoader;->loadClass(Ljava/lang/String;)Ljava/lang/Class;")
+_KIND_TEXT = {"dex": "dex file", "apk": "an APK (holds AndroidManifest.xml)", "jar": "an archive holding dex code"}
 
 
 def _payloads(ctx: BuildContext) -> list[Evidence]:
+    return [Evidence("file", _KIND_TEXT[c.kind], c.path, extra={"payload": c.kind}) for c in ctx.payloads.containers]
+
+
+def reflective_loaders(ctx: BuildContext) -> list[Evidence]:
+    """Methods that name a class loader class and load a class by name: a class loader built by reflection
+    (``Class.forName("dalvik.system.DexClassLoader").getConstructor(...).newInstance(...)``), or reached by
+    reflection to graft dex files into the app's own (``BaseDexClassLoader.pathList``, as hot fixes and shells do)."""
+    code = ctx.code
+    naming: dict[str, str] = {}
+    for name in LOADER_CLASSES:
+        for method in code.methods_with_string(name):
+            naming.setdefault(method, name)
+    if not naming:
+        return []
     out = []
-    examined = 0
-    for info in ctx.zip.infolist():
-        name = info.filename
-        if not (name.startswith(("assets/", "res/raw/")) or name == "instant-run.zip") or info.is_dir():
+    for caller in naming:  # a handful of methods: read their own invokes rather than scan every dex
+        kind, ident = code.owner(caller.split("->", 1)[0])
+        if kind == "library" or not set(code.invokes_in(caller)) & set(REFLECTION):
             continue
-        examined += 1
-        if examined > MAX_EXAMINED:
-            break
-        try:
-            with ctx.zip.open(info) as fh:
-                head = fh.read(4)
-        except Exception:  # noqa: BLE001 - a damaged asset is not a payload
-            continue
-        if head == b"dex\n":
-            out.append(Evidence("file", "dex file", name, extra={"payload": "dex"}))
-        elif head == b"PK\x03\x04" and info.file_size <= PAYLOAD_SCAN_BYTES:
-            try:
-                inner = zipfile.ZipFile(io.BytesIO(ctx.read(name, PAYLOAD_SCAN_BYTES)))
-                names = set(inner.namelist())
-            except (IntakeError, zipfile.BadZipFile, OSError, ValueError):
-                continue
-            if "AndroidManifest.xml" in names:
-                out.append(Evidence("file", "an APK (holds AndroidManifest.xml)", name, extra={"payload": "apk"}))
-            elif any(n.endswith(".dex") for n in names):
-                out.append(Evidence("file", "an archive holding dex code", name, extra={"payload": "jar"}))
+        out.append(Evidence("api", f'Class.forName("{naming[caller]}") (a class loader reached by reflection)', caller,
+                            sdk=ident if kind == "sdk" else None,
+                            extra={"category": "dynamic_code", "owner": kind, "reflective": True}))
     return out
 
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
     loaders = [site_evidence(ctx, s) for s in sites(ctx, {"dynamic_code"})]
+    reflective = reflective_loaders(ctx)
     hot = [d for d in ctx.sdk_inventory if d.sdk.kind == "hot_update_plugin"]
     frameworks = [Evidence("sdk", f"{d.sdk.name_en} ({d.sdk.vendor_en})", d.evidence[0].get("location"), sdk=d.sdk.id)
                   for d in hot]
     frameworks_zh = [f"{d.sdk.name_zh}（{d.sdk.vendor_zh}）" for d in hot]
     payloads = _payloads(ctx)
-    if not (loaders or frameworks or payloads):
+    if not (loaders or frameworks or payloads or reflective):
         return
     parts = []
     parts_zh = []
@@ -96,6 +97,9 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     if loaders:
         parts.append(f"{len(loaders)} place(s) that create class loaders or load native code from a path")
         parts_zh.append(f"{len(loaders)} 处创建类加载器或从指定路径加载原生代码的调用")
+    if reflective:
+        parts.append(f"{len(reflective)} place(s) that build or reach class loaders by reflection")
+        parts_zh.append(f"{len(reflective)} 处通过反射构造或操作类加载器的调用")
     if payloads:
         names = ", ".join(e.location or "" for e in payloads[:3])
         parts.append(f"{len(payloads)} code payload(s) inside the APK ({names})")
@@ -103,4 +107,4 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         parts_zh.append(f"APK 内含 {len(payloads)} 个代码载荷（{names_zh}）")
     yield Finding(rule_id=RULE_ID, message="Code can be loaded after review: " + "; ".join(parts) + ".",
                   message_zh="应用可在审核后动态加载代码：" + "；".join(parts_zh) + "。",
-                  evidence=tuple(frameworks) + tuple(payloads) + capped(loaders))
+                  evidence=tuple(frameworks) + tuple(payloads) + capped(loaders) + capped(reflective))

@@ -41,9 +41,20 @@ from collections.abc import Iterator
 
 from gate.core.context import BuildContext, _class_name
 from gate.core.model import Evidence, Finding
-from gate.core.sdks import asset_matches, catalogue, lib_matches
+from gate.core.sdks import asset_matches, catalogue, lib_matches, sensitive_apis
 
 RULE_ID = "PKG-PACKED"
+APPLICATION_ENTRIES = ("<clinit>()V", "<init>()V", "attachBaseContext(Landroid/content/Context;)V", "onCreate()V")
+STUB_MAX_CLASSES = 200  # a stub dex holds a handful of classes
+REFLECTION = ("Ljava/lang/Class;->forName(Ljava/lang/String;)Ljava/lang/Class;",
+              "Ljava/lang/Class;->forName(Ljava/lang/String;ZLjava/lang/ClassLoader;)Ljava/lang/Class;",
+              "Ljava/lang/Class;->getDeclaredField(Ljava/lang/String;)Ljava/lang/reflect/Field;",
+              "Ljava/lang/Class;->getDeclaredMethod(Ljava/lang/String;[Ljava/lang/Class;)Ljava/lang/reflect/Method;",
+              "Ljava/lang/ClassLoader;->loadClass(Ljava/lang/String;)Ljava/lang/Class;")
+# Names a stub uses to build a class loader by reflection or to graft dex files into the app's own.
+LOADER_NAMES = {"dexElements", "makeDexElements", "makePathElements", "pathList", "dalvik.system.DexClassLoader",
+                "dalvik.system.PathClassLoader", "dalvik.system.InMemoryDexClassLoader",
+                "dalvik.system.BaseDexClassLoader"}
 _KEYWORDS = {"if", "do", "for", "int", "new", "try", "aux", "con", "nul", "prn", "char", "byte", "case", "else",
              "enum", "goto", "long", "this", "void", "break", "catch", "class", "const", "final", "float", "short",
              "super", "throw", "while", "Code"}
@@ -53,12 +64,61 @@ def _desc(name: str) -> str:
     return "L" + name.replace(".", "/") + ";"
 
 
-def _anomalies(ctx: BuildContext) -> list[Evidence]:
+def _in_root_dex(ctx: BuildContext, desc: str) -> bool:
+    """Whether a class is defined by the APK's own classes*.dex (not by a payload hidden in an asset)."""
+    where = ctx.code.classes.get(desc)
+    return where is not None and where[0] < len(ctx.dex_files)
+
+
+def _root_classes(ctx: BuildContext) -> int:
+    return sum(len(d.class_defs) for d in ctx.dex_files)
+
+
+def _home_made(ctx: BuildContext) -> list[Evidence]:
+    """A stub that unpacks hidden code at start: a small dex whose Application start-up (in the app's own
+    code) builds a class loader, or reaches into one by reflection, while the APK carries an entry that
+    decodes to nothing known and looks encrypted (entropy over 7.5 bits per byte)."""
+    from gate.core.payloads import opaque_entries
+
+    manifest = ctx.manifest
+    app_class = manifest.application.get("name")
+    if not app_class or _root_classes(ctx) >= STUB_MAX_CLASSES:
+        return []
+    app_desc = _desc(_class_name(manifest.package, app_class))
+    if not _in_root_dex(ctx, app_desc):
+        return []
     code = ctx.code
+    targets = {api: "loader" for api, cat in sensitive_apis().items()
+               if cat == "dynamic_code" and "ClassLoader;-><init>" in api}
+    targets.update({api: "reflection" for api in REFLECTION})
+    chains, _ = code.reachable_calls([f"{app_desc}->{m}" for m in APPLICATION_ENTRIES], targets)
+    loaders = []
+    for chain in sorted(chains, key=lambda c: len(c.methods)):
+        caller = chain.methods[-1]
+        if code.owner(caller.split("->", 1)[0])[0] != "app":
+            continue
+        # the names may be loaded by the caller or handed down to a small reflection helper it calls
+        if chain.category == "loader" or any(LOADER_NAMES & set(code.strings_in(m)) for m in chain.methods):
+            loaders.append(chain)
+    if not loaders:
+        return []
+    opaque = opaque_entries(ctx)
+    if not opaque:
+        return []
+    chain = loaders[0]
+    out = [Evidence("call_chain", " -> ".join((*chain.methods, chain.api)), chain.methods[0],
+                    extra={"anomaly": "stub_loader"})]
+    for path, bits in opaque[:3]:
+        out.append(Evidence("file", f"{path}: {bits} bits per byte, no known format (encrypted code?)", path,
+                            extra={"anomaly": "encrypted_payload", "entropy": bits}))
+    return out
+
+
+def _anomalies(ctx: BuildContext) -> list[Evidence]:
     manifest = ctx.manifest
     out = []
     own = [c for c in manifest.components if c.name.startswith(manifest.package + ".")]
-    missing = [c for c in own if _desc(c.name) not in code.classes]
+    missing = [c for c in own if not _in_root_dex(ctx, _desc(c.name))]
     # an APK with no dex at all is a resource-only or test package, not a packed one
     if ctx.dex_entries and own and len(missing) * 2 >= len(own):
         out.append(Evidence("manifest", f"{len(missing)} of the app's {len(own)} components have no code in the dex "
@@ -68,7 +128,7 @@ def _anomalies(ctx: BuildContext) -> list[Evidence]:
     if payloads:
         out.append(Evidence("file", f"dex payload outside the dex files: {payloads[0]}", payloads[0],
                             extra={"anomaly": "payload", "files": payloads[:10]}))
-    classes = len(code.classes)
+    classes = _root_classes(ctx)
     if ctx.dex_entries and classes < 30 and ctx.size > 500_000:
         out.append(Evidence("file", f"the dex defines only {classes} classes in a {ctx.size:,}-byte APK",
                             ctx.dex_entries[0], extra={"anomaly": "tiny_dex"}))
@@ -137,6 +197,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
                                  "在运行时加载，因此 dex 中只有引导代码。",
                       evidence=(*anomalies, Evidence("file", "Instant Run payload", "instant-run.zip")))
         return
+    stub = _home_made(ctx)
     if hidden:
         evidence = list(anomalies)
         if app_desc and app_desc in ctx.code.classes:
@@ -144,7 +205,33 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
                                      app_desc))
         yield Finding(rule_id=RULE_ID,
                       message="The app's code is hidden by a packer the gate does not know (a home-made or "
-                              "unlisted shell): the manifest names components whose code is not in the dex.",
+                              "unlisted shell): the manifest names components whose code is not in the dex."
+                              + _stub_text(stub),
                       message_zh="应用代码被审核系统无法识别的加固（加壳）工具隐藏（自制或未收录的壳）："
-                                 "清单中声明的组件在 dex 中找不到代码。",
-                      evidence=tuple(evidence))
+                                 "清单中声明的组件在 dex 中找不到代码。" + _stub_text_zh(stub),
+                      evidence=tuple(evidence + stub))
+    elif stub:
+        files = ", ".join(e.location or "" for e in stub if e.extra.get("anomaly") == "encrypted_payload")
+        yield Finding(rule_id=RULE_ID,
+                      message=f"The app's code is hidden by a home-made packer: a stub dex builds a class loader "
+                              f"when the app starts and the APK carries encrypted data it can load ({files}); "
+                              "the gate cannot inspect the hidden code.",
+                      message_zh=f"应用代码被自制加固（加壳）工具隐藏：存根 dex 在应用启动时构造类加载器，且 APK 中"
+                                 f"带有可被加载的加密数据（{files.replace(', ', '、')}），"
+                                 "审核系统无法检查被隐藏的代码。",
+                      evidence=tuple(anomalies + stub))
+
+
+def _stub_text(stub: list[Evidence]) -> str:
+    if not stub:
+        return ""
+    files = ", ".join(e.location or "" for e in stub if e.extra.get("anomaly") == "encrypted_payload")
+    return (f" A stub dex builds a class loader when the app starts and the APK carries encrypted data it can "
+            f"load ({files}): a home-made packer.")
+
+
+def _stub_text_zh(stub: list[Evidence]) -> str:
+    if not stub:
+        return ""
+    files = "、".join(e.location or "" for e in stub if e.extra.get("anomaly") == "encrypted_payload")
+    return f"存根 dex 在应用启动时构造类加载器，且 APK 中带有可被加载的加密数据（{files}）：这是自制加固（加壳）工具。"

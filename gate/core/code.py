@@ -123,6 +123,15 @@ class Code:
         d = self.dexes[where[0]]
         return [d.string(i.index) for i in d.instructions(where[1]) if i.op in (0x1A, 0x1B)]
 
+    def invokes_in(self, method: str) -> list[str]:
+        """The method references one method invokes (``Lcls;->name(args)ret``), in order."""
+        cls, member = method.split("->", 1)
+        where = self._locate(cls, member)
+        if where is None:
+            return []
+        d = self.dexes[where[0]]
+        return [d.method_signature(i.index) for i in d.instructions(where[1]) if i.op in INVOKE_OPS]
+
     # -- classes --------------------------------------------------------------------------------
 
     @cached_property

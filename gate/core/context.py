@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from gate.core.code import CallSite, Code
     from gate.core.history import History
     from gate.core.listing import Listing
+    from gate.core.native import NativeReport
+    from gate.core.payloads import Payloads
     from gate.core.sdks import Detected
 
 ANDROID_NS = "{http://schemas.android.com/apk/res/android}"
@@ -771,7 +773,15 @@ class BuildContext:
         from gate.core.code import Code
         from gate.core.sdks import catalogue
 
-        return Code(self.dex_files, catalogue(), self.manifest.package)
+        return Code(self.dex_files + self.payloads.dexes, catalogue(), self.manifest.package)
+
+    @cached_property
+    def payloads(self) -> Payloads:
+        """Dex, jar and APK payloads hidden among the APK's other entries, recognised by content and opened
+        within the limits; their dex files are analysed with the root ones (``gate.core.payloads``)."""
+        from gate.core.payloads import find
+
+        return find(self)
 
     @cached_property
     def sensitive_calls(self) -> tuple[list[CallSite], list[CallSite]]:
@@ -779,6 +789,16 @@ class BuildContext:
         from gate.core.sdks import sensitive_apis
 
         return self.code.calls(sensitive_apis())
+
+    @cached_property
+    def native(self) -> NativeReport:
+        """Identifying reads of the native libraries (one ABI per library name); ELF is parsed only when the
+        APK has ``lib/<abi>/*.so`` entries."""
+        from gate.core.native import NativeReport, scan
+
+        if not any(name.startswith("lib/") and name.endswith(".so") for name in self.entry_names()):
+            return NativeReport((), (), ())
+        return scan(self)
 
     @cached_property
     def sdk_inventory(self) -> list[Detected]:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 EVIDENCE_KINDS = frozenset(
-    {"permission", "api", "sdk", "manifest", "file", "listing", "history", "call_chain", "reflection", "command"}
+    {"permission", "api", "sdk", "manifest", "file", "listing", "history", "call_chain", "reflection", "command",
+     "native"}
 )
 
 

@@ -28,3 +28,9 @@ def test_app_list_by_reflection_and_by_shell_command() -> None:
     assert reflected.value == "Landroid/content/pm/PackageManager;->getInstalledPackages(I)Ljava/util/List;"
     how = 'class "android.content.pm." + "PackageManager", method "getInstalled" + "Packages"'
     assert reflected.extra["how"] == how
+
+
+def test_a_raw_dex_asset_is_read() -> None:
+    f = finding(scan_fixture("hidden-payload"), "PI-APP-LIST")
+    assert any(e.location == "assets/raw.bin!Lcn/gate/fixture/payload_apps/Apps;->list(Landroid/content/Context;)"
+               "Ljava/util/List;" for e in f.evidence)

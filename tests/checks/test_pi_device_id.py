@@ -80,3 +80,29 @@ def test_hiding_techniques_on_harmless_targets_stay_quiet() -> None:
     assert _expected("hidden-quiet")["not_hidden_calls"]
     ids = rule_ids(scan_fixture("hidden-quiet"))
     assert not ids & {"PI-DEVICE-ID", "PI-APP-LIST", "PI-CLIPBOARD", "PI-PRECONSENT"}
+
+
+def test_native_libraries_read_identifiers() -> None:
+    f = finding(scan_fixture("native-ids"), "PI-DEVICE-ID")
+    by_lib = {e.location: e for e in f.evidence}
+    assert set(by_lib) == {"lib/arm64-v8a/libjcore-mac.so", "lib/arm64-v8a/libserial.so",
+                           "lib/arm64-v8a/libjniimei.so"}  # one ABI; the battery reader stays quiet
+    assert all(e.kind == "native" and e.extra["category"] == "device_id" for e in f.evidence)
+    mac = by_lib["lib/arm64-v8a/libjcore-mac.so"]
+    assert mac.sdk == "jiguang-jcore" and mac.extra["target"] == "/sys/class/net/wlan0/address"
+    assert by_lib["lib/arm64-v8a/libserial.so"].extra["imports"] == ["__system_property_get"]
+    assert by_lib["lib/arm64-v8a/libjniimei.so"].extra["how"] == "jni"
+    assert "3 native libraries" in f.message and "原生库" in (f.message_zh or "")
+
+
+def test_a_battery_reading_library_is_quiet() -> None:
+    assert "PI-DEVICE-ID" not in rule_ids(scan_fixture("native-quiet"))
+
+
+def test_a_dex_hidden_in_an_asset_is_read() -> None:
+    f = finding(scan_fixture("hidden-payload"), "PI-DEVICE-ID")
+    [e] = f.evidence
+    assert e.value == "Landroid/telephony/TelephonyManager;->getImei()Ljava/lang/String;"
+    assert e.location == ("assets/x.dat!classes.dex!Lcn/gate/fixture/payload_imei/Imei;->read(Landroid/content/"
+                          "Context;)Ljava/lang/String;")
+    assert e.extra["payload"] == "assets/x.dat!classes.dex"

@@ -36,3 +36,25 @@ def test_home_made_shell_named_stubapp_is_not_360_jiagu() -> None:
 def test_instant_run_is_named_for_what_it_is() -> None:
     f = finding(scan_apk(corpus_file("apks/amap-location-service-demo.apk")), "PKG-PACKED")
     assert "Instant Run" in f.message
+
+
+def test_home_made_packer_stub_and_encrypted_asset() -> None:
+    f = finding(scan_fixture("diy-packer"), "PKG-PACKED")
+    assert "home-made packer" in f.message and "assets/kernel.bin" in f.message
+    assert "自制" in (f.message_zh or "")
+    chain = next(e for e in f.evidence if e.kind == "call_chain")
+    assert chain.value.startswith("Lcn/gate/fixture/diy_packer/StubApp;->attachBaseContext(")
+    assert "DexClassLoader;-><init>" in chain.value
+    assert any(e.location == "assets/kernel.bin" and e.extra["entropy"] > 7.5 for e in f.evidence)
+
+
+def test_encrypted_data_without_a_stub_or_a_loader_is_not_a_packer() -> None:
+    # hidden-payload builds class loaders, but not at start; json-zip-asset has no loader at all
+    assert "PKG-PACKED" not in rule_ids(scan_fixture("hidden-payload"))
+    assert "PKG-PACKED" not in rule_ids(scan_fixture("json-zip-asset"))
+
+
+def test_corpus_diy_shell_names_its_encrypted_payload() -> None:
+    f = finding(scan_apk(corpus_file("apks/afinalstone-shellapplication-signer.apk")), "PKG-PACKED")
+    assert "home-made packer" in f.message
+    assert any(e.location == "classes.xed" and e.extra.get("anomaly") == "encrypted_payload" for e in f.evidence)

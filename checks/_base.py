@@ -187,5 +187,10 @@ def categories_zh(categories: Iterable[str]) -> str:
 # SDK kinds and permission protection levels in Chinese.
 SDK_KIND_ZH = {"analytics": "统计分析", "push": "推送", "ads": "广告", "payment": "支付", "maps_location": "地图定位",
            "social_login_share": "社交登录与分享", "crash_apm": "崩溃与性能监控", "device_id_service": "设备标识服务",
-           "hot_update_plugin": "热更新与插件化", "packer": "加固（加壳）"}
+           "hot_update_plugin": "热更新与插件化", "packer": "加固（加壳）",
+           "debug_bridge": "调试桥（不应出现在发布版本中）", "risk_control": "风控与设备指纹",
+           "identity_verification": "身份认证",
+           "im_rtc": "即时通讯与音视频", "ai_speech_vision": "语音与视觉智能", "cloud_service": "云服务",
+           "customer_service": "在线客服", "game_service": "游戏服务", "browser_engine": "浏览器内核",
+           "app_market": "应用市场"}
 PROTECTION_ZH = {"dangerous": "危险权限", "normal": "普通权限", "signature": "签名权限", "unknown": "未知权限"}

@@ -12,7 +12,9 @@ from importlib import resources
 from typing import Any
 
 KINDS = ("analytics", "push", "ads", "payment", "maps_location", "social_login_share", "crash_apm",
-         "device_id_service", "hot_update_plugin", "packer")
+         "device_id_service", "hot_update_plugin", "packer", "debug_bridge", "risk_control", "identity_verification",
+         "im_rtc", "ai_speech_vision", "cloud_service", "customer_service", "game_service", "browser_engine",
+         "app_market")
 
 
 @dataclass(frozen=True)

@@ -771,7 +771,33 @@ class BuildContext:
         from gate.code import Code
         from gate.sdks import catalogue
 
-        return Code(self.dex_files, catalogue(), self.manifest.package)
+        return Code(self.dex_files, catalogue(), self.manifest.package, self.app_roots)
+
+    @cached_property
+    def app_roots(self) -> tuple[str, ...]:
+        """Packages of the app's own code besides its package name: the Application class's package, and each
+        obfuscated one-letter root (``a``, ``b``) that holds one of its manifest components. A package the SDK
+        catalogue owns (a packer's stub Application, a vendor's component) is never one."""
+        from gate.sdks import catalogue
+
+        cat = catalogue()
+        package = self.manifest.package
+        roots: list[str] = []
+
+        def full(name: str) -> str:
+            return package + name if name.startswith(".") else name if "." in name else f"{package}.{name}"
+
+        app_class = self.manifest.application.get("name")
+        if app_class:
+            cls = full(app_class)
+            pkg = cls.rsplit(".", 1)[0] if "." in cls else ""
+            if pkg and pkg.count(".") >= 1 and cat.owner("L" + cls.replace(".", "/") + ";") is None:
+                roots.append(pkg)
+        for comp in self.manifest.components:
+            first = full(comp.name).split(".", 1)[0]
+            if len(first) == 1 and "." in full(comp.name) and first not in roots:
+                roots.append(first)
+        return tuple(roots)
 
     @cached_property
     def sensitive_calls(self) -> tuple[list[CallSite], list[CallSite]]:
@@ -786,7 +812,7 @@ class BuildContext:
 
         code = self.code
         return detect(catalogue(), code.classes_with_prefix, lambda d: d in code.classes, self.entry_names(),
-                      [c.name for c in self.manifest.components], self.manifest.package)
+                      [c.name for c in self.manifest.components], self.manifest.package, self.app_roots)
 
     @cached_property
     def signature(self) -> SignatureReport:

@@ -69,12 +69,19 @@ def _desc_prefix(package: str) -> str:
     return "L" + package.replace(".", "/").strip("/") + "/"
 
 
+OBFUSCATED = "(obfuscated or default-package classes)"
+
+
 def third_party_root(class_desc: str) -> str:
     """The package root that names unidentified third-party code: the first three package segments
-    (``com.vendor.ads``), fewer for a shallow package, "(default package)" for a class outside any package."""
+    (``com.vendor.ads``), fewer for a shallow package. Obfuscated roots (a one-letter first segment, or a
+    single short segment such as ``ar``) and the default package are one root, OBFUSCATED: their names say
+    nothing of who wrote them."""
     inner = class_desc[1:-1] if class_desc.startswith("L") and class_desc.endswith(";") else class_desc
     parts = inner.split("/")[:-1]
-    return ".".join(parts[:3]) if parts else "(default package)"
+    if not parts or len(parts[0]) == 1 or (len(parts) == 1 and len(parts[0]) <= 3):
+        return OBFUSCATED
+    return ".".join(parts[:3])
 
 
 class Code:

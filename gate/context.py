@@ -775,7 +775,8 @@ class BuildContext:
 
     @cached_property
     def app_roots(self) -> tuple[str, ...]:
-        """Packages of the app's own code besides its package name: the Application class's package, and each
+        """Packages of the app's own code besides its package name: the Application class's and the launcher
+        activity's packages, and each
         obfuscated one-letter root (``a``, ``b``) that holds one of its manifest components. A package the SDK
         catalogue owns (a packer's stub Application, a vendor's component) is never one."""
         from gate.sdks import catalogue
@@ -794,6 +795,11 @@ class BuildContext:
             if pkg and pkg.count(".") >= 1 and cat.owner("L" + cls.replace(".", "/") + ";") is None:
                 roots.append(pkg)
         for comp in self.manifest.components:
+            if comp.is_launcher and "." in full(comp.name):  # the app's main screen is the app's own
+                cls = full(comp.name)
+                pkg = cls.rsplit(".", 1)[0]
+                if pkg.count(".") >= 1 and cat.owner("L" + cls.replace(".", "/") + ";") is None and pkg not in roots:
+                    roots.append(pkg)
             first = full(comp.name).split(".", 1)[0]
             if len(first) == 1 and "." in full(comp.name) and first not in roots:
                 roots.append(first)

@@ -55,6 +55,8 @@ def site_evidence(ctx: BuildContext, site: CallSite) -> Evidence:
     """A call site as evidence: the API, where it is called, and the SDK that code belongs to."""
     kind, ident = ctx.code.owner(site.caller_class)
     extra: dict[str, object] = {"category": site.category, "owner": kind}
+    if kind == "third_party":
+        extra["root"] = ident
     if site.via:
         extra["via"] = list(site.via)
     # a hidden call: how it is made and where the resolved name came from
@@ -85,34 +87,45 @@ def sites(ctx: BuildContext, categories: set[str]) -> list[CallSite]:
     return [s for s in counted if s.category in categories]
 
 
-def _by_owner(evidence: list[Evidence]) -> tuple[dict[str, int], int]:
+def _by_owner(evidence: list[Evidence]) -> tuple[dict[str, int], dict[str, int], int]:
+    """(per SDK id, per unidentified third-party root, in the app's own code) counts."""
     by_sdk: dict[str, int] = {}
+    by_root: dict[str, int] = {}
     own = 0
     for e in evidence:
         if e.sdk:
             by_sdk[e.sdk] = by_sdk.get(e.sdk, 0) + 1
+        elif e.extra.get("owner") == "third_party":
+            root = str(e.extra.get("root", ""))
+            by_root[root] = by_root.get(root, 0) + 1
         else:
             own += 1
-    return by_sdk, own
+    return by_sdk, by_root, own
 
 
 def who(ctx: BuildContext, evidence: list[Evidence]) -> str:
-    """"in SDKs jpush (2), umeng-analytics (1) and in the app's own code (1)"."""
-    by_sdk, own = _by_owner(evidence)
+    """"in third-party SDKs jpush (2), in unidentified third-party code `com.vendor.ads` (1) and in the app's
+    own code (1)"."""
+    by_sdk, by_root, own = _by_owner(evidence)
     parts = []
     if by_sdk:
         parts.append("in third-party SDKs " + ", ".join(f"{k} ({v})" for k, v in sorted(by_sdk.items())))
+    if by_root:
+        roots = ", ".join(f"`{k}` ({v})" for k, v in sorted(by_root.items()))
+        parts.append("in unidentified third-party code " + roots)
     if own:
         parts.append(f"in the app's own code ({own})")
     return " and ".join(parts)
 
 
 def who_zh(ctx: BuildContext, evidence: list[Evidence]) -> str:
-    """"位于第三方 SDK jpush（2 处）、umeng-analytics（1 处）及应用自身代码（1 处）"."""
-    by_sdk, own = _by_owner(evidence)
+    """"位于第三方 SDK jpush（2 处）、未识别的第三方代码 `com.vendor.ads`（1 处）及应用自身代码（1 处）"."""
+    by_sdk, by_root, own = _by_owner(evidence)
     parts = []
     if by_sdk:
         parts.append("第三方 SDK " + "、".join(f"{k}（{v} 处）" for k, v in sorted(by_sdk.items())))
+    if by_root:
+        parts.append("未识别的第三方代码 " + "、".join(f"`{k}`（{v} 处）" for k, v in sorted(by_root.items())))
     if own:
         parts.append(f"应用自身代码（{own} 处）")
     return "位于" + "及".join(parts)
@@ -120,7 +133,8 @@ def who_zh(ctx: BuildContext, evidence: list[Evidence]) -> str:
 
 def capped(evidence: list[Evidence], what: str = "call sites") -> tuple[Evidence, ...]:
     """Evidence for a finding, the app's own code first, at most MAX_EVIDENCE items plus a note of the rest."""
-    ordered = sorted(evidence, key=lambda e: (e.sdk is not None, e.sdk or "", e.location or ""))
+    ordered = sorted(evidence, key=lambda e: (e.sdk is not None or e.extra.get("owner") == "third_party",
+                                              e.sdk or str(e.extra.get("root", "")), e.location or ""))
     if len(ordered) <= MAX_EVIDENCE:
         return tuple(ordered)
     rest = len(ordered) - MAX_EVIDENCE
@@ -219,5 +233,10 @@ def categories_zh(categories: Iterable[str]) -> str:
 # SDK kinds and permission protection levels in Chinese.
 SDK_KIND_ZH = {"analytics": "统计分析", "push": "推送", "ads": "广告", "payment": "支付", "maps_location": "地图定位",
            "social_login_share": "社交登录与分享", "crash_apm": "崩溃与性能监控", "device_id_service": "设备标识服务",
-           "hot_update_plugin": "热更新与插件化", "packer": "加固（加壳）"}
+           "hot_update_plugin": "热更新与插件化", "packer": "加固（加壳）",
+           "debug_bridge": "调试桥（不应出现在发布版本中）", "risk_control": "风控与设备指纹",
+           "identity_verification": "身份认证",
+           "im_rtc": "即时通讯与音视频", "ai_speech_vision": "语音与视觉智能", "cloud_service": "云服务",
+           "customer_service": "在线客服", "game_service": "游戏服务", "browser_engine": "浏览器内核",
+           "app_market": "应用市场"}
 PROTECTION_ZH = {"dangerous": "危险权限", "normal": "普通权限", "signature": "签名权限", "unknown": "未知权限"}

@@ -39,7 +39,9 @@ from gate.core.context import BuildContext
 from gate.core.model import Evidence, Finding
 
 RULE_ID = "DEC-SYSTEM-NAMESPACE"
-PLATFORM = ("Landroid/", "Lcom/android/", "Ljava/", "Ldalvik/")
+# The platform's own roots. Classes under the app's own package roots are never counted (an app whose package
+# is com.android.example.*), nor open-source libraries the catalogue knows.
+PLATFORM = ("Landroid/", "Lcom/android/", "Ljava/", "Ldalvik/", "Llibcore/")
 ALLOWED = ("Landroid/support/", "Landroid/arch/", "Landroid/databinding/", "Lcom/android/volley/",
            "Lcom/android/installreferrer/", "Lcom/android/billingclient/", "Lcom/android/tools/",
            "Lcom/android/vending/billing/", "Lcom/android/vending/licensing/")
@@ -47,7 +49,8 @@ ALLOWED = ("Landroid/support/", "Landroid/arch/", "Landroid/databinding/", "Lcom
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
     code = ctx.code
-    found = [c for p in PLATFORM for c in code.classes_with_prefix(p) if not c.startswith(ALLOWED)]
+    found = [c for p in PLATFORM for c in code.classes_with_prefix(p)
+             if not c.startswith(ALLOWED) and not code.is_own(c) and not code.is_library(c)]
     if not found:
         return
     packages = Counter(c[1:].rsplit("/", 1)[0].replace("/", ".") for c in found)

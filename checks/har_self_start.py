@@ -1,10 +1,14 @@
 """The app starts itself on system events (self-starting, 自启动).
 
-Two parts. In the manifest: broadcast receivers registered for wake-up broadcasts such as BOOT_COMPLETED,
-CONNECTIVITY_CHANGE, USER_PRESENT or PACKAGE_ADDED, which bring the app's process up without the user
-opening it; each receiver is named with the actions it listens to. In the code: starting other apps'
-components (关联启动): `getLaunchIntentForPackage`, or an explicit intent or `ComponentName` built for
-another app's package, named with the package it targets and the SDK that does it.
+Two parts. In the manifest: broadcast receivers registered for boot (BOOT_COMPLETED and the other
+``*_COMPLETED`` / power-on broadcasts) or package changes (PACKAGE_ADDED, MY_PACKAGE_REPLACED, ...) whose
+code starts a service or an activity, which brings the app up without the user opening it; each receiver
+is named with the actions it listens to. A receiver for connectivity or other state changes alone, or one
+that starts nothing, is not self-starting. In the code: starting other apps' components (关联启动):
+`getLaunchIntentForPackage`, or an explicit intent or `ComponentName` built for another app's package,
+named with the packages it targets and the SDK that does it. Opening system Settings, a permission or
+security screen, the package installer or an app store, and binding a device-id service, are not starting
+another app; strings that are not package names (bundle keys such as ``google.message_id``) are not listed.
 
 Why it matters
 --------------
@@ -47,34 +51,48 @@ from gate.core.model import Evidence, Finding
 
 RULE_ID = "HAR-SELF-START"
 
-WAKE_UP_ACTIONS = frozenset({
+BOOT_ACTIONS = frozenset({
     "android.intent.action.BOOT_COMPLETED",
     "android.intent.action.LOCKED_BOOT_COMPLETED",
     "android.intent.action.QUICKBOOT_POWERON",
     "com.htc.intent.action.QUICKBOOT_POWERON",
     "android.intent.action.REBOOT",
-    "android.net.conn.CONNECTIVITY_CHANGE",
-    "android.net.wifi.WIFI_STATE_CHANGED",
-    "android.net.wifi.STATE_CHANGE",
-    "android.intent.action.USER_PRESENT",
     "android.intent.action.PACKAGE_ADDED",
     "android.intent.action.PACKAGE_REMOVED",
     "android.intent.action.PACKAGE_REPLACED",
     "android.intent.action.PACKAGE_CHANGED",
-    "android.intent.action.ACTION_POWER_CONNECTED",
-    "android.intent.action.ACTION_POWER_DISCONNECTED",
-    "android.intent.action.MEDIA_MOUNTED",
-    "android.intent.action.TIME_SET",
-    "android.intent.action.TIMEZONE_CHANGED",
-    "android.intent.action.DATE_CHANGED",
-    "android.intent.action.BATTERY_CHANGED",
-    "android.intent.action.BATTERY_LOW",
-    "android.intent.action.BATTERY_OKAY",
-    "android.intent.action.PHONE_STATE",
-    "android.intent.action.NEW_OUTGOING_CALL",
-    "android.provider.Telephony.SMS_RECEIVED",
-    "android.bluetooth.adapter.action.STATE_CHANGED",
+    "android.intent.action.MY_PACKAGE_REPLACED",
 })
+# What a receiver does to bring the app up: start a service or an activity, or enqueue work.
+START_SELF = (
+    "Landroid/content/Context;->startService(Landroid/content/Intent;)Landroid/content/ComponentName;",
+    "Landroid/content/Context;->startForegroundService(Landroid/content/Intent;)Landroid/content/ComponentName;",
+    "Landroid/content/Context;->startActivity(Landroid/content/Intent;)V",
+    "Landroid/content/ContextWrapper;->startService(Landroid/content/Intent;)Landroid/content/ComponentName;",
+    "Landroid/content/ContextWrapper;->startForegroundService(Landroid/content/Intent;)"
+    "Landroid/content/ComponentName;",
+    "Landroid/content/ContextWrapper;->startActivity(Landroid/content/Intent;)V",
+    "Landroidx/core/content/ContextCompat;->startForegroundService(Landroid/content/Context;"
+    "Landroid/content/Intent;)V",
+    "Landroidx/core/app/JobIntentService;->enqueueWork(Landroid/content/Context;Ljava/lang/Class;I"
+    "Landroid/content/Intent;)V",
+)
+# Packages whose screens an app opens for the user, not apps it starts: Settings, permission and security
+# managers, installers, stores, and services bound for a device identifier.
+NOT_STARTING = (
+    "com.android.settings", "com.android.vending", "com.google.android.gms", "com.android.packageinstaller",
+    "com.google.android.packageinstaller", "com.android.permissioncontroller",
+    "com.google.android.permissioncontroller", "com.miui.securitycenter", "com.huawei.systemmanager",
+    "com.coloros.safecenter", "com.oppo.safe", "com.iqoo.secure", "com.vivo.permissionmanager", "com.meizu.safe",
+    "com.letv.android.letvsafe", "com.samsung.android.lool", "com.samsung.android.sm",
+    "com.samsung.android.deviceidservice", "com.hihonor.systemmanager", "com.huawei.appmarket",
+    "com.xiaomi.market", "com.heytap.market", "com.oppo.market", "com.bbk.appstore", "com.meizu.mstore",
+    "com.tencent.android.qqdownloader", "com.qihoo.appstore", "com.wandoujia.phoenix2", "com.baidu.appsearch",
+    "com.sec.android.app.samsungapps", "com.hihonor.appmarket", "com.android.browser", "com.android.chrome",
+)
+# A package name starts with a top-level domain: a generic one or a two-letter country code.
+_TLDS = frozenset({"com", "org", "net", "edu", "gov", "info", "biz", "app", "dev", "mobi", "name", "pro", "xyz",
+                   "top", "site", "online", "tech", "club", "vip", "ltd", "work"})
 
 
 START_OTHERS = (
@@ -94,17 +112,27 @@ def _other_apps(ctx: BuildContext) -> list[Evidence]:
         kind, sdk = ctx.code.owner(caller.split("->", 1)[0])
         if kind == "library":
             continue
-        targets = sorted({s for s in ctx.code.strings_in(caller)
-                          if _PACKAGE.match(s) and not s.startswith(own) and not s.startswith("android.")
-                          and s.count(".") <= 4})
+        named = {s for s in ctx.code.strings_in(caller) if _is_package(s) and s.count(".") <= 4}
+        targets = sorted(s for s in named if not s.startswith(own) and not _not_starting(s))
         launcher = "getLaunchIntentForPackage" in api
-        if not targets and not launcher:
-            continue  # an explicit intent to the app's own components
+        if not targets and (not launcher or named):
+            continue  # the app's own components, a Settings/store/permission screen, a device-id service
         what = api.split("->", 1)[1].split("(", 1)[0]
         value = f"{what}({', '.join(targets)})" if targets else f"{what}(package chosen at run time)"
         evidence.append(Evidence("api", value, caller, sdk=sdk if kind == "sdk" else None,
                                  extra={"api": api, "packages": targets}))
     return evidence
+
+
+def _is_package(text: str) -> bool:
+    if not _PACKAGE.match(text) or text.startswith("android."):
+        return False
+    first = text.split(".", 1)[0]
+    return len(first) == 2 or first in _TLDS
+
+
+def _not_starting(package: str) -> bool:
+    return any(package == p or package.startswith(p + ".") for p in NOT_STARTING)
 
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
@@ -113,9 +141,9 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     parts = []
     parts_zh = []
     if receivers:
-        parts.append(f"{len(receivers)} broadcast receiver(s) wake the app up on system events (boot, network, "
-                     "unlock, package changes, ...)")
-        parts_zh.append(f"{len(receivers)} 个广播接收器会在系统事件（开机、网络变化、解锁、应用安装变化等）时唤醒应用")
+        parts.append(f"{len(receivers)} broadcast receiver(s) start a service or activity on boot or package "
+                     "changes")
+        parts_zh.append(f"{len(receivers)} 个广播接收器会在开机或应用安装变化时启动服务或界面")
     if starts:
         parts.append(f"{len(starts)} place(s) in the code start other apps' components (关联启动)")
         parts_zh.append(f"代码中有 {len(starts)} 处启动其他应用的组件（关联启动）")
@@ -125,13 +153,28 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
 
 
 def _receivers(ctx: BuildContext) -> list[Evidence]:
+    wanted = [c for c in ctx.manifest.components if c.kind == "receiver"
+              and any(_is_boot(a) for f in c.intent_filters for a in f.actions)]
+    if not wanted:
+        return []
+    starters: dict[str, list[str]] = {}
+    for caller, api in ctx.code.instructions_calling(START_SELF):
+        cls = caller.split("->", 1)[0]
+        starters.setdefault(cls.split("$", 1)[0].rstrip(";") + ";", []).append(api)
+    package = ctx.manifest.package
     evidence = []
-    for component in ctx.manifest.components:
-        if component.kind != "receiver":
-            continue
-        actions = sorted({a for f in component.intent_filters for a in f.actions if a in WAKE_UP_ACTIONS})
-        if actions:
-            short = ", ".join(a.rsplit(".", 1)[1] for a in actions)
-            evidence.append(Evidence("manifest", f"{component.name} listens to {short}", component.location,
-                                     extra={"actions": actions}))
+    for component in wanted:
+        name = package + component.name if component.name.startswith(".") else component.name
+        starts = starters.get("L" + name.replace(".", "/") + ";")
+        if not starts:
+            continue  # listens, but its code starts no service or activity
+        actions = sorted({a for f in component.intent_filters for a in f.actions if _is_boot(a)})
+        short = ", ".join(a.rsplit(".", 1)[1] for a in actions)
+        what = sorted({api.split("->", 1)[1].split("(", 1)[0] for api in starts})
+        evidence.append(Evidence("manifest", f"{component.name} listens to {short} and calls {', '.join(what)}",
+                                 component.location, extra={"actions": actions, "starts": what}))
     return evidence
+
+
+def _is_boot(action: str) -> bool:
+    return action in BOOT_ACTIONS or action.endswith("_COMPLETED")

@@ -3,7 +3,10 @@ says it collects.
 
 SDKs are recognised from the gate's catalogue (package prefixes and marker classes in the dex, native
 libraries, manifest components, assets). Open-source utility libraries are not SDKs and are not listed.
-SDK code that is obfuscated under meaningless names cannot be recognised by its packages.
+SDK code that is obfuscated under meaningless names cannot be recognised by its packages. Code outside the
+app's own package roots that the catalogue does not know is listed as unidentified third-party code, by
+package root with its size, so a reviewer can ask the developer what it is. Debug bridges (Stetho,
+Flipper, LeakCanary, ...) are listed with their own kind: they do not belong in a release build.
 
 Why it matters
 --------------
@@ -41,20 +44,35 @@ from gate.core.model import Evidence, Finding
 RULE_ID = "PI-SDK-INVENTORY"
 
 
+MAX_ROOTS = 20
+MIN_ROOT_CLASSES = 3
+
+
 def run(ctx: BuildContext) -> Iterator[Finding]:
     found = ctx.sdk_inventory
-    if not found:
+    roots = sorted(((n, r) for r, n in ctx.code.third_party_roots().items() if n >= MIN_ROOT_CLASSES),
+                   key=lambda t: (-t[0], t[1]))
+    if not found and not roots:
         return
     kinds = sorted({d.sdk.kind for d in found})
-    yield Finding(
-        rule_id=RULE_ID,
-        message=f"{len(found)} third-party SDK(s) found ({', '.join(kinds)}): "
-                + ", ".join(d.sdk.name_en for d in found) + ".",
-        message_zh=f"发现 {len(found)} 个第三方 SDK，类型为{'、'.join(SDK_KIND_ZH.get(k, k) for k in kinds)}："
-                   + "、".join(d.sdk.name_zh for d in found) + "。",
-        evidence=tuple(
-            Evidence("sdk", f"{d.sdk.name_en} ({d.sdk.vendor_en})", d.evidence[0].get("location"), sdk=d.sdk.id,
-                     extra={"sdk_kind": d.sdk.kind, "data_collected": list(d.sdk.data_collected)})
-            for d in found
-        ),
-    )
+    message = (f"{len(found)} third-party SDK(s) found ({', '.join(kinds)}): "
+               + ", ".join(d.sdk.name_en for d in found) + ".") if found else "No known third-party SDK found."
+    message_zh = (f"发现 {len(found)} 个第三方 SDK，类型为{'、'.join(SDK_KIND_ZH.get(k, k) for k in kinds)}："
+                  + "、".join(d.sdk.name_zh for d in found) + "。") if found else "未发现已知的第三方 SDK。"
+    if roots:
+        shown = ", ".join(f"`{r}` ({n} classes)" for n, r in roots[:MAX_ROOTS])
+        shown_zh = "、".join(f"`{r}`（{n} 个类）" for n, r in roots[:MAX_ROOTS])
+        more = f" and {len(roots) - MAX_ROOTS} more" if len(roots) > MAX_ROOTS else ""
+        more_zh = f"等另外 {len(roots) - MAX_ROOTS} 个" if len(roots) > MAX_ROOTS else ""
+        message += f" Unidentified third-party code outside the app's own packages: {shown}{more}."
+        message_zh += f"应用自身包之外还有未识别的第三方代码：{shown_zh}{more_zh}。"
+    evidence = [
+        Evidence("sdk", f"{d.sdk.name_en} ({d.sdk.vendor_en})", d.evidence[0].get("location"), sdk=d.sdk.id,
+                 extra={"sdk_kind": d.sdk.kind, "data_collected": list(d.sdk.data_collected),
+                        "markers": sorted({str(e.get("marker")) for e in d.evidence if e.get("marker")})})
+        for d in found
+    ]
+    evidence += [Evidence("sdk", f"unidentified third-party code {r} ({n} classes)", f"L{r.replace('.', '/')}/",
+                          extra={"owner": "third_party", "root": r, "classes": n})
+                 for n, r in roots[:MAX_ROOTS]]
+    yield Finding(rule_id=RULE_ID, message=message, message_zh=message_zh, evidence=tuple(evidence))

@@ -76,18 +76,59 @@ def split_signature(sig: str) -> tuple[str, str, str]:
     return cls, name, ":" + typ
 
 
+def _desc_prefix(package: str) -> str:
+    return "L" + package.replace(".", "/").strip("/") + "/"
+
+
+OBFUSCATED = "(obfuscated or default-package classes)"
+
+
+def third_party_root(class_desc: str) -> str:
+    """The package root that names unidentified third-party code: the first three package segments
+    (``com.vendor.ads``), fewer for a shallow package. Obfuscated roots (a one-letter first segment, or a
+    single short segment such as ``ar``) and the default package are one root, OBFUSCATED: their names say
+    nothing of who wrote them."""
+    inner = class_desc[1:-1] if class_desc.startswith("L") and class_desc.endswith(";") else class_desc
+    parts = inner.split("/")[:-1]
+    if not parts or len(parts[0]) == 1 or (len(parts) == 1 and len(parts[0]) <= 3):
+        return OBFUSCATED
+    return ".".join(parts[:3])
+
+
 class Code:
-    def __init__(self, dexes: list[DexFile], catalogue: Catalogue, app_package: str = "") -> None:
+    def __init__(self, dexes: list[DexFile], catalogue: Catalogue, app_package: str = "",
+                 app_roots: Iterable[str] = ()) -> None:
+        """``app_roots``: further packages of the app's own code (its Application class's package, the package of
+        an obfuscated one-letter root that holds its manifest components); the package name always is one."""
         self.dexes = dexes
         self.cat = catalogue
-        self.app_prefix = "L" + app_package.replace(".", "/") + "/" if app_package else None
+        self.app_prefix = _desc_prefix(app_package) if app_package else None
+        roots = {_desc_prefix(r) for r in (app_package, *app_roots) if r}
+        self.app_prefixes = tuple(sorted(roots))
+
+    def is_own(self, class_desc: str) -> bool:
+        """Whether a class lies under one of the app's own package roots."""
+        return class_desc.startswith(self.app_prefixes) if self.app_prefixes else False
 
     def owner(self, class_desc: str) -> tuple[str, str]:
-        """("app", package), ("sdk", id) or ("library", id). The app's own package is never an SDK's, even
-        when it sits under a vendor prefix (a vendor's demo app)."""
-        if self.app_prefix and class_desc.startswith(self.app_prefix):
+        """("app", ""), ("sdk", id), ("library", id) or ("third_party", root). Only code under the app's own roots
+        is the app's; they are never an SDK's, even under a vendor prefix (a vendor's demo app). Code outside
+        them and outside the catalogue is unidentified third-party code, named by its package root."""
+        if self.is_own(class_desc):
             return ("app", "")
-        return self.cat.owner(class_desc) or ("app", "")
+        hit = self.cat.owner(class_desc)
+        if hit:
+            return hit
+        return ("third_party", third_party_root(class_desc))
+
+    def third_party_roots(self) -> dict[str, int]:
+        """Unidentified third-party package roots (outside the app's roots and the catalogue) → class count."""
+        out: dict[str, int] = {}
+        for desc in self.class_names:
+            kind, root = self.owner(desc)
+            if kind == "third_party":
+                out[root] = out.get(root, 0) + 1
+        return out
 
     def is_library(self, class_desc: str) -> bool:
         return self.owner(class_desc)[0] == "library"

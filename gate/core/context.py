@@ -773,7 +773,7 @@ class BuildContext:
         from gate.core.code import Code
         from gate.core.sdks import catalogue
 
-        return Code(self.dex_files + self.payloads.dexes, catalogue(), self.manifest.package)
+        return Code(self.dex_files + self.payloads.dexes, catalogue(), self.manifest.package, self.app_roots)
 
     @cached_property
     def payloads(self) -> Payloads:
@@ -782,6 +782,38 @@ class BuildContext:
         from gate.core.payloads import find
 
         return find(self)
+
+    @cached_property
+    def app_roots(self) -> tuple[str, ...]:
+        """Packages of the app's own code besides its package name: the Application class's and the launcher
+        activity's packages, and each
+        obfuscated one-letter root (``a``, ``b``) that holds one of its manifest components. A package the SDK
+        catalogue owns (a packer's stub Application, a vendor's component) is never one."""
+        from gate.core.sdks import catalogue
+
+        cat = catalogue()
+        package = self.manifest.package
+        roots: list[str] = []
+
+        def full(name: str) -> str:
+            return package + name if name.startswith(".") else name if "." in name else f"{package}.{name}"
+
+        app_class = self.manifest.application.get("name")
+        if app_class:
+            cls = full(app_class)
+            pkg = cls.rsplit(".", 1)[0] if "." in cls else ""
+            if pkg and pkg.count(".") >= 1 and cat.owner("L" + cls.replace(".", "/") + ";") is None:
+                roots.append(pkg)
+        for comp in self.manifest.components:
+            if comp.is_launcher and "." in full(comp.name):  # the app's main screen is the app's own
+                cls = full(comp.name)
+                pkg = cls.rsplit(".", 1)[0]
+                if pkg.count(".") >= 1 and cat.owner("L" + cls.replace(".", "/") + ";") is None and pkg not in roots:
+                    roots.append(pkg)
+            first = full(comp.name).split(".", 1)[0]
+            if len(first) == 1 and "." in full(comp.name) and first not in roots:
+                roots.append(first)
+        return tuple(roots)
 
     @cached_property
     def sensitive_calls(self) -> tuple[list[CallSite], list[CallSite]]:
@@ -806,7 +838,7 @@ class BuildContext:
 
         code = self.code
         return detect(catalogue(), code.classes_with_prefix, lambda d: d in code.classes, self.entry_names(),
-                      [c.name for c in self.manifest.components], self.manifest.package)
+                      [c.name for c in self.manifest.components], self.manifest.package, self.app_roots)
 
     @cached_property
     def signature(self) -> SignatureReport:

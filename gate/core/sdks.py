@@ -12,7 +12,9 @@ from importlib import resources
 from typing import Any
 
 KINDS = ("analytics", "push", "ads", "payment", "maps_location", "social_login_share", "crash_apm",
-         "device_id_service", "hot_update_plugin", "packer")
+         "device_id_service", "hot_update_plugin", "packer", "debug_bridge", "risk_control", "identity_verification",
+         "im_rtc", "ai_speech_vision", "cloud_service", "customer_service", "game_service", "browser_engine",
+         "app_market")
 
 
 @dataclass(frozen=True)
@@ -153,43 +155,67 @@ class Detected:
     def to_dict(self) -> dict[str, Any]:
         s = self.sdk
         return {"id": s.id, "name": s.name_en, "name_zh": s.name_zh, "vendor": s.vendor_en, "vendor_zh": s.vendor_zh,
-                "category": s.kind, "data_collected": list(s.data_collected), "evidence": list(self.evidence)}
+                "category": s.kind, "data_collected": list(s.data_collected), "evidence": list(self.evidence),
+                "markers": sorted({e["marker"] for e in self.evidence if e.get("marker")})}
+
+
+def _stub_only(hits: list[str]) -> bool:
+    """Whether a handful of classes are only AIDL interface stubs (``IFoo``, ``IFoo$Stub``, ``...$Stub$Proxy``),
+    as another SDK ships for a big vendor's service it binds (HMS's device-id service inside MSA)."""
+    if not hits or len(hits) > 12:
+        return False
+    stubbed = {h.split("$", 1)[0] for h in hits if "$Stub" in h}
+    return all(h.split("$", 1)[0] in stubbed for h in hits)
 
 
 def detect(cat: Catalogue, classes_with_prefix: Any, has_class: Any, entries: list[str],
-           components: list[str], app_package: str = "") -> list[Detected]:
+           components: list[str], app_package: str = "", app_roots: tuple[str, ...] = ()) -> list[Detected]:
     """Every catalogue SDK with at least one marker present. ``classes_with_prefix(prefix)`` lists defined
-    class descriptors; ``has_class(desc)`` tests one. The app's own package never counts as an SDK's."""
-    app_prefix = "L" + app_package.replace(".", "/") + "/" if app_package else None
+    class descriptors; ``has_class(desc)`` tests one.
+
+    A package prefix never counts classes under the app's own roots (its package name and ``app_roots``)
+    unless another marker of the SDK (a marker class, native library, component or file) is present: a vendor's
+    demo app lives under the vendor's prefix. An SDK seen only through a few AIDL interface stubs is another
+    SDK's copy of them, not the SDK. Each item of evidence names the marker that matched (``marker``)."""
+    own = tuple(_slash(p) for p in (app_package, *app_roots) if p)
     libs = [e for e in entries if e.startswith("lib/") and e.count("/") == 2]
     lib_names = {e.rsplit("/", 1)[1]: e for e in libs}
     found: list[Detected] = []
     for sdk in cat.sdks.values():
         evidence: list[dict[str, Any]] = []
-        for package in sdk.packages:
-            # a class belongs to the SDK with the longest matching prefix (catalogue prefixes nest)
-            hits = [c for c in classes_with_prefix(_slash(package))
-                    if not (app_prefix and c.startswith(app_prefix)) and cat.owner(c) == ("sdk", sdk.id)]
-            if hits:
-                evidence.append({"kind": "sdk", "value": f"{package}.* ({len(hits)} classes)",
-                                 "location": hits[0], "sdk": sdk.id})
         for cls in sdk.classes:
             desc = "L" + cls.replace(".", "/") + ";"
-            if has_class(desc) and not any(e["location"] == desc for e in evidence):
-                evidence.append({"kind": "sdk", "value": f"class {cls}", "location": desc, "sdk": sdk.id})
+            if has_class(desc):
+                evidence.append({"kind": "sdk", "value": f"class {cls}", "location": desc, "sdk": sdk.id,
+                                 "marker": "class"})
         for pattern in sdk.native_libs:
             for name, path in lib_names.items():
                 if lib_matches(pattern, name):
                     evidence.append({"kind": "file", "value": f"native library {name}", "location": path,
-                                     "sdk": sdk.id})
+                                     "sdk": sdk.id, "marker": "native_lib"})
         for component in sdk.components:
             if component in components:
                 evidence.append({"kind": "manifest", "value": f"component {component}",
-                                 "location": "AndroidManifest.xml", "sdk": sdk.id})
+                                 "location": "AndroidManifest.xml", "sdk": sdk.id, "marker": "component"})
         for asset in sdk.assets:
             for path in asset_matches(asset, entries)[:3]:
                 evidence.append({"kind": "file", "value": f"file {path.rsplit('/', 1)[-1]}", "location": path,
-                                 "sdk": sdk.id})
+                                 "sdk": sdk.id, "marker": "asset"})
+        other_marker = bool(evidence)
+        package_hits: list[dict[str, Any]] = []
+        all_hits: list[str] = []
+        for package in sdk.packages:
+            # a class belongs to the SDK with the longest matching prefix (catalogue prefixes nest)
+            hits = [c for c in classes_with_prefix(_slash(package))
+                    if (other_marker or not c.startswith(own)) and cat.owner(c) == ("sdk", sdk.id)]
+            if hits:
+                all_hits += hits
+                package_hits.append({"kind": "sdk", "value": f"{package}.* ({len(hits)} classes)",
+                                     "location": hits[0], "sdk": sdk.id, "marker": "package"})
+        if not other_marker and _stub_only(all_hits):
+            continue
+        evidence = package_hits + [e for e in evidence if not any(e["location"] == p["location"]
+                                                                  for p in package_hits)]
         if evidence:
             found.append(Detected(sdk=sdk, evidence=tuple(evidence)))
     return found

@@ -1,15 +1,17 @@
 from tests.conftest import corpus_file, finding, rule_ids, scan_apk, scan_fixture
 
 
-def test_flags_wake_up_receivers_with_their_actions() -> None:
+def test_flags_boot_receivers_that_start_a_service() -> None:
+    """BootReceiver (boot + connectivity) starts SyncService: flagged with its boot action. QuietBootReceiver
+    listens to boot but starts nothing, PresentReceiver listens to USER_PRESENT only: neither is."""
     f = finding(scan_fixture("self-start"), "HAR-SELF-START")
     by_receiver = {e.location: e.extra["actions"] for e in f.evidence}
     assert by_receiver == {
         'AndroidManifest.xml <receiver android:name="cn.gate.fixture.self_start.BootReceiver">':
-            ["android.intent.action.BOOT_COMPLETED", "android.net.conn.CONNECTIVITY_CHANGE"],
-        'AndroidManifest.xml <receiver android:name="cn.gate.fixture.self_start.PresentReceiver">':
-            ["android.intent.action.USER_PRESENT"],
+            ["android.intent.action.BOOT_COMPLETED"],
     }
+    (e,) = f.evidence
+    assert e.extra["starts"] == ["startService"]
 
 
 def test_apps_without_wake_up_receivers_are_not_flagged() -> None:

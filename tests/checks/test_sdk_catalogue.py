@@ -22,7 +22,8 @@ CATALOGUE = ROOT / "gate" / "data" / "sdks.json"
 
 KINDS = {
     "analytics", "push", "ads", "payment", "maps_location", "social_login_share", "crash_apm",
-    "device_id_service", "hot_update_plugin", "packer",
+    "device_id_service", "hot_update_plugin", "packer", "debug_bridge", "risk_control", "identity_verification",
+    "im_rtc", "ai_speech_vision", "cloud_service", "customer_service", "game_service", "browser_engine", "app_market",
 }
 DATA_CATEGORIES = {
     "location", "contacts", "call_log", "sms", "microphone", "camera", "device_id", "phone", "app_list",
@@ -31,6 +32,9 @@ DATA_CATEGORIES = {
 }
 GENERIC_ROOTS = {"com", "cn", "com.google", "com.tencent", "com.alibaba", "com.baidu", "android", "androidx", "java",
                  "kotlin"}
+COLLECTING = {"analytics", "push", "ads", "maps_location", "device_id_service", "social_login_share", "payment",
+              "crash_apm"}
+CJK_RE = re.compile("[\u4e00-\u9fff]")
 STRING_FIELDS = ("id", "name_en", "name_zh", "vendor_en", "vendor_zh", "kind", "source")
 LIST_FIELDS = ("packages", "classes", "native_libs", "components", "assets", "data_collected")
 MARKER_FIELDS = ("packages", "classes", "native_libs", "components", "assets")
@@ -68,7 +72,34 @@ def test_file_loads_with_source_version_and_enough_sdks() -> None:
     assert isinstance(doc["source"], str) and doc["source"].strip()
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", doc["version"])
     assert isinstance(doc["sdks"], list)
-    assert len(doc["sdks"]) >= 200
+    assert len(doc["sdks"]) >= 700
+
+
+def test_collecting_and_chinese_sdks_say_what_they_collect() -> None:
+    """Every SDK of a collecting kind, and every Chinese SDK (a Chinese vendor name) that is not a debug bridge
+    or packer, lists data categories."""
+    missing = [s["id"] for s in sdks() if not s["data_collected"] and (
+        s["kind"] in COLLECTING or (CJK_RE.search(s["vendor_zh"]) and s["kind"] not in ("debug_bridge", "packer")))]
+    assert not missing
+
+
+def test_debug_bridges_are_their_own_kind() -> None:
+    bridges = {s["id"]: s for s in sdks() if s["kind"] == "debug_bridge"}
+    assert {"stetho", "flipper", "leakcanary", "chucker"} <= set(bridges)
+    assert "com.facebook.stetho" in bridges["stetho"]["packages"]
+    assert not bridges["stetho"]["data_collected"]
+
+
+def test_catalogue_is_what_build_sdks_writes() -> None:
+    """sdks.json is generated: regenerate it with gate/data/build_sdks.py after editing its inputs."""
+    signatures = ROOT.parent / "shared" / "corpus" / "signatures"
+    if not signatures.is_dir():
+        pytest.skip("signature data (../shared/corpus/signatures) absent")
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, str(ROOT / "gate" / "data" / "build_sdks.py"), "--check"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_ids_are_unique_kebab_case() -> None:
@@ -378,7 +409,7 @@ CORPUS_EXPECTED: dict[str, set[str]] = {
     "apks/game2048-legu-packed.apk": {"tencent-legu", "tencent-bugly"},
     "apks/minimalpoem-legu-packed.apk": {"tencent-legu", "tencent-bugly"},
     "apks/juzinovel-legu-packed.apk": {"tencent-legu", "tencent-bugly", "tencent-open-qq"},
-    "apks/juzinovel-unpacked.apk": {"tencent-open-qq"},
+    "apks/juzinovel-unpacked.apk": {"tencent-open-qq", "stetho"},  # Stetho debug bridge left in a release
     # nothing vendor-made inside: a DIY packer whose stub is also called StubApp must not look like 360 Jiagu
     "apks/zjjiagu-diy-packed-signed.apk": set(),
     "apks/game2048-unpacked.apk": set(),

@@ -95,6 +95,10 @@ def third_party_root(class_desc: str) -> str:
     return ".".join(parts[:3])
 
 
+# Namespaces of the platform itself: an app's classes there imitate (or stub) system code, they are no vendor's.
+PLATFORM_ROOTS = ("Landroid/", "Ljava/", "Ljavax/", "Ldalvik/", "Lcom/android/internal/", "Lsun/", "Llibcore/")
+
+
 class Code:
     def __init__(self, dexes: list[DexFile], catalogue: Catalogue, app_package: str = "",
                  app_roots: Iterable[str] = ()) -> None:
@@ -125,6 +129,8 @@ class Code:
         """Unidentified third-party package roots (outside the app's roots and the catalogue) → class count."""
         out: dict[str, int] = {}
         for desc in self.class_names:
+            if desc.startswith(PLATFORM_ROOTS):
+                continue  # classes an app defines in the platform's namespaces are DEC-SYSTEM-NAMESPACE's concern
             kind, root = self.owner(desc)
             if kind == "third_party":
                 out[root] = out.get(root, 0) + 1

@@ -21,3 +21,11 @@ def test_the_legu_shell_brings_bugly() -> None:
     sdks = {s["id"] for s in scan_apk(corpus_file("apks/game2048-legu-packed.apk")).to_dict()["sdks"]}
     assert any("bugly" in s for s in sdks) and any("legu" in s for s in sdks)
     assert scan_apk(corpus_file("apks/game2048-unpacked.apk")).to_dict()["sdks"] == []
+
+
+def test_classes_in_platform_namespaces_are_not_unidentified_vendors() -> None:
+    # A2DP Volume defines stubs in android.bluetooth: that imitates the platform (DEC-SYSTEM-NAMESPACE's
+    # concern), it is no third party's code.
+    verdict = scan_apk(corpus_file("apks/androguard-a2dp.Vol_137.apk"))
+    inventory = [e.value for f in verdict.findings if f.rule_id == "PI-SDK-INVENTORY" for e in f.evidence]
+    assert not any("android.bluetooth" in value for value in inventory)

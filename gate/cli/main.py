@@ -67,14 +67,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
         verdict = _scan(args, ctx)
     finally:
         ctx.close()
-    from gate.cli.render import _colour, to_json, to_sarif, to_text
+    from gate.cli.render import use_colour, to_json, to_sarif, to_text
 
     if args.format == "json":
         text = to_json(verdict)
     elif args.format == "sarif":
         text = to_sarif(verdict, apk.name)
     else:
-        text = to_text(verdict, colour=not args.out and _colour(sys.stdout))
+        text = to_text(verdict, colour=not args.out and use_colour(sys.stdout))
     _write(text, args.out)
     return EXIT_BY_VERDICT[verdict.verdict]
 

@@ -234,7 +234,7 @@ def _bool_attr(value: str | None) -> bool | None:
     return {"true": True, "false": False}.get(low)
 
 
-def _class_name(package: str, name: str) -> str:
+def class_name(package: str, name: str) -> str:
     if name.startswith("."):
         return package + name
     if "." not in name:
@@ -343,7 +343,7 @@ def parse_manifest(raw: bytes) -> Manifest:
                                 mimes.append(ia["mimeType"])
                     filters.append(IntentFilter(tuple(actions), tuple(cats), tuple(schemes), tuple(mimes)))
                 components.append(Component(
-                    kind=kind, name=_class_name(package, name) if name else "(unnamed)",
+                    kind=kind, name=class_name(package, name) if name else "(unnamed)",
                     exported_attr=_bool_attr(a.get("exported")), permission=a.get("permission"),
                     read_permission=a.get("readPermission"), write_permission=a.get("writePermission"),
                     intent_filters=tuple(filters), attrs=a,

@@ -141,9 +141,7 @@ def _authenticated(rt: Runtime, tenant: Any, envelope: webhook_signing.Envelope,
         return p.response()
     except Exception:
         rt.store.release_webhook(tenant.name, envelope.msg_id)
-        rt.store.r.delete(rt.store.k("build", build_id))
-        rt.store.r.zrem(rt.store.k("active"), build_id)
-        rt.store.r.zrem(rt.store.k("builds", tenant.name), build_id)
+        rt.store.discard_build(build_id, tenant.name)
         (rt.settings.apk_dir / f"{build_id}.apk").unlink(missing_ok=True)
         _count("error")
         current_app.logger.exception("could not queue build %s", build_id)

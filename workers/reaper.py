@@ -58,8 +58,7 @@ def _dead_reason(rt: Runtime, build: dict[str, object], job: Job | None, now: fl
 
 def reap(rt: Runtime, *, now: float | None = None) -> list[tuple[str, str]]:
     """One pass. Returns (build id, action) for every build it touched."""
-    lock = rt.store.k("reaper-lock")
-    if not rt.store.r.set(lock, "1", nx=True, ex=30):
+    if not rt.store.take_lock("reaper-lock", 30):
         return []
     actions: list[tuple[str, str]] = []
     try:
@@ -67,7 +66,7 @@ def reap(rt: Runtime, *, now: float | None = None) -> list[tuple[str, str]]:
         for build_id, _ in rt.store.active_builds():
             build = rt.store.get_build(build_id)
             if build is None or build["status"] in FINAL:
-                rt.store.r.zrem(rt.store.k("active"), build_id)
+                rt.store.forget_active(build_id)
                 continue
             reason = _dead_reason(rt, build, _job(rt, build.get("job_id")), current)
             if reason is None:
@@ -84,7 +83,7 @@ def reap(rt: Runtime, *, now: float | None = None) -> list[tuple[str, str]]:
             if finalize(rt, build, "failed", verdict, reason="worker_lost"):
                 actions.append((build_id, "failed"))
     finally:
-        rt.store.r.delete(lock)
+        rt.store.release_lock("reaper-lock")
     return actions
 
 

@@ -67,7 +67,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         verdict = _scan(args, ctx)
     finally:
         ctx.close()
-    from gate.cli.render import use_colour, to_json, to_sarif, to_text
+    from gate.cli.render import to_json, to_sarif, to_text, use_colour
 
     if args.format == "json":
         text = to_json(verdict)

@@ -307,6 +307,39 @@ class Store:
     def active_builds(self) -> list[tuple[str, float]]:
         return [(b, float(s)) for b, s in self.r.zrange(self.k("active"), 0, -1, withscores=True)]
 
+    def forget_active(self, build_id: str) -> None:
+        """Drop a decided (or vanished) build from the active set the reaper walks."""
+        self.r.zrem(self.k("active"), build_id)
+
+    def recent_builds(self, tenant: str, limit: int) -> list[dict[str, Any]]:
+        """The tenant's ``limit`` latest builds, newest first."""
+        ids: list[str] = self.r.zrevrange(self.k("builds", tenant), 0, limit - 1)
+        return [b for i in ids if (b := self.get_build(i))]
+
+    def discard_build(self, build_id: str, tenant: str) -> None:
+        """Undo ``create_build`` for a build that could not be queued: nothing of it stays."""
+        token = self.r.hget(self.k("build", build_id), "verdict_token")
+        with self.r.pipeline() as pipe:
+            pipe.delete(self.k("build", build_id))
+            pipe.zrem(self.k("active"), build_id)
+            pipe.zrem(self.k("builds", tenant), build_id)
+            if token:
+                pipe.delete(self.k("vtoken", token))
+            pipe.execute()
+
+    # -- health and locks ---------------------------------------------------------------------------
+
+    def ping(self) -> None:
+        """Raises redis.RedisError when the store cannot be reached."""
+        self.r.ping()
+
+    def take_lock(self, name: str, ttl_s: int) -> bool:
+        """A lock held for at most ``ttl_s`` seconds; False when another process holds it."""
+        return bool(self.r.set(self.k(name), "1", nx=True, ex=ttl_s))
+
+    def release_lock(self, name: str) -> None:
+        self.r.delete(self.k(name))
+
     # -- callback attempts --------------------------------------------------------------------------
 
     def record_delivery(self, build_id: str, attempt: dict[str, Any]) -> None:

@@ -15,7 +15,8 @@ from gate.core import policy as policy_mod
 from gate.core.model import AppInfo, Evidence, Finding, Verdict
 from gate.core.policy import Policy, decide
 from gate.record.store import Store, Tenant
-from gate.service.metrics import Metrics
+from gate.service.metrics import Metrics, RedisCollector
+from gate.service.queues import WORKER_QUEUES, enqueue_callback, rq_connection
 from gate.service.settings import Settings
 
 
@@ -35,11 +36,13 @@ class Runtime:
 
     @cached_property
     def rq(self) -> redis.Redis:
-        from gate.service.queues import rq_connection
-
         if not self.settings.redis_url:
             raise RuntimeError("REDIS_URL is not set")
         return rq_connection(self.settings.redis_url)
+
+    def collector(self) -> RedisCollector:
+        """The Prometheus collector that reads the queues and the store's counters at scrape time."""
+        return RedisCollector(self.store.r, self.rq, self.settings.key_prefix, WORKER_QUEUES)
 
     def policy_for(self, tenant: Tenant | None) -> Policy:
         """The tenant's effective policy: its pack (or the service default) with its override applied."""
@@ -113,8 +116,6 @@ def failure_verdict(build: dict[str, Any], policy: Policy, rule_id: str, message
 def finalize(rt: Runtime, build: dict[str, Any], status: str, verdict: dict[str, Any], *,
              reason: str = "analysed") -> bool:
     """Store the decision once, count it, queue the callback, drop the APK. False if already decided."""
-    from gate.service.queues import enqueue_callback
-
     if not rt.store.finalize(build["build_id"], status, verdict):
         return False
     m = rt.metrics

@@ -61,8 +61,7 @@ def list_builds() -> Any:
     if package:
         builds = rt.store.builds_for_package(tenant.name, package, limit)
     else:
-        ids: list[str] = rt.store.r.zrevrange(rt.store.k("builds", tenant.name), 0, limit - 1)
-        builds = [b for i in ids if (b := rt.store.get_build(i))]
+        builds = rt.store.recent_builds(tenant.name, limit)
     return jsonify({"builds": [public_build(rt.settings, b) for b in builds]})
 
 

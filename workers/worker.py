@@ -6,6 +6,7 @@ import logging
 
 from rq import Queue, Worker
 
+from gate.errors import ConfigError
 from gate.service.queues import WORKER_QUEUES, rq_connection
 from gate.service.settings import Settings
 
@@ -21,7 +22,7 @@ def _preload() -> None:
 
 def run(settings: Settings, *, burst: bool = False, name: str | None = None) -> bool:
     if not settings.redis_url:
-        raise RuntimeError("REDIS_URL is not set")
+        raise ConfigError("REDIS_URL is not set")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     _preload()
     conn = rq_connection(settings.redis_url)

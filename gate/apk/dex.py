@@ -23,6 +23,8 @@ from functools import cached_property
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
+from gate.errors import GateError
+
 NO_INDEX = 0xFFFFFFFF
 
 # Length in 16-bit code units of each opcode (payload pseudo-instructions are handled apart).
@@ -53,7 +55,7 @@ for _op in INVOKE_OPS | STATIC_GET_OPS | {NEW_INSTANCE}:
 CONST_STRING, CONST_STRING_JUMBO = 0x1A, 0x1B
 
 
-class DexError(ValueError):
+class DexError(GateError, ValueError):
     """The dex file is malformed where the reader looked."""
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from gate.core.model import Evidence, Finding
 from gate.core.policy import Policy
+from gate.errors import GateError
 
 if TYPE_CHECKING:
     from gate.apk.axml import ResourceTable
@@ -43,7 +44,7 @@ _EOCD64_LOCATOR_SIG = b"PK\x06\x07"
 _EOCD64_SIG = b"PK\x06\x06"
 
 
-class IntakeError(Exception):
+class IntakeError(GateError):
     """The upload cannot be analysed: ``rule_id`` is PKG-UNREADABLE or PKG-LIMITS."""
 
     def __init__(self, rule_id: str, message: str, evidence: tuple[Evidence, ...] = (), *,

@@ -26,13 +26,14 @@ from typing import Any
 import redis
 
 from gate.core.history import history_entry
+from gate.errors import GateError
 from gate.service import webhook_signing
 
 TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 FINAL = ("done", "failed")
 
 
-class StoreError(ValueError):
+class StoreError(GateError, ValueError):
     pass
 
 

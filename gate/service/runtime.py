@@ -14,6 +14,7 @@ from gate import __version__
 from gate.core import policy as policy_mod
 from gate.core.model import AppInfo, Evidence, Finding, Verdict
 from gate.core.policy import Policy, decide
+from gate.errors import ConfigError
 from gate.record.store import Store, Tenant
 from gate.service.metrics import Metrics, RedisCollector
 from gate.service.queues import WORKER_QUEUES, enqueue_callback, rq_connection
@@ -27,7 +28,7 @@ class Runtime:
     @cached_property
     def store(self) -> Store:
         if not self.settings.redis_url:
-            raise RuntimeError("REDIS_URL is not set")
+            raise ConfigError("REDIS_URL is not set")
         return Store.from_url(self.settings.redis_url, self.settings.key_prefix)
 
     @cached_property
@@ -37,7 +38,7 @@ class Runtime:
     @cached_property
     def rq(self) -> redis.Redis:
         if not self.settings.redis_url:
-            raise RuntimeError("REDIS_URL is not set")
+            raise ConfigError("REDIS_URL is not set")
         return rq_connection(self.settings.redis_url)
 
     def collector(self) -> RedisCollector:

@@ -78,6 +78,20 @@ def test_a_job_that_raises_still_answers_the_store(client, rt, tenant, workers, 
     workers.burst()
     build = wait_status(rt, build_id, ("failed",))
     [finding] = build["verdict"]["findings"]
-    assert finding["rule_id"] == "GATE-CHECK-FAILED" and "ListingError" in finding["message"]
+    # the gate's own refusal (a GateError) is explained in the verdict, naming the field
+    assert finding["rule_id"] == "GATE-CHECK-FAILED" and "category" in finding["message"], finding["message"]
     [event] = callback_server.wait_for(1)
     assert event["data"]["status"] == "failed"
+
+
+def test_an_unexpected_failure_keeps_its_text_out_of_the_verdict(client, rt, tenant, workers, callback_server) -> None:  # type: ignore[no-untyped-def]
+    build_id = post_build(client, tenant, fixture_apk("clean"), LISTING).json["build_id"]
+    # a stored artifact record without its sha256: a KeyError deep in the job, i.e. a bug, not a refusal
+    rt.store.update_build(build_id, apk_path="", artifact={"url": "http://127.0.0.1:9/secret-internal-path.apk"})
+    workers.burst()
+    build = wait_status(rt, build_id, ("failed",))
+    [finding] = build["verdict"]["findings"]
+    assert finding["rule_id"] == "GATE-CHECK-FAILED"
+    assert finding["message"] == "The analysis did not finish: an internal error (KeyError) stopped it."
+    assert "sha256" not in finding["message_zh"] and "secret" not in json.dumps(build["verdict"])
+    callback_server.wait_for(1)

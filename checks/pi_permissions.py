@@ -33,9 +33,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from checks._base import PROTECTION_ZH, categories_zh, permission_evidence
+from checks._base import categories_zh, permission_evidence
 from gate.core import reference
 from gate.core.context import BuildContext
+from gate.core.labels import PROTECTION_ZH
 from gate.core.model import Finding
 
 RULE_ID = "PI-PERMISSIONS"

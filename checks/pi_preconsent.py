@@ -61,9 +61,9 @@ def entry_points(ctx: BuildContext) -> list[str]:
     entries = []
     app_class = manifest.application.get("name")
     if app_class:
-        from gate.core.context import _class_name
+        from gate.core.context import class_name
 
-        desc = "L" + _class_name(manifest.package, app_class).replace(".", "/") + ";"
+        desc = "L" + class_name(manifest.package, app_class).replace(".", "/") + ";"
         entries += [f"{desc}->{m}" for m in APPLICATION_ENTRIES]
     for comp in manifest.components:
         if comp.kind == "provider" and comp.attrs.get("enabled", "true") != "false":

@@ -37,8 +37,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks._base import SDK_KIND_ZH
 from gate.core.context import BuildContext
+from gate.core.labels import SDK_KIND_ZH
 from gate.core.model import Evidence, Finding
 
 RULE_ID = "PI-SDK-INVENTORY"

@@ -39,7 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from gate.core.context import BuildContext, _class_name
+from gate.core.context import BuildContext, class_name
 from gate.core.model import Evidence, Finding
 from gate.core.sdks import asset_matches, catalogue, lib_matches, sensitive_apis
 
@@ -84,7 +84,7 @@ def _home_made(ctx: BuildContext) -> list[Evidence]:
     app_class = manifest.application.get("name")
     if not app_class or _root_classes(ctx) >= STUB_MAX_CLASSES:
         return []
-    app_desc = _desc(_class_name(manifest.package, app_class))
+    app_desc = _desc(class_name(manifest.package, app_class))
     if not _in_root_dex(ctx, app_desc):
         return []
     code = ctx.code
@@ -153,7 +153,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     entries = ctx.entry_names()
     libs = {e.rsplit("/", 1)[1]: e for e in entries if e.startswith("lib/") and e.count("/") == 2}
     app_class = manifest.application.get("name")
-    app_desc = _desc(_class_name(manifest.package, app_class)) if app_class else None
+    app_desc = _desc(class_name(manifest.package, app_class)) if app_class else None
     anomalies = _anomalies(ctx)
     for packer in (s for s in catalogue().sdks.values() if s.kind == "packer"):
         markers: dict[str, list[Evidence]] = {}

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from gate.errors import GateError
+
 MIB = 1024 * 1024
 
 
-class LimitError(ValueError):
+class LimitError(GateError, ValueError):
     """A bad limit value; ``key`` names the limit so callers can point at it."""
 
     def __init__(self, key: str, message: str) -> None:

@@ -22,6 +22,7 @@ from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 
 from gate.core import listing as listing_mod
+from gate.record.build import Build
 from gate.record.store import new_build_id, new_page_token
 from gate.service import webhook_signing
 from gate.service.artifact import host_allowed
@@ -141,9 +142,7 @@ def _authenticated(rt: Runtime, tenant: Any, envelope: webhook_signing.Envelope,
         return p.response()
     except Exception:
         rt.store.release_webhook(tenant.name, envelope.msg_id)
-        rt.store.r.delete(rt.store.k("build", build_id))
-        rt.store.r.zrem(rt.store.k("active"), build_id)
-        rt.store.r.zrem(rt.store.k("builds", tenant.name), build_id)
+        rt.store.discard_build(build_id, tenant.name)
         (rt.settings.apk_dir / f"{build_id}.apk").unlink(missing_ok=True)
         _count("error")
         current_app.logger.exception("could not queue build %s", build_id)
@@ -152,22 +151,22 @@ def _authenticated(rt: Runtime, tenant: Any, envelope: webhook_signing.Envelope,
     return _accepted(rt, build)
 
 
-def _accepted(rt: Runtime, build: dict[str, Any]) -> Any:
-    status = build["status"]
-    resp = jsonify({"build_id": build["build_id"], "status": status if status != "running" else "queued",
+def _accepted(rt: Runtime, build: Build) -> Any:
+    status = build.status
+    resp = jsonify({"build_id": build.build_id, "status": status if status != "running" else "queued",
                     "status_url": status_url(rt.settings, build), "verdict_url": verdict_url(rt.settings, build)})
     resp.status_code = 202
     return resp
 
 
-def _parse(rt: Runtime, tenant: Any, build_id: str, body_path: Path, size: int) -> dict[str, Any]:
+def _parse(rt: Runtime, tenant: Any, build_id: str, body_path: Path, size: int) -> Build:
     mimetype, options = parse_options_header(request.headers.get("content-type", ""))
     base: dict[str, Any] = {"build_id": build_id, "tenant": tenant.name, "status": "queued",
                             "received_at": time.time(), "verdict_token": new_page_token(), "attempts": 0}
     if mimetype == "multipart/form-data":
-        return base | _parse_multipart(rt, build_id, body_path, size, options)
+        return Build(**base, **_parse_multipart(rt, build_id, body_path, size, options))
     if mimetype == "application/json":
-        return base | _parse_json(rt, tenant, body_path, size)
+        return Build(**base, **_parse_json(rt, tenant, body_path, size))
     raise Problem(415, "send multipart/form-data (metadata + apk) or application/json (with an artifact URL)")
 
 

@@ -8,6 +8,7 @@ GATE-CHECK-FAILED verdict; a work horse that dies is retried once by RQ, then th
 from __future__ import annotations
 
 import json
+import logging
 import resource
 import time
 from functools import cache
@@ -16,18 +17,27 @@ from typing import Any
 
 import requests
 from rq import get_current_job
+from rq.timeouts import JobTimeoutException
 
 from gate.core import listing as listing_mod
 from gate.core.scan import scan
-from gate.record.store import FINAL, StoreHistory
+from gate.errors import GateError
+from gate.record.build import FINAL, Build
+from gate.record.store import StoreHistory
 from gate.service import webhook_signing
 from gate.service.artifact import ArtifactError, fetch
 from gate.service.runtime import Runtime, failure_verdict, finalize, public_build
 from gate.service.settings import Settings
 
+log = logging.getLogger(__name__)
 
-class CallbackFailed(Exception):
+
+class CallbackFailed(GateError):
     """Raised so that RQ schedules the next retry."""
+
+
+class ApkLost(GateError):
+    """The uploaded APK is gone from the worker's disk (a volume lost between intake and analysis)."""
 
 
 @cache
@@ -40,17 +50,17 @@ def analyse_build(build_id: str) -> str:
     build = rt.store.get_build(build_id)
     if build is None:
         return "unknown build"
-    if build["status"] in FINAL:
-        return f"already {build['status']}"
-    tenant = rt.store.get_tenant(build["tenant"])
+    if build.status in FINAL:
+        return f"already {build.status}"
+    tenant = rt.store.get_tenant(build.tenant)
     policy = rt.policy_for(tenant)
     rt.store.mark_running(build_id)
     _limit_memory(rt.settings.job_memory_bytes)
     started = time.perf_counter()
     try:
         path = _apk_path(rt, build, tenant.allowed_hosts if tenant else [])
-        listing = listing_mod.load(build["listing"]) if build.get("listing") else None
-        history = StoreHistory(rt.store, build["tenant"])
+        listing = listing_mod.load(build.listing) if build.listing else None
+        history = StoreHistory(rt.store, build.tenant)
         verdict = scan(path, policy, listing, history=history).to_dict()
         status, reason = "done", "analysed"
     except ArtifactError as exc:
@@ -65,10 +75,18 @@ def analyse_build(build_id: str) -> str:
             message = (f"The analysis did not finish: it ran out of memory (the job's cap is {cap}, "
                        "GATE_JOB_MEMORY_BYTES)")
             message_zh = f"分析未能完成：内存不足（任务内存上限为 {cap}，GATE_JOB_MEMORY_BYTES）"
+        elif isinstance(exc, GateError):  # the gate's own, explained refusal: its text is meant to be read
+            message = f"The analysis did not finish: {exc}"
+            message_zh = f"分析未能完成：{exc}"
+        elif isinstance(exc, JobTimeoutException):
+            message = f"The analysis did not finish within the job's time limit ({rt.settings.job_timeout_s} s)"
+            message_zh = f"分析未能在任务时限（{rt.settings.job_timeout_s} 秒）内完成"
         else:
-            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            message = f"The analysis did not finish: {error}"
-            message_zh = f"分析未能完成：{error}"
+            # A bug or an unforeseen failure: its text (paths, internals) stays in the worker log, never in
+            # the verdict a store and a developer read.
+            log.exception("analysis of build %s failed", build_id)
+            message = f"The analysis did not finish: an internal error ({type(exc).__name__}) stopped it"
+            message_zh = f"分析未能完成：内部错误（{type(exc).__name__}）"
         verdict = failure_verdict(build, policy, "GATE-CHECK-FAILED", message + ".", message_zh + "。",
                                   analysis_ms=int((time.perf_counter() - started) * 1000))
         status, reason = "failed", type(exc).__name__
@@ -92,17 +110,17 @@ class _NoJob:
     retries_left = 0
 
 
-def _apk_path(rt: Runtime, build: dict[str, Any], allowed: list[str]) -> Path:
-    if build.get("apk_path") and Path(build["apk_path"]).is_file():
-        return Path(build["apk_path"])
-    artifact = build.get("artifact")
+def _apk_path(rt: Runtime, build: Build, allowed: list[str]) -> Path:
+    if build.apk_path and Path(build.apk_path).is_file():
+        return Path(build.apk_path)
+    artifact = build.artifact
     if not artifact:
-        raise RuntimeError("the build's APK is no longer on disk")
-    dest = rt.settings.apk_dir / f"{build['build_id']}.apk"
+        raise ApkLost("the build's APK is no longer on disk and it came with no artifact URL to fetch it again")
+    dest = rt.settings.apk_dir / f"{build.build_id}.apk"
     size = fetch(artifact["url"], dest, allowed=allowed, sha256=artifact["sha256"], size=artifact.get("size"),
                  max_bytes=rt.settings.max_upload_bytes, timeout_s=rt.settings.artifact_timeout_s)
-    rt.store.update_build(build["build_id"], apk_path=str(dest), apk_size=size, apk_sha256=artifact["sha256"])
-    build["apk_path"] = str(dest)
+    rt.store.update_build(build.build_id, apk_path=str(dest), apk_size=size, apk_sha256=artifact["sha256"])
+    build.apk_path = str(dest)
     return dest
 
 
@@ -111,7 +129,7 @@ def deliver_callback(build_id: str, reason: str = "verdict") -> str:
     build = rt.store.get_build(build_id)
     if build is None:
         return "unknown build"
-    tenant = rt.store.get_tenant(build["tenant"])
+    tenant = rt.store.get_tenant(build.tenant)
     job = get_current_job()
     attempt: dict[str, Any] = {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "reason": reason,
                                "url": tenant.callback_url if tenant else None}
@@ -140,8 +158,8 @@ def deliver_callback(build_id: str, reason: str = "verdict") -> str:
         attempt["result"] = "delivered"
         rt.store.record_delivery(build_id, attempt)
         rt.metrics.safe_inc("gate_callback_deliveries_total", result="delivered")
-        if build.get("received_at"):
-            rt.metrics.observe("gate_accepted_to_callback_seconds", time.time() - float(build["received_at"]))
+        if build.received_at:
+            rt.metrics.observe("gate_accepted_to_callback_seconds", time.time() - build.received_at)
         return "delivered"
     if code == 410:
         attempt.update(result="gone", error="HTTP 410: the store's endpoint is gone; no further retries")

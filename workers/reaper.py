@@ -17,7 +17,7 @@ import time
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from gate.record.store import FINAL
+from gate.record.build import FINAL, Build
 from gate.service.queues import enqueue_analysis
 from gate.service.runtime import Runtime, failure_verdict, finalize
 
@@ -35,8 +35,8 @@ def _job(rt: Runtime, job_id: str | None) -> Job | None:
         return None
 
 
-def _dead_reason(rt: Runtime, build: dict[str, object], job: Job | None, now: float) -> str | None:
-    changed = float(build.get("started_at") or build.get("received_at") or now)  # type: ignore[arg-type]
+def _dead_reason(rt: Runtime, build: Build, job: Job | None, now: float) -> str | None:
+    changed = build.started_at or build.received_at or now
     if job is None:
         return None if now - changed < GRACE_S else "its analysis job was lost"
     status = job.get_status(refresh=True)
@@ -58,33 +58,32 @@ def _dead_reason(rt: Runtime, build: dict[str, object], job: Job | None, now: fl
 
 def reap(rt: Runtime, *, now: float | None = None) -> list[tuple[str, str]]:
     """One pass. Returns (build id, action) for every build it touched."""
-    lock = rt.store.k("reaper-lock")
-    if not rt.store.r.set(lock, "1", nx=True, ex=30):
+    if not rt.store.take_lock("reaper-lock", 30):
         return []
     actions: list[tuple[str, str]] = []
     try:
         current = time.time() if now is None else now
         for build_id, _ in rt.store.active_builds():
             build = rt.store.get_build(build_id)
-            if build is None or build["status"] in FINAL:
-                rt.store.r.zrem(rt.store.k("active"), build_id)
+            if build is None or build.status in FINAL:
+                rt.store.forget_active(build_id)
                 continue
-            reason = _dead_reason(rt, build, _job(rt, build.get("job_id")), current)
+            reason = _dead_reason(rt, build, _job(rt, build.job_id), current)
             if reason is None:
                 continue
-            if build["attempts"] < MAX_ATTEMPTS:
-                job = enqueue_analysis(rt.rq, rt.settings, build_id, attempt=build["attempts"] + 1)
+            if build.attempts < MAX_ATTEMPTS:
+                job = enqueue_analysis(rt.rq, rt.settings, build_id, attempt=build.attempts + 1)
                 rt.store.update_build(build_id, status="queued", job_id=job.id, last_problem=reason)
                 actions.append((build_id, "retried"))
                 continue
-            tenant = rt.store.get_tenant(build["tenant"])
+            tenant = rt.store.get_tenant(build.tenant)
             verdict = failure_verdict(build, rt.policy_for(tenant), "GATE-CHECK-FAILED",
-                                      f"The analysis did not finish after {build['attempts']} attempt(s): {reason}.",
-                                      f"尝试 {build['attempts']} 次后分析仍未完成：{reason}。")
+                                      f"The analysis did not finish after {build.attempts} attempt(s): {reason}.",
+                                      f"尝试 {build.attempts} 次后分析仍未完成：{reason}。")
             if finalize(rt, build, "failed", verdict, reason="worker_lost"):
                 actions.append((build_id, "failed"))
     finally:
-        rt.store.r.delete(lock)
+        rt.store.release_lock("reaper-lock")
     return actions
 
 

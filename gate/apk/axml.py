@@ -21,6 +21,8 @@ import xml.etree.ElementTree as ET
 from functools import cache
 from importlib import resources
 
+from gate.errors import GateError
+
 ANDROID_NS = "http://schemas.android.com/apk/res/android"
 
 _XML = 0x0003
@@ -47,7 +49,7 @@ _FRACTION_UNITS = ("%", "%p")
 _RADIX_MULTS = (0.00390625, 3.051758e-005, 1.192093e-007, 4.656613e-010)
 
 
-class AxmlError(ValueError):
+class AxmlError(GateError, ValueError):
     """The bytes are not readable Android binary XML (or resource table)."""
 
 

@@ -23,12 +23,14 @@ from functools import cached_property
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
+from gate.errors import GateError
+
 NO_INDEX = 0xFFFFFFFF
 
 # Length in 16-bit code units of each opcode (payload pseudo-instructions are handled apart).
-_LEN = bytearray(256)
+INSN_LEN = bytearray(256)
 for _op in range(256):
-    _LEN[_op] = 1
+    INSN_LEN[_op] = 1
 for _ops, _n in (
     ((0x02, 0x05, 0x08, 0x13, 0x15, 0x16, 0x19, 0x1A, 0x1C, 0x1F, 0x20, 0x22, 0x23, 0x29, 0xFE, 0xFF), 2),
     ((0x03, 0x06, 0x09, 0x14, 0x17, 0x1B, 0x24, 0x25, 0x26, 0x2A, 0x2B, 0x2C, 0xFC, 0xFD), 3),
@@ -36,11 +38,11 @@ for _ops, _n in (
     ((0xFA, 0xFB), 4),
 ):
     for _op in _ops:
-        _LEN[_op] = _n
+        INSN_LEN[_op] = _n
 for _lo, _hi, _n in ((0x2D, 0x3D, 2), (0x44, 0x6D, 2), (0x6E, 0x72, 3), (0x74, 0x78, 3), (0x90, 0xAF, 2),
                      (0xD0, 0xE2, 2)):
     for _op in range(_lo, _hi + 1):
-        _LEN[_op] = _n
+        INSN_LEN[_op] = _n
 
 INVOKE_OPS = frozenset(range(0x6E, 0x73)) - {0x73} | frozenset(range(0x74, 0x79)) | {0xFA, 0xFB}
 FIELD_GET_OPS = frozenset(range(0x52, 0x59)) | frozenset(range(0x60, 0x67))
@@ -53,7 +55,7 @@ for _op in INVOKE_OPS | STATIC_GET_OPS | {NEW_INSTANCE}:
 CONST_STRING, CONST_STRING_JUMBO = 0x1A, 0x1B
 
 
-class DexError(ValueError):
+class DexError(GateError, ValueError):
     """The dex file is malformed where the reader looked."""
 
 
@@ -71,7 +73,7 @@ class CodeRange:
     method: int  # method_ids index
 
 
-def _uleb(data: bytes, pos: int) -> tuple[int, int]:
+def uleb128(data: bytes, pos: int) -> tuple[int, int]:
     result = shift = 0
     while True:
         if pos >= len(data) or shift > 28:
@@ -142,7 +144,7 @@ class DexFile:
         if not 0 <= idx < self.n_strings:
             raise DexError(f"{self.name}: string index {idx} out of range")
         off = self._string_offs[idx]
-        _, start = _uleb(self.data, off)
+        _, start = uleb128(self.data, off)
         end = self.data.find(b"\x00", start)
         if end < 0:
             raise DexError(f"{self.name}: unterminated string")
@@ -435,10 +437,10 @@ class DexFile:
                     continue
                 if cdo >= size:
                     raise DexError(f"{self.name}: class data outside the file")
-                sf, pos = _uleb(data, cdo)
-                inf, pos = _uleb(data, pos)
-                dm, pos = _uleb(data, pos)
-                vm, pos = _uleb(data, pos)
+                sf, pos = uleb128(data, cdo)
+                inf, pos = uleb128(data, pos)
+                dm, pos = uleb128(data, pos)
+                vm, pos = uleb128(data, pos)
                 for _ in range(2 * (sf + inf)):  # field index diff and access flags, skipped
                     while data[pos] & 0x80:
                         pos += 1
@@ -451,12 +453,12 @@ class DexFile:
                             midx += b
                             pos += 1
                         else:
-                            diff, pos = _uleb(data, pos)
+                            diff, pos = uleb128(data, pos)
                             midx += diff
                         while data[pos] & 0x80:  # access flags, skipped
                             pos += 1
                         pos += 1
-                        code_off, pos = _uleb(data, pos)
+                        code_off, pos = uleb128(data, pos)
                         if code_off:
                             if code_off + 16 > size:
                                 raise DexError(f"{self.name}: code item outside the file")
@@ -495,7 +497,7 @@ class DexFile:
                     width, n = struct.unpack_from("<HI", data, pc + 2)
                     pc += 2 * (4 + (n * width + 1) // 2)
                 continue
-            length = _LEN[op]
+            length = INSN_LEN[op]
             if pc + 2 * length > end:
                 return
             if op in INVOKE_OPS or op in FIELD_GET_OPS or op == CONST_STRING or op == NEW_INSTANCE or op == 0x1C:
@@ -509,7 +511,7 @@ class DexFile:
         of the call graph. A tight loop over the exact instruction stream (no objects per instruction)."""
         starts, ends, _ = self.code
         data = self.data
-        length = _LEN
+        length = INSN_LEN
         is_ref = _IS_REF
         pc = starts[pos]
         end = ends[pos]

@@ -25,7 +25,7 @@ def to_json(verdict: Verdict) -> str:
     return json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2)
 
 
-def _colour(stream: TextIO) -> bool:
+def use_colour(stream: TextIO) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 

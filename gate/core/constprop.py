@@ -30,7 +30,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from gate.apk.dex import _LEN, INVOKE_OPS, DexError, DexFile, _uleb
+from gate.apk.dex import INSN_LEN, INVOKE_OPS, DexError, DexFile, uleb128
 
 MAX_UNITS = 20_000  # methods longer than this (16-bit units) are not interpreted
 MAX_HELPER_CALLERS = 200  # call sites of one helper interpreted with its summary
@@ -268,7 +268,7 @@ class _Frame:
                     count = int.from_bytes(data[pc + 4: pc + 8], "little")
                     pc += 2 * (4 + (count * size + 1) // 2)
                 continue
-            length = _LEN[op]
+            length = INSN_LEN[op]
             if pc + 2 * length > end:
                 break
             b1 = data[pc + 1]
@@ -575,14 +575,14 @@ class Analyzer:
         row = struct.unpack_from("<8I", d.data, d.classes_off + 32 * ci)
         class_data, static_values = row[6], row[7]
         if class_data and static_values:
-            n_static, p = _uleb(d.data, class_data)
+            n_static, p = uleb128(d.data, class_data)
             for _ in range(3):
-                _, p = _uleb(d.data, p)
+                _, p = uleb128(d.data, p)
             statics = []
             f = 0
             for _ in range(n_static):
-                diff, p = _uleb(d.data, p)
-                _, p = _uleb(d.data, p)
+                diff, p = uleb128(d.data, p)
+                _, p = uleb128(d.data, p)
                 f += diff
                 statics.append(f)
             values = _encoded_array(d, static_values)
@@ -668,7 +668,7 @@ def _exact(d: DexFile, cls: str, name: str, proto: str) -> list[int]:
 def _encoded_array(d: DexFile, off: int) -> list[Any]:
     """The values of an encoded_array (strings as text, everything else as None)."""
     data = d.data
-    n, p = _uleb(data, off)
+    n, p = uleb128(data, off)
     out: list[Any] = []
     for _ in range(n):
         value, p = _encoded_value(d, p)
@@ -684,15 +684,15 @@ def _encoded_value(d: DexFile, p: int) -> tuple[Any, int]:
     if vtype in (0x1E, 0x1F):
         return None, p
     if vtype == 0x1C:
-        n, p = _uleb(data, p)
+        n, p = uleb128(data, p)
         for _ in range(n):
             _, p = _encoded_value(d, p)
         return None, p
     if vtype == 0x1D:
-        _, p = _uleb(data, p)
-        n, p = _uleb(data, p)
+        _, p = uleb128(data, p)
+        n, p = uleb128(data, p)
         for _ in range(n):
-            _, p = _uleb(data, p)
+            _, p = uleb128(data, p)
             _, p = _encoded_value(d, p)
         return None, p
     size = arg + 1

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from gate.core.model import Evidence, Finding
 from gate.core.policy import Policy
+from gate.errors import GateError
 
 if TYPE_CHECKING:
     from gate.apk.axml import ResourceTable
@@ -45,7 +46,7 @@ _EOCD64_LOCATOR_SIG = b"PK\x06\x07"
 _EOCD64_SIG = b"PK\x06\x06"
 
 
-class IntakeError(Exception):
+class IntakeError(GateError):
     """The upload cannot be analysed: ``rule_id`` is PKG-UNREADABLE or PKG-LIMITS."""
 
     def __init__(self, rule_id: str, message: str, evidence: tuple[Evidence, ...] = (), *,
@@ -236,7 +237,7 @@ def _bool_attr(value: str | None) -> bool | None:
     return {"true": True, "false": False}.get(low)
 
 
-def _class_name(package: str, name: str) -> str:
+def class_name(package: str, name: str) -> str:
     if name.startswith("."):
         return package + name
     if "." not in name:
@@ -345,7 +346,7 @@ def parse_manifest(raw: bytes) -> Manifest:
                                 mimes.append(ia["mimeType"])
                     filters.append(IntentFilter(tuple(actions), tuple(cats), tuple(schemes), tuple(mimes)))
                 components.append(Component(
-                    kind=kind, name=_class_name(package, name) if name else "(unnamed)",
+                    kind=kind, name=class_name(package, name) if name else "(unnamed)",
                     exported_attr=_bool_attr(a.get("exported")), permission=a.get("permission"),
                     read_permission=a.get("readPermission"), write_permission=a.get("writePermission"),
                     intent_filters=tuple(filters), attrs=a,

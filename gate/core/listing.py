@@ -15,8 +15,10 @@ from typing import Any
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, post_load
 
+from gate.errors import GateError
 
-class ListingError(ValueError):
+
+class ListingError(GateError, ValueError):
     """A listing that cannot be read; ``errors`` maps field paths to messages."""
 
     def __init__(self, message: str, errors: dict[str, Any] | None = None) -> None:

@@ -30,6 +30,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from gate.core.constprop import identify
+from gate.errors import GateError
 
 if TYPE_CHECKING:
     from gate.core.context import BuildContext
@@ -116,7 +117,7 @@ def choose_libraries(entries: list[str]) -> dict[str, str]:
     return {name: entry for name, (_, entry) in sorted(best.items())}
 
 
-class NativeError(Exception):
+class NativeError(GateError):
     """The library is not an ELF file the gate can read."""
 
 

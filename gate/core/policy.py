@@ -18,12 +18,13 @@ from typing import Any
 from gate.core import reference
 from gate.core.model import Finding, Outcome
 from gate.defaults import LimitError, Limits
+from gate.errors import GateError
 
 OFF = "off"
 _OUTCOME_WORDS = ("info", "warn", "block", OFF)
 
 
-class PolicyError(ValueError):
+class PolicyError(GateError, ValueError):
     """A policy file that cannot be used; the message names the file, the line and the reason."""
 
 

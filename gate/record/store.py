@@ -26,13 +26,14 @@ from typing import Any
 import redis
 
 from gate.core.history import history_entry
+from gate.errors import GateError
+from gate.record.build import FINAL, Build, encode
 from gate.service import webhook_signing
 
 TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-FINAL = ("done", "failed")
 
 
-class StoreError(ValueError):
+class StoreError(GateError, ValueError):
     pass
 
 
@@ -175,36 +176,23 @@ class Store:
 
     # -- builds -------------------------------------------------------------------------------------
 
-    def create_build(self, build: dict[str, Any]) -> None:
+    def create_build(self, build: Build) -> None:
         now = time.time()
-        record = {key: (json.dumps(v) if isinstance(v, dict | list) else ("" if v is None else v))
-                  for key, v in build.items()}
         with self.r.pipeline() as pipe:
-            pipe.hset(self.k("build", build["build_id"]), mapping=record)
-            pipe.zadd(self.k("builds", build["tenant"]), {build["build_id"]: now})
-            pipe.set(self.k("vtoken", build["verdict_token"]), build["build_id"])
-            pipe.zadd(self.k("active"), {build["build_id"]: now})
+            pipe.hset(self.k("build", build.build_id), mapping=build.to_record())
+            pipe.zadd(self.k("builds", build.tenant), {build.build_id: now})
+            pipe.set(self.k("vtoken", build.verdict_token), build.build_id)
+            pipe.zadd(self.k("active"), {build.build_id: now})
             pipe.execute()
 
-    def get_build(self, build_id: str) -> dict[str, Any] | None:
-        h: dict[str, Any] = self.r.hgetall(self.k("build", build_id))
-        if not h:
-            return None
-        for key in ("listing", "verdict", "artifact"):
-            if h.get(key):
-                h[key] = json.loads(h[key])
-        for key in ("received_at", "started_at", "decided_at"):
-            if h.get(key):
-                h[key] = float(h[key])
-        h["attempts"] = int(h.get("attempts") or 0)
-        h["apk_size"] = int(h.get("apk_size") or 0)
-        return h
+    def get_build(self, build_id: str) -> Build | None:
+        h: dict[str, str] = self.r.hgetall(self.k("build", build_id))
+        return Build.from_record(h) if h else None
 
     def update_build(self, build_id: str, **fields: Any) -> None:
-        mapping = {k: (json.dumps(v) if isinstance(v, dict | list) else ("" if v is None else v))
-                   for k, v in fields.items()}
+        """Set some fields of a build (names and values as in ``Build``)."""
         with self.r.pipeline() as pipe:
-            pipe.hset(self.k("build", build_id), mapping=mapping)
+            pipe.hset(self.k("build", build_id), mapping=encode(fields))
             if fields.get("status") in ("queued", "running"):
                 pipe.zadd(self.k("active"), {build_id: time.time()})
             pipe.execute()
@@ -246,7 +234,7 @@ class Store:
                 except redis.WatchError:
                     continue
 
-    def builds_for_package(self, tenant: str, package: str, limit: int = 100) -> list[dict[str, Any]]:
+    def builds_for_package(self, tenant: str, package: str, limit: int = 100) -> list[Build]:
         ids = self.r.zrevrange(self.k("pkg", tenant, package), 0, limit - 1)
         return [b for i in ids if (b := self.get_build(i))]
 
@@ -298,7 +286,7 @@ class Store:
         return json.loads(raw) if raw else None
 
 
-    def build_by_page_token(self, token: str) -> dict[str, Any] | None:
+    def build_by_page_token(self, token: str) -> Build | None:
         if not token or len(token) > 100:
             return None
         build_id = self.r.get(self.k("vtoken", token))
@@ -306,6 +294,39 @@ class Store:
 
     def active_builds(self) -> list[tuple[str, float]]:
         return [(b, float(s)) for b, s in self.r.zrange(self.k("active"), 0, -1, withscores=True)]
+
+    def forget_active(self, build_id: str) -> None:
+        """Drop a decided (or vanished) build from the active set the reaper walks."""
+        self.r.zrem(self.k("active"), build_id)
+
+    def recent_builds(self, tenant: str, limit: int) -> list[Build]:
+        """The tenant's ``limit`` latest builds, newest first."""
+        ids: list[str] = self.r.zrevrange(self.k("builds", tenant), 0, limit - 1)
+        return [b for i in ids if (b := self.get_build(i))]
+
+    def discard_build(self, build_id: str, tenant: str) -> None:
+        """Undo ``create_build`` for a build that could not be queued: nothing of it stays."""
+        token = self.r.hget(self.k("build", build_id), "verdict_token")
+        with self.r.pipeline() as pipe:
+            pipe.delete(self.k("build", build_id))
+            pipe.zrem(self.k("active"), build_id)
+            pipe.zrem(self.k("builds", tenant), build_id)
+            if token:
+                pipe.delete(self.k("vtoken", token))
+            pipe.execute()
+
+    # -- health and locks ---------------------------------------------------------------------------
+
+    def ping(self) -> None:
+        """Raises redis.RedisError when the store cannot be reached."""
+        self.r.ping()
+
+    def take_lock(self, name: str, ttl_s: int) -> bool:
+        """A lock held for at most ``ttl_s`` seconds; False when another process holds it."""
+        return bool(self.r.set(self.k(name), "1", nx=True, ex=ttl_s))
+
+    def release_lock(self, name: str) -> None:
+        self.r.delete(self.k(name))
 
     # -- callback attempts --------------------------------------------------------------------------
 

@@ -20,12 +20,13 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from gate.errors import GateError
 from gate.service.deadline import SocketDeadline
 
 MAX_REDIRECTS = 3
 
 
-class ArtifactError(Exception):
+class ArtifactError(GateError):
     """The artifact cannot be used; ``permanent`` is False for failures worth retrying (network)."""
 
     def __init__(self, message: str, *, permanent: bool = True) -> None:

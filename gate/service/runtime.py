@@ -14,8 +14,11 @@ from gate import __version__
 from gate.core import policy as policy_mod
 from gate.core.model import AppInfo, Evidence, Finding, Verdict
 from gate.core.policy import Policy, decide
+from gate.errors import ConfigError
+from gate.record.build import Build
 from gate.record.store import Store, Tenant
-from gate.service.metrics import Metrics
+from gate.service.metrics import Metrics, RedisCollector
+from gate.service.queues import WORKER_QUEUES, enqueue_callback, rq_connection
 from gate.service.settings import Settings
 
 
@@ -26,7 +29,7 @@ class Runtime:
     @cached_property
     def store(self) -> Store:
         if not self.settings.redis_url:
-            raise RuntimeError("REDIS_URL is not set")
+            raise ConfigError("REDIS_URL is not set")
         return Store.from_url(self.settings.redis_url, self.settings.key_prefix)
 
     @cached_property
@@ -35,11 +38,13 @@ class Runtime:
 
     @cached_property
     def rq(self) -> redis.Redis:
-        from gate.service.queues import rq_connection
-
         if not self.settings.redis_url:
-            raise RuntimeError("REDIS_URL is not set")
+            raise ConfigError("REDIS_URL is not set")
         return rq_connection(self.settings.redis_url)
+
+    def collector(self) -> RedisCollector:
+        """The Prometheus collector that reads the queues and the store's counters at scrape time."""
+        return RedisCollector(self.store.r, self.rq, self.settings.key_prefix, WORKER_QUEUES)
 
     def policy_for(self, tenant: Tenant | None) -> Policy:
         """The tenant's effective policy: its pack (or the service default) with its override applied."""
@@ -49,12 +54,12 @@ class Runtime:
         return base
 
 
-def verdict_url(settings: Settings, build: dict[str, Any]) -> str:
-    return f"{settings.public_url}/v/{build['verdict_token']}"
+def verdict_url(settings: Settings, build: Build) -> str:
+    return f"{settings.public_url}/v/{build.verdict_token}"
 
 
-def status_url(settings: Settings, build: dict[str, Any]) -> str:
-    return f"{settings.public_url}/api/v1/builds/{build['build_id']}"
+def status_url(settings: Settings, build: Build) -> str:
+    return f"{settings.public_url}/api/v1/builds/{build.build_id}"
 
 
 def _iso(ts: float | None) -> str | None:
@@ -63,20 +68,20 @@ def _iso(ts: float | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
-def public_build(settings: Settings, build: dict[str, Any], *, deliveries: list[dict[str, Any]] | None = None
+def public_build(settings: Settings, build: Build, *, deliveries: list[dict[str, Any]] | None = None
                  ) -> dict[str, Any]:
     """The build as the API and the callback show it: the verdict (when decided) plus the build fields."""
-    out: dict[str, Any] = dict(build.get("verdict") or {})
+    out: dict[str, Any] = dict(build.verdict or {})
     out.update({
-        "build_id": build["build_id"],
-        "tenant": build["tenant"],
-        "platform_build_id": build.get("platform_build_id") or None,
-        "status": build["status"],
-        "received_at": _iso(build.get("received_at")),
-        "decided_at": _iso(build.get("decided_at")),
+        "build_id": build.build_id,
+        "tenant": build.tenant,
+        "platform_build_id": build.platform_build_id or None,
+        "status": build.status,
+        "received_at": _iso(build.received_at),
+        "decided_at": _iso(build.decided_at),
         "verdict_url": verdict_url(settings, build),
     })
-    listing = build.get("listing")
+    listing = build.listing
     if isinstance(listing, dict):
         raw_developer = listing.get("developer")
         developer: dict[str, Any] = raw_developer if isinstance(raw_developer, dict) else {}
@@ -87,11 +92,11 @@ def public_build(settings: Settings, build: dict[str, Any], *, deliveries: list[
     return out
 
 
-def failure_verdict(build: dict[str, Any], policy: Policy, rule_id: str, message: str, message_zh: str, *,
+def failure_verdict(build: Build, policy: Policy, rule_id: str, message: str, message_zh: str, *,
                     analysis_ms: int = 0) -> dict[str, Any]:
     """A verdict for a build the gate could not analyse, so the store still gets an answer."""
     finding = Finding(rule_id=rule_id, message=message, message_zh=message_zh,
-                      evidence=(Evidence("file", build.get("apk_name") or "upload", "(build)"),),
+                      evidence=(Evidence("file", build.apk_name or "upload", "(build)"),),
                       remediation="Check that the artifact URL, its size and its SHA-256 are right and that the "
                                   "store can reach it, then send the build again.",
                       remediation_zh="请确认构建产物的 URL、大小和 SHA-256 正确且应用商店可以访问，"
@@ -103,19 +108,17 @@ def failure_verdict(build: dict[str, Any], policy: Policy, rule_id: str, message
                           remediation_zh="开发者无需修改：审核系统未能完成分析。"
                                          "请重新提交此版本；运维人员可查看 worker 日志。")
     verdict = Verdict(
-        app=AppInfo(sha256=build.get("apk_sha256") or "0" * 64, size=int(build.get("apk_size") or 0)),
+        app=AppInfo(sha256=build.apk_sha256 or "0" * 64, size=build.apk_size),
         findings=tuple(decide([finding], policy)), policy_name=policy.name, policy_version=policy.version,
         gate_version=__version__, analysis_ms=analysis_ms,
     )
     return verdict.to_dict()
 
 
-def finalize(rt: Runtime, build: dict[str, Any], status: str, verdict: dict[str, Any], *,
+def finalize(rt: Runtime, build: Build, status: str, verdict: dict[str, Any], *,
              reason: str = "analysed") -> bool:
     """Store the decision once, count it, queue the callback, drop the APK. False if already decided."""
-    from gate.service.queues import enqueue_callback
-
-    if not rt.store.finalize(build["build_id"], status, verdict):
+    if not rt.store.finalize(build.build_id, status, verdict):
         return False
     m = rt.metrics
     m.safe_inc("gate_verdicts_total", outcome=verdict.get("verdict", "block"))
@@ -123,8 +126,8 @@ def finalize(rt: Runtime, build: dict[str, Any], status: str, verdict: dict[str,
         m.safe_inc("gate_findings_total", rule_id=f["rule_id"], outcome=f.get("outcome") or "info")
     if status == "failed":
         m.safe_inc("gate_builds_failed_total", reason=reason)
-    enqueue_callback(rt.rq, rt.settings, build["build_id"])
-    path = build.get("apk_path")
+    enqueue_callback(rt.rq, rt.settings, build.build_id)
+    path = build.apk_path
     if path and not rt.settings.keep_apks:
         Path(path).unlink(missing_ok=True)
     return True

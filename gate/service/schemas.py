@@ -10,6 +10,8 @@ from gate.core.listing import ListingSchema
 from gate.core.model import EVIDENCE_KINDS
 
 OUTCOMES = ("info", "warn", "block")
+SHA256 = "^[0-9a-f]{64}$"
+RULE_ID = "^[A-Z]+(-[A-Z0-9]+)+$"
 
 
 class _Open(Schema):
@@ -25,10 +27,10 @@ class EvidenceSchema(_Open):
 
 
 class FindingSchema(_Open):
-    rule_id = fields.String(required=True, metadata={"example": "PI-DEVICE-ID"})
+    rule_id = fields.String(required=True, validate=validate.Regexp(RULE_ID), metadata={"example": "PI-DEVICE-ID"})
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
-    title = fields.String(required=True)
-    message = fields.String(required=True)
+    title = fields.String(required=True, validate=validate.Length(min=1))
+    message = fields.String(required=True, validate=validate.Length(min=1))
     references = fields.List(fields.String(), required=True, metadata={"example": ["CN-164-1.1"]})
     evidence = fields.List(fields.Nested(EvidenceSchema), required=True)
     remediation = fields.String(required=True, allow_none=True)
@@ -37,7 +39,7 @@ class FindingSchema(_Open):
 
 
 class CertificateSchema(_Open):
-    sha256 = fields.String(required=True)
+    sha256 = fields.String(required=True, validate=validate.Regexp(SHA256))
     subject = fields.String(required=True)
 
 
@@ -47,8 +49,8 @@ class AppSchema(_Open):
     version_name = fields.String(required=True, allow_none=True)
     min_sdk = fields.Integer(required=True, allow_none=True)
     target_sdk = fields.Integer(required=True, allow_none=True)
-    sha256 = fields.String(required=True)
-    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True, validate=validate.Regexp(SHA256))
+    size = fields.Integer(required=True, validate=validate.Range(min=0))
     certificates = fields.List(fields.Nested(CertificateSchema), required=True)
 
 
@@ -61,11 +63,14 @@ class SdkSchema(_Open):
     category = fields.String(required=True, metadata={"description": "analytics, push, ads, ... packer"})
     data_collected = fields.List(fields.String())
     evidence = fields.List(fields.Dict(), required=True)
+    markers = fields.List(fields.String(), metadata={"description": "which kinds of marker matched: package, "
+                                                      "class, native library, manifest component, asset, ..."})
 
 
 class PolicyRefSchema(_Open):
     name = fields.String(required=True, metadata={"example": "cn-default"})
-    version = fields.String(required=True, metadata={"description": "hash of the policy's content"})
+    version = fields.String(required=True, validate=validate.Length(min=1),
+                            metadata={"description": "hash of the policy's content"})
 
 
 class DiffItemSchema(_Open):
@@ -87,7 +92,7 @@ class VerdictSchema(_Open):
     sdks = fields.List(fields.Nested(SdkSchema), required=True)
     policy = fields.Nested(PolicyRefSchema, required=True)
     gate_version = fields.String(required=True)
-    analysis_ms = fields.Integer(required=True)
+    analysis_ms = fields.Integer(required=True, validate=validate.Range(min=0))
     summary = fields.Dict(keys=fields.String(), values=fields.Integer())
     checks = fields.List(fields.Dict())
     diff = fields.Nested(DiffSchema, metadata={"description": "against the previous version (service side)"})
@@ -179,3 +184,30 @@ class DelistedSchema(_Open):
     notice = fields.String(required=True)
     source = fields.String()
     added_at = fields.String()
+
+
+# Every schema above under its component name: /openapi.json and gate/data/verdict.schema.json are both
+# generated from this list (gate.service.json_schema).
+COMPONENTS: tuple[tuple[str, type[Schema]], ...] = (
+    ("Evidence", EvidenceSchema),
+    ("Finding", FindingSchema),
+    ("Certificate", CertificateSchema),
+    ("App", AppSchema),
+    ("Sdk", SdkSchema),
+    ("PolicyRef", PolicyRefSchema),
+    ("DiffItem", DiffItemSchema),
+    ("Diff", DiffSchema),
+    ("Verdict", VerdictSchema),
+    ("BuildListing", BuildListingSchema),
+    ("Build", BuildSchema),
+    ("BuildList", BuildListSchema),
+    ("Accepted", AcceptedSchema),
+    ("Redelivery", RedeliverySchema),
+    ("Problem", ProblemSchema),
+    ("BuildRef", BuildRefSchema),
+    ("WebhookMetadata", WebhookMetadataSchema),
+    ("Artifact", ArtifactSchema),
+    ("WebhookJson", WebhookJsonSchema),
+    ("CallbackEvent", CallbackEventSchema),
+    ("Delisted", DelistedSchema),
+)

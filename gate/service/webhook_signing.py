@@ -18,11 +18,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from gate.errors import GateError
+
 PREFIX = "whsec_"
 TOLERANCE_S = 300
 
 
-class SignatureError(Exception):
+class SignatureError(GateError):
     """Why a request is not authentic; the message is safe to return to the caller."""
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from gate.record.store import FINAL, Tenant
+from gate.record.build import FINAL, Build
+from gate.record.store import Tenant
 from gate.service.queues import enqueue_callback
 from gate.service.runtime import Runtime, public_build
 from gate.web.problems import Problem
@@ -34,10 +35,10 @@ def authenticate() -> None:
     g.tenant = tenant
 
 
-def _own_build(build_id: str) -> dict[str, Any]:
+def _own_build(build_id: str) -> Build:
     tenant: Tenant = g.tenant
     build = _rt().store.get_build(build_id) if build_id.startswith("b_") and len(build_id) < 64 else None
-    if build is None or build.get("tenant") != tenant.name:
+    if build is None or build.tenant != tenant.name:
         raise Problem(404, f"no build {build_id} for this store")
     return build
 
@@ -61,8 +62,7 @@ def list_builds() -> Any:
     if package:
         builds = rt.store.builds_for_package(tenant.name, package, limit)
     else:
-        ids: list[str] = rt.store.r.zrevrange(rt.store.k("builds", tenant.name), 0, limit - 1)
-        builds = [b for i in ids if (b := rt.store.get_build(i))]
+        builds = rt.store.recent_builds(tenant.name, limit)
     return jsonify({"builds": [public_build(rt.settings, b) for b in builds]})
 
 
@@ -70,8 +70,8 @@ def list_builds() -> Any:
 def redeliver(build_id: str) -> Any:
     rt = _rt()
     build = _own_build(build_id)
-    if build["status"] not in FINAL:
-        raise Problem(409, f"build {build_id} is {build['status']}; its callback is sent once it is decided")
+    if build.status not in FINAL:
+        raise Problem(409, f"build {build_id} is {build.status}; its callback is sent once it is decided")
     tenant: Tenant = g.tenant
     if tenant.callback_disabled:
         # The store asks for the callback again: its endpoint is back after an earlier 410.

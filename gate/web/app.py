@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from gate.errors import ConfigError
 from gate.service.runtime import Runtime
 from gate.service.settings import Settings
 from gate.web.problems import Problem, problem
@@ -18,7 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     overrides = {k: v for k, v in (test_config or {}).items() if k in {f.name for f in fields(Settings)}}
     settings = Settings.from_env(**overrides)
     if not settings.redis_url:
-        raise RuntimeError("REDIS_URL is not set: start the service with `gate serve`, which provides an "
+        raise ConfigError("REDIS_URL is not set: start the service with `gate serve`, which provides an "
                            "embedded Redis, or point REDIS_URL at a Redis server")
     app = Flask(__name__, template_folder="templates")
     app.config.update(JSON_SORT_KEYS=False, TEMPLATES_AUTO_RELOAD=False)

@@ -55,29 +55,7 @@ def spec() -> dict[str, Any]:
             "signed store webhooks in, pass/warn/block verdicts out."
         },
     )
-    for name, schema in (
-        ("Evidence", schemas.EvidenceSchema),
-        ("Finding", schemas.FindingSchema),
-        ("Certificate", schemas.CertificateSchema),
-        ("App", schemas.AppSchema),
-        ("Sdk", schemas.SdkSchema),
-        ("PolicyRef", schemas.PolicyRefSchema),
-        ("DiffItem", schemas.DiffItemSchema),
-        ("Diff", schemas.DiffSchema),
-        ("Verdict", schemas.VerdictSchema),
-        ("BuildListing", schemas.BuildListingSchema),
-        ("Build", schemas.BuildSchema),
-        ("BuildList", schemas.BuildListSchema),
-        ("Accepted", schemas.AcceptedSchema),
-        ("Redelivery", schemas.RedeliverySchema),
-        ("Problem", schemas.ProblemSchema),
-        ("BuildRef", schemas.BuildRefSchema),
-        ("WebhookMetadata", schemas.WebhookMetadataSchema),
-        ("Artifact", schemas.ArtifactSchema),
-        ("WebhookJson", schemas.WebhookJsonSchema),
-        ("CallbackEvent", schemas.CallbackEventSchema),
-        ("Delisted", schemas.DelistedSchema),
-    ):
+    for name, schema in schemas.COMPONENTS:
         api.components.schema(name, schema=schema)
     api.components.security_scheme(
         "storeToken", {"type": "http", "scheme": "bearer", "description": "the store's API token (gate tenants add)"}

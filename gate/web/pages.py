@@ -12,8 +12,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from gate.core import reference
-from gate.service.metrics import RedisCollector
-from gate.service.queues import WORKER_QUEUES
+from gate.core.labels import CATEGORY_ZH, PROTECTION_ZH, SDK_KIND_ZH
 from gate.service.runtime import Runtime, public_build
 
 bp = Blueprint("pages", __name__)
@@ -73,8 +72,6 @@ def _check_docs() -> dict[str, dict[str, str]]:
 
 def _labeller(lang: str) -> Any:
     """``label("category", "device_id")`` -> 设备标识符 on the Chinese page; the id itself in English."""
-    from checks._base import CATEGORY_ZH, PROTECTION_ZH, SDK_KIND_ZH
-
     tables = {"category": CATEGORY_ZH, "kind": SDK_KIND_ZH, "protection": PROTECTION_ZH} if lang == "zh" else {}
 
     def label(kind: str, value: Any) -> str:
@@ -142,7 +139,7 @@ def readyz() -> Any:
 
     rt = _rt()
     try:
-        rt.store.r.ping()
+        rt.store.ping()
         workers = Worker.count(connection=rt.rq)
     except redis.RedisError as exc:
         resp = jsonify({"status": "unavailable", "redis": f"unreachable: {type(exc).__name__}"})
@@ -158,5 +155,5 @@ def readyz() -> Any:
 def metrics() -> Response:
     rt = _rt()
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(RedisCollector(rt.store.r, rt.rq, rt.settings.key_prefix, WORKER_QUEUES))
+    registry.register(rt.collector())
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

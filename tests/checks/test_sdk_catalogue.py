@@ -310,7 +310,7 @@ def test_data_lists_of_key_chinese_sdks() -> None:
 # ---------------------------------------------------------------- recognition in the corpus APKs
 
 
-def _uleb(buf: bytes, off: int) -> tuple[int, int]:
+def uleb128(buf: bytes, off: int) -> tuple[int, int]:
     result = shift = 0
     while True:
         byte = buf[off]
@@ -330,7 +330,7 @@ def _defined_classes(dex: bytes) -> list[str]:
         type_idx = struct.unpack_from("<I", dex, class_defs_off + 32 * i)[0]
         string_idx = struct.unpack_from("<I", dex, type_ids_off + 4 * type_idx)[0]
         data_off = struct.unpack_from("<I", dex, string_ids_off + 4 * string_idx)[0]
-        _, start = _uleb(dex, data_off)
+        _, start = uleb128(dex, data_off)
         descriptor = dex[start:dex.index(b"\0", start)].decode("utf-8", "replace")
         if descriptor.startswith("L") and descriptor.endswith(";"):
             names.append(descriptor[1:-1].replace("/", "."))

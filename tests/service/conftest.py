@@ -19,6 +19,7 @@ import pytest
 import redis
 import requests
 
+from gate.record.build import Build
 from gate.record.embedded import EmbeddedRedis
 from gate.service import webhook_signing
 from gate.service.runtime import Runtime
@@ -205,11 +206,11 @@ def workers(settings: Settings) -> Iterator[Workers]:
 
 
 def wait_status(rt: Runtime, build_id: str, statuses: tuple[str, ...], timeout_s: float = 30,
-                poll_s: float = 0.05) -> dict[str, Any]:
+                poll_s: float = 0.05) -> Build:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         build = rt.store.get_build(build_id)
-        if build and build["status"] in statuses:
+        if build and build.status in statuses:
             return build
         time.sleep(poll_s)
     raise AssertionError(f"build {build_id} did not reach {statuses}: {rt.store.get_build(build_id)}")

@@ -75,7 +75,7 @@ def _verdicts(client, rt, tenant, workers) -> dict[str, str]:  # type: ignore[no
         ids[name] = post_build(client, tenant, fixture_apk(apk), data).json["build_id"]
     workers.burst()
     for name, build_id in ids.items():
-        tokens[name] = wait_status(rt, build_id, ("done",))["verdict_token"]
+        tokens[name] = wait_status(rt, build_id, ("done",)).verdict_token
     return tokens
 
 

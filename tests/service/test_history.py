@@ -14,7 +14,7 @@ LISTING = json.loads((LISTINGS / "complete.json").read_text(encoding="utf-8"))
 def _decide(client, rt, tenant, workers, apk: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
     build_id = post_build(client, tenant, fixture_apk(apk), LISTING).json["build_id"]
     workers.burst()
-    return wait_status(rt, build_id, ("done", "failed"))["verdict"]  # type: ignore[no-any-return]
+    return wait_status(rt, build_id, ("done", "failed")).verdict  # type: ignore[no-any-return]
 
 
 def _rules(verdict: dict) -> dict[str, str]:  # type: ignore[type-arg]

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import jsonschema
+from marshmallow import Schema
 from openapi_spec_validator import validate
 
-from tests.conftest import LISTINGS, fixture_apk
+from gate.core import history as hist
+from gate.core import policy as policy_mod
+from gate.core.scan import scan
+from gate.service import schemas
+from gate.service.json_schema import VERDICT_SCHEMA_PATH, components, render
+from tests.conftest import LISTINGS, fixture_apk, listing
 from tests.service.conftest import post_build, wait_status
 
 LISTING = json.loads((LISTINGS / "complete.json").read_text(encoding="utf-8"))
@@ -74,3 +81,49 @@ def test_the_schemas_catch_a_broken_verdict(client) -> None:  # type: ignore[no-
     except jsonschema.ValidationError:
         return
     raise AssertionError("a verdict of 'maybe' passed the schema")
+
+
+def test_the_shipped_verdict_schema_is_generated_from_the_marshmallow_schemas() -> None:
+    # one description of the shape: after a change to gate/service/schemas.py, run
+    # `python -m gate.service.json_schema` to rewrite gate/data/verdict.schema.json
+    assert VERDICT_SCHEMA_PATH.read_text(encoding="utf-8") == render()
+
+
+def test_the_openapi_components_are_the_same_schemas(client) -> None:  # type: ignore[no-untyped-def]
+    served = client.get("/openapi.json").json["components"]["schemas"]
+    assert {name: served[name] for name in components()} == components()
+
+
+def _declared(schema: type[Schema]) -> dict[str, Any]:
+    return dict(schema().fields)
+
+
+def _same_keys(obj: dict[str, Any], schema: type[Schema], where: str, *, open_: bool = False) -> None:
+    """``obj`` (a dumped model value) carries exactly the fields ``schema`` declares, required ones always."""
+    declared = _declared(schema)
+    required = {name for name, f in declared.items() if f.required}
+    assert required <= set(obj), f"{where}: missing {sorted(required - set(obj))}"
+    extra = set(obj) - set(declared)
+    assert open_ or not extra, f"{where}: model field(s) {sorted(extra)} not in {schema.__name__}"
+
+
+def test_the_models_dump_the_shape_the_schemas_declare() -> None:
+    # model.to_dict writes the JSON (marshmallow is not imported by a one-shot `gate scan`: 60 ms); this holds
+    # every key it writes to the schema the JSON Schema and OpenAPI come from, on verdicts with every part
+    doc = scan(fixture_apk("sdk-calls"), policy_mod.load("cn-default"), listing("complete")).to_dict()
+    earlier = {"build_id": "b0", "findings": [hist.finding_key(f) for f in doc["findings"][1:]]}
+    doc["diff"] = hist.diff(doc["findings"], earlier)
+    _same_keys(doc, schemas.VerdictSchema, "verdict")
+    _same_keys(doc["app"], schemas.AppSchema, "app")
+    for cert in doc["app"]["certificates"]:
+        _same_keys(cert, schemas.CertificateSchema, "certificate")
+    _same_keys(doc["policy"], schemas.PolicyRefSchema, "policy")
+    assert doc["findings"] and doc["sdks"]
+    for finding in doc["findings"]:
+        _same_keys(finding, schemas.FindingSchema, finding["rule_id"])
+        for evidence in finding["evidence"]:
+            _same_keys(evidence, schemas.EvidenceSchema, "evidence", open_=True)  # plus the check's extras
+    for sdk in doc["sdks"]:
+        _same_keys(sdk, schemas.SdkSchema, sdk["id"])
+    _same_keys(doc["diff"], schemas.DiffSchema, "diff")
+    assert schemas.VerdictSchema().validate(doc) == {}

@@ -26,7 +26,7 @@ def test_submission_ends_in_verdict_api_answer_and_signed_callback(  # type: ign
     build_id = resp.json["build_id"]
     workers.burst()
     build = wait_status(rt, build_id, ("done",), timeout_s=10)
-    assert build["verdict"]["verdict"] == "block"
+    assert build.verdict["verdict"] == "block"
 
     api = client.get(f"/api/v1/builds/{build_id}", headers={"authorization": f"Bearer {tenant['token']}"})
     assert api.status_code == 200
@@ -59,7 +59,7 @@ def test_a_redelivered_webhook_is_analysed_once(client, rt, tenant, workers, cal
     assert len(ids) == 1
     workers.burst()
     build = wait_status(rt, ids.pop(), ("done",), timeout_s=10)
-    assert build["attempts"] == 1
+    assert build.attempts == 1
     callback_server.wait_for(1)
     time.sleep(0.3)
     assert len(callback_server.received) == 1

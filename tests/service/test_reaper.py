@@ -37,18 +37,18 @@ def test_a_killed_worker_is_retried_then_answered(client, rt, tenant, workers, c
     build_id = post_build(client, tenant, apk, LISTING).json["build_id"]
 
     _kill_while_running(rt, workers, build_id)
-    assert rt.store.get_build(build_id)["status"] == "running"
+    assert rt.store.get_build(build_id).status == "running"
     assert reap(rt) == []  # the worker only just went silent: not yet
     assert reap(rt, now=time.time() + 60) == [(build_id, "retried")]
-    assert rt.store.get_build(build_id)["status"] == "queued"
+    assert rt.store.get_build(build_id).status == "queued"
 
     _kill_while_running(rt, workers, build_id)  # the second attempt dies too
     assert reap(rt, now=time.time() + 60) == [(build_id, "failed")]
     build = rt.store.get_build(build_id)
-    assert build["status"] == "failed" and build["attempts"] == 2
-    rules = [f["rule_id"] for f in build["verdict"]["findings"]]
+    assert build.status == "failed" and build.attempts == 2
+    rules = [f["rule_id"] for f in build.verdict["findings"]]
     assert rules == ["GATE-CHECK-FAILED"]
-    assert "silent" in build["verdict"]["findings"][0]["message"]
+    assert "silent" in build.verdict["findings"][0]["message"]
 
     workers.burst()  # delivers the callback
     [event] = callback_server.wait_for(1)
@@ -63,5 +63,5 @@ def test_a_retried_build_completes_normally(client, rt, tenant, workers, callbac
     assert reap(rt, now=time.time() + 60) == [(build_id, "retried")]
     workers.burst(timeout_s=120)
     build = wait_status(rt, build_id, ("done",), timeout_s=60)
-    assert build["attempts"] == 2 and build["verdict"]["app"]["package"] == "cn.gate.fixture.clean"
+    assert build.attempts == 2 and build.verdict["app"]["package"] == "cn.gate.fixture.clean"
     callback_server.wait_for(1)

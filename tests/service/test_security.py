@@ -40,7 +40,7 @@ def test_html_in_the_listing_is_rendered_inert(client, rt, tenant, workers) -> N
     build_id = post_build(client, tenant, fixture_apk("clean"), evil).json["build_id"]
     workers.burst()
     build = wait_status(rt, build_id, ("done",))
-    page = client.get(f"/v/{build['verdict_token']}")
+    page = client.get(f"/v/{build.verdict_token}")
     assert page.status_code == 200
     assert "<script>" not in page.text and "<img" not in page.text and "<b onmouseover" not in page.text
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page.text
@@ -53,7 +53,7 @@ def test_verdict_page_tokens_are_long_and_random(client, rt, tenant) -> None:  #
     tokens = set()
     for _ in range(20):
         build_id = post_build(client, tenant, fixture_apk("clean"), LISTING).json["build_id"]
-        tokens.add(rt.store.get_build(build_id)["verdict_token"])
+        tokens.add(rt.store.get_build(build_id).verdict_token)
     assert len(tokens) == 20
     assert all(len(t) >= 43 for t in tokens)  # 32 random bytes, URL-safe base64: 256 bits
 
@@ -89,7 +89,7 @@ def test_artifact_redirects_away_from_allowed_hosts_are_refused(client, rt, tena
         assert resp.status_code == 202  # 127.0.0.1 is on the tenant's list; the redirect target is not
         workers.burst()
         build = wait_status(rt, resp.json["build_id"], ("failed",))
-        assert "not on this store's allowed hosts" in build["verdict"]["findings"][0]["message"]
+        assert "not on this store's allowed hosts" in build.verdict["findings"][0]["message"]
     finally:
         redirector.server.shutdown()
         redirector.server.server_close()

@@ -12,11 +12,12 @@ from typing import Any
 
 import requests
 
-from gate.cli.main import EXIT_BY_VERDICT, EXIT_USAGE, UsageError
+from gate.cli.exits import EXIT_BY_VERDICT, EXIT_USAGE
+from gate.errors import UsageError
 from gate.service import webhook_signing
 
 
-def submit(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     apk = Path(args.apk)
     if not apk.is_file():
         raise UsageError(f"no such file: {apk}")

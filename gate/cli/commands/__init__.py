@@ -1,0 +1,1 @@
+"""The ``gate`` subcommands, one module each: ``run(args)`` returns the exit status."""

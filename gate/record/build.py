@@ -1,0 +1,81 @@
+"""The build record: one upload from intake to verdict, as the store keeps it and the service passes it on.
+
+The webhook makes it, the store saves it as a Redis hash, the worker, the reaper, the API and the page read
+it. Its fields are typed here once; ``to_record``/``from_record`` are the only place that knows how a
+field is written in the hash (JSON for the nested values, "" for none).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+FINAL = ("done", "failed")
+STATUSES = ("queued", "running", *FINAL)
+
+
+@dataclass
+class Build:
+    build_id: str
+    tenant: str
+    status: str  # one of STATUSES
+    verdict_token: str  # the secret part of the verdict page's URL
+    received_at: float  # unix seconds
+    attempts: int = 0
+    platform_build_id: str | None = None  # the store's own id for the build
+    listing: dict[str, Any] | None = None  # the listing JSON as the store sent it (validated at intake)
+    apk_name: str | None = None
+    apk_path: str | None = None  # on this host's APK directory, until the build is decided
+    apk_sha256: str | None = None
+    apk_size: int = 0
+    artifact: dict[str, Any] | None = None  # {"url", "sha256", "size"} when the APK comes by URL
+    job_id: str | None = None
+    started_at: float | None = None
+    decided_at: float | None = None
+    last_problem: str | None = None  # why the reaper retried it
+    package: str | None = None  # the analysed app's package, once decided
+    verdict: dict[str, Any] | None = None  # the verdict contract's JSON, once decided
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown build status {self.status!r}")
+
+    @property
+    def decided(self) -> bool:
+        return self.status in FINAL
+
+    def to_record(self) -> dict[str, str | int | float]:
+        """The Redis hash of the build."""
+        return encode(asdict(self))
+
+    @classmethod
+    def from_record(cls, record: dict[str, str]) -> Build:
+        """The build of a Redis hash that ``to_record`` (or ``encode`` of some fields) wrote."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = record.get(f.name, "")
+            if f.name in _JSON:
+                values[f.name] = json.loads(raw) if raw else None
+            elif f.name in _FLOAT:
+                values[f.name] = float(raw) if raw else (0.0 if f.name == "received_at" else None)
+            elif f.name in _INT:
+                values[f.name] = int(raw or 0)
+            else:
+                values[f.name] = raw or None
+        return cls(**values)
+
+
+_JSON = frozenset({"listing", "artifact", "verdict"})
+_FLOAT = frozenset({"received_at", "started_at", "decided_at"})
+_INT = frozenset({"attempts", "apk_size"})
+FIELDS = frozenset(f.name for f in fields(Build))
+
+
+def encode(values: dict[str, Any]) -> dict[str, str | int | float]:
+    """Fields of a build as the hash holds them; refuses a name that is not a field of ``Build``."""
+    unknown = set(values) - FIELDS
+    if unknown:
+        raise ValueError(f"not fields of a build: {sorted(unknown)}")
+    return {key: (json.dumps(v) if isinstance(v, dict | list) else ("" if v is None else v))
+            for key, v in values.items()}

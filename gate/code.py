@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from gate.dex import INVOKE_OPS, NEW_INSTANCE, STATIC_GET_OPS, DexError, DexFile
+from gate.dex import _LEN, INVOKE_OPS, NEW_INSTANCE, STATIC_GET_OPS, DexError, DexFile
 from gate.sdks import Catalogue
 
 # Settings.Secure/System.getString are device-id reads only with the "android_id" key.
@@ -111,6 +111,46 @@ class Code:
             return []
         d = self.dexes[where[0]]
         return [d.string(i.index) for i in d.instructions(where[1]) if i.op in (0x1A, 0x1B)]
+
+    def classes_in(self, method: str) -> list[str]:
+        """The classes one method names with ``const-class`` (a ComponentName built from a class object)."""
+        cls, member = method.split("->", 1)
+        where = self._locate(cls, member)
+        if where is None:
+            return []
+        d = self.dexes[where[0]]
+        return [d.type_name(i.index) for i in d.instructions(where[1]) if i.op == 0x1C]
+
+    def opcodes(self, method: str) -> tuple[frozenset[int], frozenset[int]]:
+        """(the opcodes of one method, the literals of its const/4 and const/16 instructions): enough to see
+        an XOR loop over a byte array or a window type constant without decoding registers."""
+        cls, member = method.split("->", 1)
+        where = self._locate(cls, member)
+        if where is None:
+            return frozenset(), frozenset()
+        d = self.dexes[where[0]]
+        starts, ends, _ = d.code
+        data = d.data
+        pc, end = starts[where[1]], ends[where[1]]
+        ops: set[int] = set()
+        literals: set[int] = set()
+        while pc < end:
+            op = data[pc]
+            if op == 0 and pc + 1 < end and 1 <= data[pc + 1] <= 3:
+                break  # payloads follow the last instruction
+            ops.add(op)
+            if op == 0x12:  # const/4 vA, #+B
+                lit = data[pc + 1] >> 4
+                literals.add(lit - 16 if lit > 7 else lit)
+            elif op == 0x13 and pc + 4 <= end:  # const/16 vAA, #+BBBB
+                literals.add(int.from_bytes(data[pc + 2: pc + 4], "little", signed=True))
+            pc += 2 * _LEN[op]
+        return frozenset(ops), frozenset(literals)
+
+    def defines(self, method: str) -> bool:
+        """Whether ``Lcls;->name(proto)`` has a body in the app's dex (its own or an app superclass's)."""
+        cls, member = method.split("->", 1)
+        return self._locate(cls, member) is not None
 
     # -- classes --------------------------------------------------------------------------------
 
@@ -271,8 +311,11 @@ class Code:
             hops += 1
         return None
 
-    def reachable_calls(self, entries: Iterable[str], signatures: Mapping[str, str]) -> tuple[list[Chain], bool]:
+    def reachable_calls(self, entries: Iterable[str], signatures: Mapping[str, str],
+                        max_depth: int = MAX_DEPTH) -> tuple[list[Chain], bool]:
         """Sensitive APIs reachable from ``entries`` (method signatures), with the shortest chain to each.
+
+        ``max_depth`` bounds the number of calls between an entry and the method making the call.
 
         Returns the chains and whether the search stopped at its size limit. Breadth-first over the exact
         instruction stream of each visited method; callees are resolved by integer keys inside a dex and
@@ -302,7 +345,7 @@ class Code:
                         if not key or self._has_key(d, pos, key):
                             found[(api, node)] = signatures[api]
                     continue
-                if depth >= MAX_DEPTH:
+                if depth >= max_depth:
                     continue
                 for nxt in self._successors(di, op, index):
                     if nxt not in parent:

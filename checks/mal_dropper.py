@@ -45,11 +45,14 @@ to keep such programs off its shelves.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from checks._base import ENTRY_KIND_ZH, MAX_EVIDENCE, background_entries, chain_evidence, short_method
-from gate.code import CallSite, Chain
 from gate.context import BuildContext
 from gate.model import Evidence, Finding
+
+if TYPE_CHECKING:  # gate.code pulls in numpy: imported when the code is first analysed
+    from gate.code import CallSite, Chain
 
 RULE_ID = "MAL-DROPPER"
 CNCERT = ("恶意传播", "系统破坏")
@@ -77,6 +80,8 @@ ROUTINE_HOPS = 2
 
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
+    from gate.code import Chain
+
     code = ctx.code
     runs = [c for c in code.raw_calls(RUN) if not _exempt(ctx, c.caller_class)]
     runs = [c for c in runs if c.category != "install" or not c.api.startswith("Ljava/lang/Runtime;->exec")
@@ -94,6 +99,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
             xor = [m for m in (routine, site.caller) if _xor_loop(ctx, m)]
             if prepared or xor:
                 routines[routine] = (site, prepared, xor)
+                break  # the routine nearest to the loading call: one finding per loading call
     if not routines:
         return
     entries = background_entries(ctx)

@@ -40,10 +40,14 @@ to keep such programs off its shelves.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from checks._base import MAX_EVIDENCE, callbacks_of, chain_evidence, not_library, short_method
 from gate.context import BuildContext
 from gate.model import Evidence, Finding
+
+if TYPE_CHECKING:  # gate.code pulls in numpy: imported when the code is first analysed
+    from gate.code import Chain
 
 RULE_ID = "MAL-REMOTE-CONTROL"
 CNCERT = ("远程控制", "信息窃取")
@@ -112,7 +116,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     if not chains:
         return
     dispatchers = {s.caller for s in code.raw_calls(DISPATCH)}
-    by_origin: dict[str, list] = {}
+    by_origin: dict[str, list[Chain]] = {}
     for chain in chains:
         # the command is compared on the way: a dispatcher on the chain, before the method that acts
         if any(m in dispatchers for m in chain.methods):

@@ -52,11 +52,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from checks._base import MAX_EVIDENCE, background_entries, callbacks_of, chain_evidence, not_library
-from gate.code import Chain
 from gate.context import BuildContext
 from gate.model import Evidence, Finding
+
+if TYPE_CHECKING:  # gate.code pulls in numpy: imported when the code is first analysed
+    from gate.code import Chain
 
 RULE_ID = "MAL-ROGUE"
 CNCERT = ("流氓行为", "系统破坏")
@@ -145,8 +148,10 @@ def _admin_resists(ctx: BuildContext) -> tuple[str, str, list[Evidence]] | None:
         return None
     hits = [chain_evidence(c, "device_admin") for c in sorted(chains, key=lambda c: len(c.methods))]
     what = sorted({c.category for c in chains})
-    return (f"its device-admin receiver answers deactivation with {', '.join(what)}",
-            f"设备管理器接收器在用户取消激活时执行{'、'.join(what)}（锁屏/重置密码/清除数据）", hits[:10])
+    what_en = {"lock": "locking the screen", "reset_password": "resetting the password", "wipe": "wiping the phone"}
+    what_zh = {"lock": "锁屏", "reset_password": "重置锁屏密码", "wipe": "清除手机数据"}
+    return (f"its device-admin receiver answers deactivation by {' and '.join(what_en[w] for w in what)}",
+            f"设备管理器接收器在用户取消激活时{'、'.join(what_zh[w] for w in what)}", hits[:10])
 
 
 def _a11y_clicks(ctx: BuildContext) -> tuple[str, str, list[Evidence]] | None:

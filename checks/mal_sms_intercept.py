@@ -87,7 +87,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
             if kind == "delete" and not any(s.startswith("content://sms") for s in code.strings_in(chain.methods[-1])):
                 continue
             found.setdefault(kind, []).append(chain_evidence(chain, "receiver", cncert=list(CNCERT)))
-        behaviours = [k for k in ("abort", "delete") if k in found]
+        behaviours: list[str] = [k for k in ("abort", "delete") if k in found]
         if "body" in found and "out" in found:
             behaviours.append("forward")
         if not behaviours:

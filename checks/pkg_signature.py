@@ -104,12 +104,12 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     public = public_keys()
     if certs and all(c.sha256.lower() in public or c.is_debug for c in certs) and any(
             c.sha256.lower() in public for c in certs):
-        names = sorted({public[c.sha256.lower()]["name"] for c in certs if c.sha256.lower() in public})
+        keys = sorted({public[c.sha256.lower()]["name"] for c in certs if c.sha256.lower() in public})
         yield Finding(
             rule_id=RULE_ID,
-            message=f"The APK is signed with a public test key ({', '.join(names)}): its private key is published "
+            message=f"The APK is signed with a public test key ({', '.join(keys)}): its private key is published "
                     "with the Android source, so anyone can sign an update of this app.",
-            message_zh=f"APK 使用公开的测试密钥（{'、'.join(names)}）签名：其私钥随 Android 源码公开，"
+            message_zh=f"APK 使用公开的测试密钥（{'、'.join(keys)}）签名：其私钥随 Android 源码公开，"
                        "任何人都能为该应用的更新签名。",
             evidence=tuple(Evidence("file", c.subject, "signing certificate",
                                     extra={"certificate_sha256": c.sha256,

@@ -4,7 +4,8 @@ The gate verifies every signature scheme present (v1 JAR signing, v2, v3/v3.1) i
 the signed data, the certificate's public key, and the digests of the signed content, so a file changed
 after signing is caught. A signer whose subject is `CN=Android Debug` is the SDK's debug key. A signer whose
 certificate is one of the published keys of `gate/data/public_keys.json` (the AOSP test keys `testkey`,
-`platform`, `networkstack`, whose private keys ship with the Android source) is a public test key.
+`platform`, `networkstack`, whose private keys ship with the Android source) is a public test key; the file
+gives each certificate's source and the DER itself, so its digest can be recomputed.
 
 Why it matters
 --------------
@@ -31,9 +32,6 @@ platform 等）的私钥随 Android 源码公开，任何人都能用它为该�
 请使用自己的正式发布密钥为 release 版本签名（`apksigner sign --ks release.jks app.apk`），采
 用 v2 或更高版本的签名方案，且签名后不再修改文件（zipalign 应在签名之前执行，而不是之后）。
 用 `apksigner verify -v app.apk` 进行验证，并在 APP 备案中登记正式签名证书的 SHA-256 指纹。
-
-Sources of the public keys: `gate/data/public_keys.json` (each certificate with its source and the DER
-itself, so its digest can be recomputed).
 
 References
 ----------

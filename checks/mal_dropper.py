@@ -105,9 +105,8 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     entries = background_entries(ctx)
     if not entries:
         return
-    chains, _ = code.reachable_calls(entries, {r: "routine" for r in routines}, max_depth=MAX_DEPTH)
-    # a routine that is itself an entry point (Application.onCreate decrypting and loading) is its own chain
-    chains += [Chain((r,), r, "routine") for r in routines if r in entries]
+    # few routines, many entry points: walk from each routine back to an entry
+    chains = [Chain(path, path[-1], "routine") for path in code.paths_between(entries, routines, max_depth=MAX_DEPTH)]
     reported: set[str] = set()
     for chain in sorted(chains, key=lambda c: (len(c.methods), c.methods)):
         routine = chain.api

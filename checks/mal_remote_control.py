@@ -95,7 +95,7 @@ DISPATCH = {
 }
 ZH = {"camera": "摄像头", "microphone": "麦克风", "sms": "发送短信", "call_log": "通话记录", "contacts": "通讯录",
       "location": "位置", "shell": "shell 命令"}
-MAX_DEPTH = 4
+MAX_DEPTH = 3  # read → dispatcher → handler → action, with one wrapper to spare
 
 
 def run(ctx: BuildContext) -> Iterator[Finding]:

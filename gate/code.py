@@ -364,6 +364,53 @@ class Code:
             chains.append(Chain(methods=tuple(reversed(path)), api=api, category=category))
         return chains, truncated
 
+    def paths_between(self, sources: Iterable[str], targets: Iterable[str], max_depth: int = MAX_DEPTH,
+                      limit: int = 5_000) -> list[tuple[str, ...]]:
+        """The shortest call path from each of ``sources`` to each of ``targets`` it reaches (app methods; a
+        source that is a target is a path of one), entry first.
+
+        Walks callers backwards from all targets at once, one ``raw_calls`` per level, which is cheap when the
+        targets are few and the sources many (the forward walk from every receiver and service of a large app
+        visits tens of thousands of methods), then forwards from each source over the edges found. Callers are
+        direct invokes (through subclasses, as ``raw_calls``) and, for ``run``/``call``/``handleMessage``, the
+        methods that create the object."""
+        wanted = set(sources)
+        goals = list(dict.fromkeys(targets))
+        edges: dict[str, set[str]] = {}  # caller -> callees on the way to a target
+        seen = set(goals)
+        frontier = list(goals)
+        for _ in range(max_depth):
+            if not frontier or len(seen) > limit:
+                break
+            step = [(c.caller, c.api) for c in self.raw_calls({m: "" for m in frontier})]
+            for callee in frontier:
+                cls, member = callee.split("->", 1)
+                if member.split("(", 1)[0] in ("run", "call", "handleMessage"):
+                    step += [(creator, callee) for creator, _ in self.new_instances([cls])]
+            frontier = []
+            for caller, callee in step:
+                edges.setdefault(caller, set()).add(callee)
+                if caller not in seen:
+                    seen.add(caller)
+                    frontier.append(caller)
+        goal_set = set(goals)
+        found: list[tuple[str, ...]] = []
+        for source in sorted(wanted & seen):
+            parent: dict[str, str | None] = {source: None}
+            queue = deque([source])
+            while queue:
+                cur = queue.popleft()
+                if cur in goal_set:
+                    path = [cur]
+                    while (prev := parent[path[-1]]) is not None:
+                        path.append(prev)
+                    found.append(tuple(reversed(path)))
+                for nxt in sorted(edges.get(cur, ())):
+                    if nxt not in parent:
+                        parent[nxt] = cur
+                        queue.append(nxt)
+        return found
+
     def _signature(self, node: tuple[int, int]) -> str:
         d = self.dexes[node[0]]
         return d.method_signature(d.code[2][node[1]])

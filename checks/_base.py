@@ -12,7 +12,7 @@ from gate.core.labels import CATEGORY_ZH
 from gate.core.model import Evidence, Finding
 
 if TYPE_CHECKING:  # gate.core.code pulls in numpy: imported when the code is first analysed, not with the checks
-    from gate.core.code import CallSite
+    from gate.core.code import CallSite, Chain
 
 
 def permission_evidence(manifest: Manifest, name: str) -> Evidence:
@@ -212,3 +212,85 @@ def necessary_for(slug: str) -> set[str] | None:
 def categories_zh(categories: Iterable[str]) -> str:
     """Category ids as Chinese words joined with 、: "位置信息、通讯录"."""
     return "、".join(CATEGORY_ZH.get(c, c) for c in categories)
+
+
+# -- behaviour rules (MAL-): code that runs without a user's gesture, and chains to it ---------------------
+
+# Framework bases whose callbacks Android runs on its own (a broadcast, a started service, a job, a timer),
+# with those callbacks. An Activity's click handler is deliberately not here: it runs on a user's gesture.
+BACKGROUND_CALLBACKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "receiver": (("Landroid/content/BroadcastReceiver;",),
+                 ("onReceive(Landroid/content/Context;Landroid/content/Intent;)V",)),
+    "service": (("Landroid/app/Service;", "Landroid/app/IntentService;", "Landroid/app/job/JobService;",
+                 "Landroidx/core/app/JobIntentService;"),
+                ("onCreate()V", "onStartCommand(Landroid/content/Intent;II)I", "onStart(Landroid/content/Intent;I)V",
+                 "onHandleIntent(Landroid/content/Intent;)V", "onHandleWork(Landroid/content/Intent;)V",
+                 "onStartJob(Landroid/app/job/JobParameters;)Z")),
+    "timer": (("Ljava/util/TimerTask;",), ("run()V",)),
+}
+ENTRY_KIND_ZH = {"startup": "应用启动", "receiver": "广播接收器", "service": "后台服务", "timer": "定时任务"}
+
+
+def callbacks_of(ctx: BuildContext, bases: Iterable[str], members: Iterable[str]) -> list[str]:
+    """``Lcls;->member`` for every app class below one of ``bases`` that defines (or inherits from an app
+    superclass) one of ``members``."""
+    code = ctx.code
+    out: list[str] = []
+    for base in bases:
+        for cls in code.subtypes(base):
+            out += [sig for m in members if code.defines(sig := f"{cls}->{m}")]
+    return list(dict.fromkeys(out))
+
+
+def background_entries(ctx: BuildContext, kinds: Iterable[str] = ("startup", "receiver", "service", "timer"),
+                       ) -> dict[str, str]:
+    """Methods Android runs without a user's gesture → their kind: Application start-up and content
+    providers ("startup"), broadcast receivers, services and jobs, timer tasks. Library code is left out."""
+    from checks.pi_preconsent import entry_points  # the start-up entries are PI-PRECONSENT's
+
+    out: dict[str, str] = {}
+    for kind in kinds:
+        if kind == "startup":
+            sigs = [e for e in entry_points(ctx) if not e.split("->", 1)[1].startswith(("<init>", "<clinit>"))]
+        else:
+            bases, members = BACKGROUND_CALLBACKS[kind]
+            sigs = callbacks_of(ctx, bases, members)
+            if kind == "receiver":
+                sigs = [s for s in sigs if _system_triggered(ctx, s.split("->", 1)[0])]
+        for sig in sigs:
+            if not ctx.code.is_library(sig.split("->", 1)[0]):
+                out.setdefault(sig, kind)
+    return out
+
+
+def _system_triggered(ctx: BuildContext, class_desc: str) -> bool:
+    """A receiver runs on its own when the manifest subscribes it to a system broadcast (boot, SMS, network,
+    package changes: actions in the ``android.`` namespaces), or when it has no manifest intent filter (registered
+    in code, or the target of an alarm's explicit intent). A receiver declared only for the app's own custom
+    actions runs when the app broadcasts them, typically from its own screens: not counted."""
+    name = class_desc[1:-1].replace("/", ".")
+    declared = [c for c in ctx.manifest.components if c.kind == "receiver" and c.name == name]
+    actions = [a for c in declared for f in c.intent_filters for a in f.actions]
+    if not actions:
+        return True
+    return any(a.startswith(("android.", "com.android.")) for a in actions)
+
+
+def short_method(method: str) -> str:
+    """``Lcn/x/Cls;->run()V`` → ``Cls.run``."""
+    cls, member = method.split("->", 1)
+    return f"{cls[1:-1].rsplit('/', 1)[-1]}.{member.split('(', 1)[0]}"
+
+
+def chain_evidence(chain: Chain, entry_kind: str | None = None, **extra: object) -> Evidence:
+    """A call chain (entry first, then the API) as evidence a reviewer can follow in a decompiler."""
+    text = " → ".join([*(short_method(m) for m in chain.methods), short_method(chain.api)])
+    data: dict[str, object] = {"chain": [*chain.methods, chain.api], "category": chain.category}
+    if entry_kind:
+        data["entry"] = entry_kind
+    data.update(extra)
+    return Evidence("call_chain", text, chain.methods[-1], extra=data)
+
+
+def not_library(ctx: BuildContext, found: Iterable[CallSite]) -> list[CallSite]:
+    return [s for s in found if not ctx.code.is_library(s.caller_class)]

@@ -1,14 +1,19 @@
-"""The APK is unsigned, its signature does not verify, or it is signed only with a debug certificate.
+"""The APK is unsigned, its signature does not verify, or it is signed only with a debug or public test key.
 
 The gate verifies every signature scheme present (v1 JAR signing, v2, v3/v3.1) itself: the signature over
 the signed data, the certificate's public key, and the digests of the signed content, so a file changed
-after signing is caught. A signer whose subject is `CN=Android Debug` is the SDK's debug key.
+after signing is caught. A signer whose subject is `CN=Android Debug` is the SDK's debug key. A signer whose
+certificate is one of the published keys of `gate/data/public_keys.json` (the AOSP test keys `testkey`,
+`platform`, `networkstack`, whose private keys ship with the Android source) is a public test key; the file
+gives each certificate's source and the DER itself, so its digest can be recomputed.
 
 Why it matters
 --------------
 APP filing records the signing certificate with the package name, and the store must not distribute apps
 that do not match their filing. An unsigned or broken signature cannot be tied to any developer; a
-debug key is shared by every developer machine, so anyone can sign an "update" with it.
+debug key is shared by every developer machine, so anyone can sign an "update" with it. The AOSP test keys
+are worse: their private keys are published with the Android source, so anyone can sign an update of the
+app (and, on a device built with them, a system app); malware has used them for exactly that.
 
 How to fix
 ----------
@@ -19,7 +24,8 @@ Verify with `apksigner verify -v app.apk`. Record the release certificate's SHA-
 为何重要
 --------
 APP 备案登记了包名及签名证书，应用商店不得分发与备案不符的应用。未签名或签名无效的安装包无法对应到
-任何开发者；调试证书的密钥存在于每一台开发机上，任何人都能用它为“更新”签名。
+任何开发者；调试证书的密钥存在于每一台开发机上，任何人都能用它为“更新”签名。AOSP 测试密钥（testkey、
+platform 等）的私钥随 Android 源码公开，任何人都能用它为该应用的“更新”签名，恶意程序曾借此冒充系统应用。
 
 如何修复
 --------
@@ -35,12 +41,22 @@ distribute unfiled apps.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from functools import cache
+from importlib import resources
 
 from gate.core.context import BuildContext
 from gate.core.model import Evidence, Finding
 
 RULE_ID = "PKG-SIGNATURE"
+
+
+@cache
+def public_keys() -> dict[str, dict[str, str]]:
+    """sha256 of the DER certificate → the published key's record (name, subject, source)."""
+    raw = json.loads(resources.files("gate.data").joinpath("public_keys.json").read_text(encoding="utf-8"))
+    return {k["sha256"].lower(): k for k in raw["keys"]}
 
 
 def run(ctx: BuildContext) -> Iterator[Finding]:
@@ -83,6 +99,24 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         )
         return
     certs = report.certificates
+    public = public_keys()
+    if certs and all(c.sha256.lower() in public or c.is_debug for c in certs) and any(
+            c.sha256.lower() in public for c in certs):
+        keys = sorted({public[c.sha256.lower()]["name"] for c in certs if c.sha256.lower() in public})
+        yield Finding(
+            rule_id=RULE_ID,
+            message=f"The APK is signed with a public test key ({', '.join(keys)}): its private key is published "
+                    "with the Android source, so anyone can sign an update of this app.",
+            message_zh=f"APK 使用公开的测试密钥（{'、'.join(keys)}）签名：其私钥随 Android 源码公开，"
+                       "任何人都能为该应用的更新签名。",
+            evidence=tuple(Evidence("file", c.subject, "signing certificate",
+                                    extra={"certificate_sha256": c.sha256,
+                                           **({"public_key": public[c.sha256.lower()]["name"],
+                                               "source": public[c.sha256.lower()]["source"]}
+                                              if c.sha256.lower() in public else {})})
+                           for c in certs),
+        )
+        return
     if certs and all(c.is_debug for c in certs):
         yield Finding(
             rule_id=RULE_ID,

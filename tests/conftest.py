@@ -73,3 +73,34 @@ def load_json(text: str) -> dict:  # type: ignore[type-arg]
     data = json.loads(text)
     assert isinstance(data, dict)
     return data
+
+
+def expected_fixture(name: str) -> dict:  # type: ignore[type-arg]
+    """The ground truth of one fixture in tests/fixtures/expected.json."""
+    data = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
+    entry = data["fixtures"][name]
+    assert isinstance(entry, dict)
+    return entry
+
+
+def mal_fixtures(rule_id: str) -> tuple[list[str], list[str]]:
+    """(fixtures built to trigger ``rule_id``, fixtures on which it must stay quiet), from expected.json."""
+    data = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
+    fires, quiet = [], []
+    for name, entry in data["fixtures"].items():
+        mal = entry.get("mal")
+        if mal is None:
+            continue
+        (fires if rule_id in mal["fires"] else quiet).append(name)
+    return fires, quiet
+
+
+def chains_of(finding_: object) -> list[list[str]]:
+    """The call chains (entry first, API last) in a finding's evidence."""
+    return [list(e.extra["chain"]) for e in finding_.evidence if "chain" in e.extra]  # type: ignore[attr-defined]
+
+
+def has_chain(found: list[list[str]], expected: list[str]) -> bool:
+    """``expected`` (as the bytecode invokes it, e.g. ``SmsReceiver->abortBroadcast``) is one of ``found`` (which
+    names the framework API it denotes, ``BroadcastReceiver->abortBroadcast``): same methods, same API member."""
+    return any(c[:-1] == expected[:-1] and c[-1].split("->", 1)[1] == expected[-1].split("->", 1)[1] for c in found)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from gate.apk.dex import INVOKE_OPS, NEW_INSTANCE, STATIC_GET_OPS, DexError, DexFile
+from gate.apk.dex import INSN_LEN, INVOKE_OPS, NEW_INSTANCE, STATIC_GET_OPS, DexError, DexFile
 from gate.core.sdks import Catalogue
 
 if TYPE_CHECKING:
@@ -178,6 +178,46 @@ class Code:
             return []
         d = self.dexes[where[0]]
         return [d.method_signature(i.index) for i in d.instructions(where[1]) if i.op in INVOKE_OPS]
+
+    def classes_in(self, method: str) -> list[str]:
+        """The classes one method names with ``const-class`` (a ComponentName built from a class object)."""
+        cls, member = method.split("->", 1)
+        where = self._locate(cls, member)
+        if where is None:
+            return []
+        d = self.dexes[where[0]]
+        return [d.type_name(i.index) for i in d.instructions(where[1]) if i.op == 0x1C]
+
+    def opcodes(self, method: str) -> tuple[frozenset[int], frozenset[int]]:
+        """(the opcodes of one method, the literals of its const/4 and const/16 instructions): enough to see
+        an XOR loop over a byte array or a window type constant without decoding registers."""
+        cls, member = method.split("->", 1)
+        where = self._locate(cls, member)
+        if where is None:
+            return frozenset(), frozenset()
+        d = self.dexes[where[0]]
+        starts, ends, _ = d.code
+        data = d.data
+        pc, end = starts[where[1]], ends[where[1]]
+        ops: set[int] = set()
+        literals: set[int] = set()
+        while pc < end:
+            op = data[pc]
+            if op == 0 and pc + 1 < end and 1 <= data[pc + 1] <= 3:
+                break  # payloads follow the last instruction
+            ops.add(op)
+            if op == 0x12:  # const/4 vA, #+B
+                lit = data[pc + 1] >> 4
+                literals.add(lit - 16 if lit > 7 else lit)
+            elif op == 0x13 and pc + 4 <= end:  # const/16 vAA, #+BBBB
+                literals.add(int.from_bytes(data[pc + 2: pc + 4], "little", signed=True))
+            pc += 2 * INSN_LEN[op]
+        return frozenset(ops), frozenset(literals)
+
+    def defines(self, method: str) -> bool:
+        """Whether ``Lcls;->name(proto)`` has a body in the app's dex (its own or an app superclass's)."""
+        cls, member = method.split("->", 1)
+        return self._locate(cls, member) is not None
 
     # -- classes --------------------------------------------------------------------------------
 
@@ -389,8 +429,11 @@ class Code:
             hops += 1
         return None
 
-    def reachable_calls(self, entries: Iterable[str], signatures: Mapping[str, str]) -> tuple[list[Chain], bool]:
+    def reachable_calls(self, entries: Iterable[str], signatures: Mapping[str, str],
+                        max_depth: int = MAX_DEPTH) -> tuple[list[Chain], bool]:
         """Sensitive APIs reachable from ``entries`` (method signatures), with the shortest chain to each.
+
+        ``max_depth`` bounds the number of calls between an entry and the method making the call.
 
         Returns the chains and whether the search stopped at its size limit. Breadth-first over the exact
         instruction stream of each visited method; callees are resolved by integer keys inside a dex and
@@ -438,7 +481,7 @@ class Code:
                         if not key or self._has_key(d, pos, key):
                             found[(api, node)] = signatures[api]
                     continue
-                if depth >= MAX_DEPTH:
+                if depth >= max_depth:
                     continue
                 for nxt in self._successors(di, op, index):
                     if nxt not in parent:
@@ -467,6 +510,53 @@ class Code:
         t = d.class_defs[where[1]][0]
         return [(where[0], pos) for midx in d.methods_named(t).get(name, ())
                 if (pos := d.code_of_method.get(midx)) is not None]
+
+    def paths_between(self, sources: Iterable[str], targets: Iterable[str], max_depth: int = MAX_DEPTH,
+                      limit: int = 5_000) -> list[tuple[str, ...]]:
+        """The shortest call path from each of ``sources`` to each of ``targets`` it reaches (app methods; a
+        source that is a target is a path of one), entry first.
+
+        Walks callers backwards from all targets at once, one ``raw_calls`` per level, which is cheap when the
+        targets are few and the sources many (the forward walk from every receiver and service of a large app
+        visits tens of thousands of methods), then forwards from each source over the edges found. Callers are
+        direct invokes (through subclasses, as ``raw_calls``) and, for ``run``/``call``/``handleMessage``, the
+        methods that create the object."""
+        wanted = set(sources)
+        goals = list(dict.fromkeys(targets))
+        edges: dict[str, set[str]] = {}  # caller -> callees on the way to a target
+        seen = set(goals)
+        frontier = list(goals)
+        for _ in range(max_depth):
+            if not frontier or len(seen) > limit:
+                break
+            step = [(c.caller, c.api) for c in self.raw_calls({m: "" for m in frontier})]
+            for callee in frontier:
+                cls, member = callee.split("->", 1)
+                if member.split("(", 1)[0] in ("run", "call", "handleMessage"):
+                    step += [(creator, callee) for creator, _ in self.new_instances([cls])]
+            frontier = []
+            for caller, callee in step:
+                edges.setdefault(caller, set()).add(callee)
+                if caller not in seen:
+                    seen.add(caller)
+                    frontier.append(caller)
+        goal_set = set(goals)
+        found: list[tuple[str, ...]] = []
+        for source in sorted(wanted & seen):
+            parent: dict[str, str | None] = {source: None}
+            queue = deque([source])
+            while queue:
+                cur = queue.popleft()
+                if cur in goal_set:
+                    path = [cur]
+                    while (prev := parent[path[-1]]) is not None:
+                        path.append(prev)
+                    found.append(tuple(reversed(path)))
+                for nxt in sorted(edges.get(cur, ())):
+                    if nxt not in parent:
+                        parent[nxt] = cur
+                        queue.append(nxt)
+        return found
 
     def _signature(self, node: tuple[int, int]) -> str:
         d = self.dexes[node[0]]

@@ -74,3 +74,30 @@ def test_a_garbage_signing_block_next_to_a_valid_v1_is_reported(tmp_path) -> Non
     assert messages, [f.rule_id for f in verdict.findings]
     # v1 says "X-Android-APK-Signed: 2": with the v2 block gone, stripping protection fails v1 too
     assert "does not verify" in messages[0] or "damaged APK Signing Block" in messages[0]
+
+
+def test_aosp_public_test_key() -> None:
+    verdict = scan_fixture("testkey-signed")
+    f = finding(verdict, "PKG-SIGNATURE")
+    assert str(f.outcome) == "block" and "public test key (AOSP testkey)" in f.message
+    assert f.evidence[0].extra["certificate_sha256"] == \
+        "a40da80a59d170caa950cf15c18c454d47a39b26989d8b640ecd745ba71bf5dc"
+    assert "android.googlesource.com" in f.evidence[0].extra["source"]
+
+
+def test_public_keys_data_digests_match_the_certificates() -> None:
+    import base64
+    import hashlib
+    import json
+
+    from tests.conftest import ROOT
+
+    raw = json.loads((ROOT / "gate" / "data" / "public_keys.json").read_text(encoding="utf-8"))
+    names = set()
+    for key in raw["keys"]:
+        der = base64.b64decode(key["certificate"])
+        assert hashlib.sha256(der).hexdigest() == key["sha256"]
+        assert hashlib.sha1(der).hexdigest() == key["sha1"] and hashlib.md5(der).hexdigest() == key["md5"]
+        assert key["source"] and key["subject"]
+        names.add(key["name"])
+    assert {"AOSP testkey", "AOSP platform", "AOSP networkstack"} <= names

@@ -9,7 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-MIB = 1024 * 1024
+MIB = 1024 * 1024  # bytes
+
+# Element nesting of the binary AndroidManifest.xml, in levels. Real manifests nest 5 or 6; parsers slow down
+# badly on thousands, so deeper is refused before decoding (PKG-UNREADABLE).
+MAX_MANIFEST_DEPTH = 64
 
 
 class LimitError(ValueError):

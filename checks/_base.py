@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from gate.core import reference
 from gate.core.context import BuildContext, Manifest
 from gate.core.model import Evidence, Finding
+from gate.defaults import MAX_EVIDENCE as MAX_EVIDENCE
 
 if TYPE_CHECKING:  # gate.core.code pulls in numpy: imported when the code is first analysed, not with the checks
     from gate.core.code import CallSite
@@ -46,7 +47,6 @@ def app_type_known(ctx: BuildContext) -> str | None:
     return slug if slug in reference.app_types() else None
 
 
-MAX_EVIDENCE = 60
 
 
 def site_evidence(ctx: BuildContext, site: CallSite) -> Evidence:

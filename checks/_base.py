@@ -47,8 +47,6 @@ def app_type_known(ctx: BuildContext) -> str | None:
     return slug if slug in reference.app_types() else None
 
 
-
-
 def site_evidence(ctx: BuildContext, site: CallSite) -> Evidence:
     """A call site as evidence: the API, where it is called, and the SDK that code belongs to."""
     kind, ident = ctx.code.owner(site.caller_class)

@@ -93,39 +93,41 @@ def check_dex_header(entry: str, head: bytes, actual_size: int) -> DexHeader:
 
 
 
+# limit -> (English, Chinese) description; fields: value, maximum, entry
+_LIMIT_TEXTS = {
+    "max_apk_bytes": ("the upload is {value:,.0f} bytes; the limit is {maximum:,.0f}",
+                      "上传文件为 {value:,.0f} 字节，上限为 {maximum:,.0f}"),
+    "max_entries": ("the archive declares {value:,.0f} entries; the limit is {maximum:,.0f}",
+                    "压缩包声明了 {value:,.0f} 个条目，上限为 {maximum:,.0f}"),
+    "max_uncompressed_bytes": ("the entries unpack to {value:,.0f} bytes; the limit is {maximum:,.0f}",
+                               "各条目解压后共 {value:,.0f} 字节，上限为 {maximum:,.0f}"),
+    "max_total_ratio": ("the archive unpacks to {value:.0f} times its size; the limit is {maximum:.0f}",
+                        "压缩包解压后为原大小的 {value:.0f} 倍，上限为 {maximum:.0f} 倍"),
+    "max_entry_ratio": ("{entry} unpacks to {value:.0f} times its compressed size; the limit is {maximum:.0f}",
+                        "{entry} 解压后为压缩大小的 {value:.0f} 倍，上限为 {maximum:.0f} 倍"),
+    "max_manifest_bytes": ("AndroidManifest.xml is {value:,.0f} bytes; the limit is {maximum:,.0f}",
+                           "AndroidManifest.xml 为 {value:,.0f} 字节，上限为 {maximum:,.0f}"),
+    "max_dex_bytes": ("{entry} is {value:,.0f} bytes; the limit is {maximum:,.0f}",
+                      "{entry} 为 {value:,.0f} 字节，上限为 {maximum:,.0f}"),
+    "central_directory": ("the ZIP directory claims {value:,.0f} bytes, more than the file holds",
+                          "ZIP 中央目录声称有 {value:,.0f} 字节，超过了文件本身的大小"),
+}
+
+
 @dataclass(frozen=True)
 class LimitViolation:
+    """One limit the upload breaks, measured from the ZIP directory (``limit`` names a ``Limits`` field)."""
+
     limit: str
     value: float
     maximum: float
     entry: str | None = None
 
     def describe(self) -> str:
-        what = {
-            "max_apk_bytes": "the upload is {value:,.0f} bytes; the limit is {maximum:,.0f}",
-            "max_entries": "the archive declares {value:,.0f} entries; the limit is {maximum:,.0f}",
-            "max_uncompressed_bytes": "the entries unpack to {value:,.0f} bytes; the limit is {maximum:,.0f}",
-            "max_total_ratio": "the archive unpacks to {value:.0f} times its size; the limit is {maximum:.0f}",
-            "max_entry_ratio": "{entry} unpacks to {value:.0f} times its compressed size; the limit is {maximum:.0f}",
-            "max_manifest_bytes": "AndroidManifest.xml is {value:,.0f} bytes; the limit is {maximum:,.0f}",
-            "max_dex_bytes": "{entry} is {value:,.0f} bytes; the limit is {maximum:,.0f}",
-            "central_directory": "the ZIP directory claims {value:,.0f} bytes, more than the file holds",
-        }[self.limit]
-        return what.format(value=self.value, maximum=self.maximum, entry=self.entry)
+        return _LIMIT_TEXTS[self.limit][0].format(value=self.value, maximum=self.maximum, entry=self.entry)
 
     def describe_zh(self) -> str:
-        what = {
-            "max_apk_bytes": "上传文件为 {value:,.0f} 字节，上限为 {maximum:,.0f}",
-            "max_entries": "压缩包声明了 {value:,.0f} 个条目，上限为 {maximum:,.0f}",
-            "max_uncompressed_bytes": "各条目解压后共 {value:,.0f} 字节，上限为 {maximum:,.0f}",
-            "max_total_ratio": "压缩包解压后为原大小的 {value:.0f} 倍，上限为 {maximum:.0f} 倍",
-            "max_entry_ratio": "{entry} 解压后为压缩大小的 {value:.0f} 倍，上限为 {maximum:.0f} 倍",
-            "max_manifest_bytes": "AndroidManifest.xml 为 {value:,.0f} 字节，上限为 {maximum:,.0f}",
-            "max_dex_bytes": "{entry} 为 {value:,.0f} 字节，上限为 {maximum:,.0f}",
-            "central_directory": "ZIP 中央目录声称有 {value:,.0f} 字节，超过了文件本身的大小",
-        }[self.limit]
-        return what.format(value=self.value, maximum=self.maximum, entry=self.entry)
-
+        return _LIMIT_TEXTS[self.limit][1].format(value=self.value, maximum=self.maximum, entry=self.entry)
 
 
 class ApkReader:

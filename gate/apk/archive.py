@@ -12,13 +12,17 @@ answer for each of these questions, and the answer is Android's own:
   reaches the end. Taking the last signature (and not apksig's "last record whose length fits") also
   closes the trick of a second EOCD hidden in the comment, which ``zipfile`` would pick while another
   reader picked the first. No signature at all: the file is not a ZIP (:func:`find_sections` gives None).
-* **ZIP64.** Refused. apksig's ``ApkUtils.findZipSections`` and the framework's v2+ verifier throw
-  "ZIP64 APK not supported", and nothing under the gate's limits (50,000 entries, 512 MiB) needs it; a
-  ZIP64 record in an APK is there to make readers disagree. Its declared sizes are still read, so that an
-  archive claiming millions of entries is reported against the limits first.
-* **Where the central directory is.** It must end where the EOCD begins. More is an overlap (apksig:
-  "central directory overlaps the End of Central Directory record"); less leaves bytes that ``zipfile``
-  takes for a prefix and shifts every offset by, so that it would read other bytes than Android does.
+* **ZIP64.** Refused. apksig's ``ApkUtils.findZipSections`` and the framework's v2+ verifier
+  (``android.util.apk``) throw "ZIP64 APK not supported", so no ZIP64 APK carries a signature Android
+  accepts (v2 is required from targetSdk 30); recent libziparchive reads ZIP64, older releases did not.
+  Nothing under the gate's limits (50,000 entries, 512 MiB) needs it: a ZIP64 record in an APK is there to
+  make readers disagree. Its declared sizes are still read, so that an archive claiming millions of
+  entries is reported against the limits first.
+* **Where the central directory is.** It must end where the EOCD begins. More is an overlap (libziparchive:
+  "bad offsets"; apksig: "central directory overlaps the End of Central Directory record"); less is what
+  the framework's v2 verifier refuses ("ZIP Central Directory is not immediately followed by End of
+  Central Directory"), and ``zipfile`` takes the gap for a prefix and shifts every offset by it, reading
+  other bytes than Android does.
 * **Duplicate names.** Refused: libziparchive answers ``kDuplicateEntry`` and the package manager refuses
   the APK; two readers would otherwise read two different files under one name.
 * **Names that escape the archive** (absolute, ``..``, drive letters). Refused: no build tool writes them.

@@ -56,8 +56,8 @@ from gate.core import policy
 from gate.core.context import BuildContext
 import gate.apk.apksig
 ctx = BuildContext(sys.argv[1], None, policy.load("cn-default"))
-ctx._verify_signature()
-ctx._hash_file()
+ctx.apk.verify_signature()
+ctx.apk.hash_file()
 """
 
 
@@ -140,8 +140,8 @@ def main() -> int:
 
         def signature_only(p: Path = path) -> None:
             ctx = BuildContext(p, None, pol)
-            ctx._verify_signature()
-            ctx._hash_file()
+            ctx.apk.verify_signature()
+            ctx.apk.hash_file()
 
         sig_inproc = [_timed(signature_only) for _ in range(n)]
         sig_process = [run_child([sys.executable, "-c", SIGNATURE_ONLY, str(path)])[0] for _ in range(n)]

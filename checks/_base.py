@@ -10,6 +10,7 @@ from gate.core import reference
 from gate.core.context import BuildContext, Manifest
 from gate.core.labels import CATEGORY_ZH
 from gate.core.model import Evidence, Finding
+from gate.defaults import MAX_EVIDENCE as MAX_EVIDENCE
 
 if TYPE_CHECKING:  # gate.core.code pulls in numpy: imported when the code is first analysed, not with the checks
     from gate.core.code import CallSite, Chain
@@ -48,7 +49,6 @@ def app_type_known(ctx: BuildContext) -> str | None:
     return slug if slug in reference.app_types() else None
 
 
-MAX_EVIDENCE = 60
 _ROOT_DEX = re.compile(r"^classes\d*\.dex$")
 
 

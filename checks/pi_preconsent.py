@@ -61,7 +61,7 @@ def entry_points(ctx: BuildContext) -> list[str]:
     entries = []
     app_class = manifest.application.get("name")
     if app_class:
-        from gate.core.context import class_name
+        from gate.apk.manifest import class_name
 
         desc = "L" + class_name(manifest.package, app_class).replace(".", "/") + ";"
         entries += [f"{desc}->{m}" for m in APPLICATION_ENTRIES]

@@ -39,7 +39,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from gate.core.context import BuildContext, class_name
+from gate.apk.manifest import class_name
+from gate.core.context import BuildContext
 from gate.core.model import Evidence, Finding
 from gate.core.sdks import asset_matches, catalogue, lib_matches, sensitive_apis
 

@@ -1,7 +1,12 @@
-"""Limits and defaults, in one place, with their units.
+"""Limits and defaults, in one place, with their units (as rq's ``defaults.py``).
 
-The effective values come from the policy (``[limits]`` in a policy file); these are the defaults a
-policy starts from. Sizes are bytes, times are seconds.
+Units are in the names or the comments: sizes are bytes, times are seconds, API levels are Android SDK
+integers. Three kinds of value live here, and the modules that use them import them from here:
+
+* the analysis limits (``Limits``), which a policy may override in its ``[limits]`` table;
+* the policy settings' defaults (target SDK floors), which a policy may override in ``[settings]``;
+* the service defaults (``gate.service.settings``, ``webhooks.inbound``, ``gate.service.queues``), which
+  the environment may override (``GATE_*`` variables), and the reader's and reporters' fixed caps.
 """
 
 from __future__ import annotations
@@ -11,7 +16,55 @@ from typing import Any
 
 from gate.errors import GateError
 
-MIB = 1024 * 1024
+MIB = 1024 * 1024  # bytes
+
+# Element nesting of the binary AndroidManifest.xml, in levels. Real manifests nest 5 or 6; parsers slow down
+# badly on thousands, so deeper is refused before decoding (PKG-UNREADABLE).
+MAX_MANIFEST_DEPTH = 64
+
+# -- policy settings (a policy's [settings] table overrides them) -------------------------------------------
+
+# The lowest targetSdkVersion a Chinese store accepts (PKG-TARGET-SDK), an API level.
+TARGET_SDK_FLOOR = 30
+# The lowest targetSdkVersion Google Play accepts for new apps and updates (GP-TARGET-SDK), an API level.
+PLAY_TARGET_SDK_FLOOR = 35
+
+# -- reporting -----------------------------------------------------------------------------------------------
+
+# Evidence items one finding carries; the rest are counted in one line.
+MAX_EVIDENCE = 60
+
+# -- service (environment variables GATE_* override them: gate.service.settings) ----------------------------
+
+# Uploads larger than this are refused with 413 before they are read, in bytes (GATE_MAX_UPLOAD_BYTES).
+MAX_UPLOAD_BYTES = 512 * MIB
+# How far a webhook's timestamp may be from now, in seconds (GATE_WEBHOOK_TOLERANCE_S).
+WEBHOOK_TOLERANCE_S = 300
+# How long a webhook-id is remembered for redelivery, in seconds: 7 days, longer than any sender's retries.
+WEBHOOK_DEDUPE_TTL_S = 7 * 24 * 3600
+# Hard limit on one analysis job, in seconds; RQ kills the work horse past it (GATE_JOB_TIMEOUT_S).
+JOB_TIMEOUT_S = 600
+# Worker heartbeat while a job runs, in seconds; a build whose worker stays silent 4x this long is reaped.
+JOB_HEARTBEAT_S = 5
+# Address-space cap of one analysis job (the forked work horse), in bytes; 0 disables it.
+JOB_MEMORY_BYTES = 4 * 1024 * MIB
+# Callback delivery: one attempt's timeout, and the waits between retries, in seconds (at least 24 hours in
+# all: here ~32 h over 12 retries). A 410 Gone stops the retries.
+CALLBACK_TIMEOUT_S = 10.0
+CALLBACK_RETRY_INTERVALS_S = (5, 15, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 28800, 28800)
+# Fetching an APK from the store's artifact URL, in seconds.
+ARTIFACT_TIMEOUT_S = 60.0
+# Whole time a client may take to send a webhook body, in seconds (512 MB at 2 MB/s); slower senders get 408.
+BODY_TIMEOUT_S = 300.0
+# Webhooks accepted per tenant per minute; more answer 429 (0 disables the limit).
+RATE_LIMIT_PER_MINUTE = 600
+# A webhook's multipart metadata part and boundaries, on top of the APK, in bytes.
+MULTIPART_OVERHEAD_BYTES = 1 * MIB
+# A JSON webhook body (an artifact URL and the listing, no APK), in bytes.
+MAX_JSON_BODY_BYTES = 4 * MIB
+# How long RQ keeps a finished job's result, and a failed job, in seconds.
+JOB_RESULT_TTL_S = 24 * 3600
+JOB_FAILURE_TTL_S = 7 * 24 * 3600
 
 
 class LimitError(GateError, ValueError):

@@ -78,3 +78,39 @@ def overlap_entries(path: Path, first: str, second: str) -> None:
         target = zf.getinfo(first).header_offset
     struct.pack_into("<I", data, _central_record(data, second) + 42, target)
     path.write_bytes(bytes(data))
+
+
+def _eocd(data: bytes | bytearray) -> int:
+    return bytes(data).rfind(b"PK\x05\x06")
+
+
+def insert_before_eocd(path: Path, payload: bytes) -> None:
+    """Put ``payload`` between the central directory and the end record, leaving the record's offsets as they were."""
+    data = path.read_bytes()
+    pos = _eocd(data)
+    path.write_bytes(data[:pos] + payload + data[pos:])
+
+
+def zip64_records(path: Path) -> bytes:
+    """A ZIP64 end record and locator that repeat what the 32-bit end record says (to insert before it)."""
+    data = path.read_bytes()
+    pos = _eocd(data)
+    entries, cd_size, cd_offset = struct.unpack_from("<HII", data, pos + 10)
+    record = struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries, cd_size, cd_offset)
+    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, pos, 1)
+    return record + locator
+
+
+def set_central_directory_size(path: Path, size: int) -> None:
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<I", data, _eocd(data) + 12, size)
+    path.write_bytes(bytes(data))
+
+
+def rename_in_central_directory(path: Path, name: str, new_name: str) -> None:
+    """Change an entry's name in the central directory only (same length): the local header keeps the old one."""
+    assert len(name.encode()) == len(new_name.encode())
+    data = bytearray(path.read_bytes())
+    at = _central_record(data, name) + 46
+    data[at: at + len(new_name.encode())] = new_name.encode()
+    path.write_bytes(bytes(data))

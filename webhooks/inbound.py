@@ -22,6 +22,8 @@ from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 
 from gate.core import listing as listing_mod
+from gate.defaults import MAX_JSON_BODY_BYTES as MAX_JSON_BODY
+from gate.defaults import MULTIPART_OVERHEAD_BYTES as MULTIPART_OVERHEAD
 from gate.record.build import Build
 from gate.record.store import new_build_id, new_page_token
 from gate.service import webhook_signing
@@ -33,8 +35,6 @@ from gate.web.problems import Problem, problem
 
 bp = Blueprint("inbound", __name__)
 
-MULTIPART_OVERHEAD = 1024 * 1024  # metadata part and boundaries on top of the APK
-MAX_JSON_BODY = 4 * 1024 * 1024
 CHUNK = 1 << 16
 
 

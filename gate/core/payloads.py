@@ -177,7 +177,8 @@ def _open(ctx: BuildContext, path: str, data: bytes, depth: int, result: Payload
 
 def _load_dex(path: str, data: bytes, result: Payloads) -> bool:
     from gate.apk.dex import DexFile
-    from gate.core.context import IntakeError, check_dex_header
+    from gate.apk.errors import IntakeError
+    from gate.apk.reader import check_dex_header
 
     if len(result.dexes) >= MAX_DEX:
         result.skipped.append((path, f"more than {MAX_DEX} payload dex files"))

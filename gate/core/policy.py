@@ -17,7 +17,7 @@ from typing import Any
 
 from gate.core import reference
 from gate.core.model import Finding, Outcome
-from gate.defaults import LimitError, Limits
+from gate.defaults import PLAY_TARGET_SDK_FLOOR, TARGET_SDK_FLOOR, LimitError, Limits
 from gate.errors import GateError
 
 OFF = "off"
@@ -35,7 +35,7 @@ class Policy:
     outcomes: dict[str, str]
     target_sdk_floor: int
     limits: Limits
-    play_target_sdk_floor: int = 35
+    play_target_sdk_floor: int = PLAY_TARGET_SDK_FLOOR
     version: str = field(default="", compare=False)
 
     def outcome_for(self, rule_id: str) -> str:
@@ -134,7 +134,7 @@ def parse_data(data: dict[str, Any], text: str, *, origin: str) -> Policy:
         if key not in allowed_settings:
             raise fail(f"unknown setting {key!r}", key)
     floors = {}
-    for key, default in (("target_sdk_floor", 30), ("play_target_sdk_floor", 35)):
+    for key, default in (("target_sdk_floor", TARGET_SDK_FLOOR), ("play_target_sdk_floor", PLAY_TARGET_SDK_FLOOR)):
         floor = settings.get(key, default)
         if isinstance(floor, bool) or not isinstance(floor, int) or not 1 <= floor <= 100:
             raise fail(f"{key} must be an API level between 1 and 100, got {floor!r}", key)

@@ -6,6 +6,7 @@ import redis
 from rq import Queue, Retry
 from rq.job import Job
 
+from gate.defaults import JOB_FAILURE_TTL_S, JOB_RESULT_TTL_S
 from gate.service.settings import Settings
 
 ANALYSIS = "analysis"
@@ -23,7 +24,7 @@ def enqueue_analysis(conn: redis.Redis, settings: Settings, build_id: str, attem
     # Retry(max=1): a work horse killed mid-job (OOM, SIGKILL) gets one more try before the build fails.
     return Queue(ANALYSIS, connection=conn).enqueue_call(
         "workers.jobs.analyse_build", args=(build_id,), job_id=f"analysis-{build_id}-{attempt}",
-        timeout=settings.job_timeout_s, retry=Retry(max=1), result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600,
+        timeout=settings.job_timeout_s, retry=Retry(max=1), result_ttl=JOB_RESULT_TTL_S, failure_ttl=JOB_FAILURE_TTL_S,
     )
 
 
@@ -32,5 +33,5 @@ def enqueue_callback(conn: redis.Redis, settings: Settings, build_id: str, reaso
     return Queue(CALLBACKS, connection=conn).enqueue_call(
         "workers.jobs.deliver_callback", args=(build_id,), kwargs={"reason": reason},
         timeout=int(settings.callback_timeout_s) + 30, retry=Retry(max=len(intervals), interval=intervals),
-        result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600,
+        result_ttl=JOB_RESULT_TTL_S, failure_ttl=JOB_FAILURE_TTL_S,
     )

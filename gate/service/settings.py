@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-# Callback retries: at least 24 hours in all (here ~32 h over 12 retries).
-CALLBACK_RETRY_INTERVALS_S = (5, 15, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 28800, 28800)
+from gate import defaults
+from gate.defaults import CALLBACK_RETRY_INTERVALS_S as CALLBACK_RETRY_INTERVALS_S
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -35,23 +35,23 @@ class Settings:
     key_prefix: str = "gate:"
     keep_apks: bool = False
     # Uploads larger than this are refused with 413 before they are read.
-    max_upload_bytes: int = 512 * 1024 * 1024
-    webhook_tolerance_s: int = 300
+    max_upload_bytes: int = defaults.MAX_UPLOAD_BYTES
+    webhook_tolerance_s: int = defaults.WEBHOOK_TOLERANCE_S
     # How long a webhook-id is remembered for redelivery (7 days, longer than any sender's retries).
-    webhook_dedupe_ttl_s: int = 7 * 24 * 3600
+    webhook_dedupe_ttl_s: int = defaults.WEBHOOK_DEDUPE_TTL_S
     # Hard limit on one analysis job; RQ kills the work horse past it.
-    job_timeout_s: int = 600
+    job_timeout_s: int = defaults.JOB_TIMEOUT_S
     # Worker heartbeat while a job runs; a build whose worker stays silent 4x this long is reaped.
-    job_heartbeat_s: int = 5
+    job_heartbeat_s: int = defaults.JOB_HEARTBEAT_S
     # Address-space cap of one analysis job (the forked work horse); 0 disables it.
-    job_memory_bytes: int = 4 * 1024 * 1024 * 1024
-    callback_timeout_s: float = 10.0
+    job_memory_bytes: int = defaults.JOB_MEMORY_BYTES
+    callback_timeout_s: float = defaults.CALLBACK_TIMEOUT_S
     callback_retry_intervals_s: tuple[int, ...] = CALLBACK_RETRY_INTERVALS_S
-    artifact_timeout_s: float = 60.0
+    artifact_timeout_s: float = defaults.ARTIFACT_TIMEOUT_S
     # Whole time a client may take to send a webhook body (512 MB at 2 MB/s); slower senders get 408.
-    body_timeout_s: float = 300.0
+    body_timeout_s: float = defaults.BODY_TIMEOUT_S
     # Webhooks accepted per tenant per minute; more answer 429 (0 disables the limit).
-    rate_limit_per_minute: int = 600
+    rate_limit_per_minute: int = defaults.RATE_LIMIT_PER_MINUTE
     # Operators' API (/api/v1/admin/...): disabled unless a token is set.
     admin_token: str | None = None
 
@@ -65,17 +65,17 @@ class Settings:
             policy=e.get("GATE_POLICY", "cn-default"),
             key_prefix=e.get("GATE_KEY_PREFIX", "gate:"),
             keep_apks=_bool(e.get("GATE_KEEP_APKS"), False),
-            max_upload_bytes=int(e.get("GATE_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)),
-            webhook_tolerance_s=int(e.get("GATE_WEBHOOK_TOLERANCE_S", 300)),
-            job_timeout_s=int(e.get("GATE_JOB_TIMEOUT_S", 600)),
-            job_heartbeat_s=int(e.get("GATE_JOB_HEARTBEAT_S", 5)),
-            job_memory_bytes=int(e.get("GATE_JOB_MEMORY_BYTES", 4 * 1024 * 1024 * 1024)),
-            callback_timeout_s=float(e.get("GATE_CALLBACK_TIMEOUT_S", 10)),
+            max_upload_bytes=int(e.get("GATE_MAX_UPLOAD_BYTES", defaults.MAX_UPLOAD_BYTES)),
+            webhook_tolerance_s=int(e.get("GATE_WEBHOOK_TOLERANCE_S", defaults.WEBHOOK_TOLERANCE_S)),
+            job_timeout_s=int(e.get("GATE_JOB_TIMEOUT_S", defaults.JOB_TIMEOUT_S)),
+            job_heartbeat_s=int(e.get("GATE_JOB_HEARTBEAT_S", defaults.JOB_HEARTBEAT_S)),
+            job_memory_bytes=int(e.get("GATE_JOB_MEMORY_BYTES", defaults.JOB_MEMORY_BYTES)),
+            callback_timeout_s=float(e.get("GATE_CALLBACK_TIMEOUT_S", defaults.CALLBACK_TIMEOUT_S)),
             callback_retry_intervals_s=_ints(e.get("GATE_CALLBACK_RETRY_INTERVALS_S"), CALLBACK_RETRY_INTERVALS_S),
-            artifact_timeout_s=float(e.get("GATE_ARTIFACT_TIMEOUT_S", 60)),
-            body_timeout_s=float(e.get("GATE_BODY_TIMEOUT_S", 300)),
+            artifact_timeout_s=float(e.get("GATE_ARTIFACT_TIMEOUT_S", defaults.ARTIFACT_TIMEOUT_S)),
+            body_timeout_s=float(e.get("GATE_BODY_TIMEOUT_S", defaults.BODY_TIMEOUT_S)),
             admin_token=e.get("GATE_ADMIN_TOKEN") or None,
-            rate_limit_per_minute=int(e.get("GATE_RATE_LIMIT_PER_MINUTE", 600)),
+            rate_limit_per_minute=int(e.get("GATE_RATE_LIMIT_PER_MINUTE", defaults.RATE_LIMIT_PER_MINUTE)),
         )
         return replace(base, **overrides) if overrides else base
 

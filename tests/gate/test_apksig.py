@@ -28,8 +28,9 @@ from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gate.apk import apksig as _apksig
-from gate.apk.apksig import SchemeResult, SignatureReport, SignerCert, _parse_manifest, verify_apk
+from gate.apk.apksig import SchemeResult, SignatureReport, SignerCert, verify_apk
+from gate.apk.signature import v1 as _v1
+from gate.apk.signature.v1 import parse_jar_manifest as _parse_manifest
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "apks"
@@ -583,10 +584,10 @@ def _reference_sections(data: bytes) -> list[tuple[int, int, tuple[tuple[str, st
                 section_start = start
             lines.append(data[start:stop])
         elif lines:
-            sections.append((section_start, next_start, _apksig._attributes(lines)))
+            sections.append((section_start, next_start, _v1.manifest_attributes(lines)))
             lines = []
     if lines:
-        sections.append((section_start, len(data), _apksig._attributes(lines)))
+        sections.append((section_start, len(data), _v1.manifest_attributes(lines)))
     return sections
 
 

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gate.apk import axml
-from gate.core.context import _local, parse_manifest
+from gate.apk.manifest import local_name as _local
+from gate.apk.manifest import parse_manifest
 from tests.axmlcraft import document
 from tests.conftest import APKS, CORPUS
 

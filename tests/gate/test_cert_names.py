@@ -15,7 +15,8 @@ from cryptography.x509.oid import NameOID, ObjectIdentifier
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gate.apk.apksig import _render_name, verify_apk
+from gate.apk.apksig import verify_apk
+from gate.apk.signature.certificates import render_name as _render_name
 from tests.conftest import APKS, corpus_files
 
 KEY = ec.generate_private_key(ec.SECP256R1())

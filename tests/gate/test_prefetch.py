@@ -48,7 +48,7 @@ def _children() -> set[int]:
 def _background_and_here(path: Path) -> tuple[BuildContext, BuildContext]:
     background = BuildContext(path, None, POLICY)
     background.prefetch()
-    assert background._child is not None, "prefetch did not start its child"
+    assert background.apk.prefetching, "prefetch did not start its child"
     here = BuildContext(path, None, POLICY)
     return background, here
 
@@ -58,7 +58,7 @@ def test_child_answers_as_the_process_would(name: str) -> None:
     background, here = _background_and_here(fixture_apk(name))
     assert background.signature == here.signature
     assert background.sha256 == here.sha256
-    assert background._background_result["signature"] is not None, "the answer did not come from the child"
+    assert background.apk.prefetched("signature") is not None, "the answer did not come from the child"
 
 
 def test_child_answers_for_a_v1_only_corpus_app() -> None:
@@ -73,11 +73,11 @@ def test_no_child_over_the_limits_or_for_a_non_zip(tmp_path: Path) -> None:
     junk.write_bytes(os.urandom(4096))
     ctx = BuildContext(junk, None, POLICY)
     ctx.prefetch()
-    assert ctx._child is None
+    assert not ctx.apk.prefetching
     tight = BuildContext(fixture_apk("clean"), None, policy_mod.load("cn-default"))
     tight.limits = type(tight.limits)(**{**tight.limits.__dict__, "max_apk_bytes": 100})
     tight.prefetch()
-    assert tight._child is None
+    assert not tight.apk.prefetching
 
 
 def test_the_parent_collects_garbage_as_before() -> None:
@@ -134,12 +134,12 @@ def test_an_interrupted_wait_leaves_no_child_and_nothing_frozen() -> None:
 
     ctx = BuildContext(path, None, POLICY)
     ctx.prefetch()
-    assert ctx._child is not None
+    assert ctx.apk.prefetching
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, 0.02)
     try:
         with pytest.raises(Deadline):
-            ctx._joined("signature")
+            ctx.apk.prefetched("signature")
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -166,7 +166,7 @@ except OSError:
 else:
     sys.exit("a pipe could still be made; the test would prove nothing")
 verdict = scan_context(ctx)
-print(json.dumps({"child": ctx._child, "verdict": verdict.to_dict()}))
+print(json.dumps({"child": ctx.apk.prefetching, "verdict": verdict.to_dict()}))
 """
 
 
@@ -178,7 +178,7 @@ def test_scan_completes_when_no_child_can_be_started() -> None:
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     expected = scan(path, POLICY, None).to_dict()
-    assert out["child"] is None
+    assert out["child"] is False
     got = out["verdict"]
     assert got["app"] == expected["app"]
     assert got["app"]["certificates"], "the signature was not verified in process"

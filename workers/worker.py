@@ -1,13 +1,24 @@
-"""Run one RQ worker on the gate's queues (callbacks first), with the scheduler for callback retries."""
+"""Run one RQ worker on the gate's queues (callbacks first), with the scheduler for callback retries.
+
+A Redis outage does not end the worker: it waits, reconnecting with a growing pause (0.5 s doubling up to
+10 s), and works again once Redis answers. While it waits it is not registered in Redis, so `/readyz` and
+`gate status` report it missing (not ready) rather than idle.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 
+import redis
 from rq import Queue, Worker
 
 from gate.settings import Settings
 from workers.queues import WORKER_QUEUES, rq_connection
+
+log = logging.getLogger("gate.worker")
+BACKOFF_FIRST_S = 0.5
+BACKOFF_MAX_S = 10.0
 
 
 def _preload() -> None:
@@ -19,12 +30,52 @@ def _preload() -> None:
     preload()
 
 
+def _wait_for_redis(conn: redis.Redis, *, first: bool) -> None:
+    pause = BACKOFF_FIRST_S
+    while True:
+        try:
+            conn.ping()
+            return
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            if first or pause == BACKOFF_FIRST_S:
+                log.warning("Redis unreachable (%s); retrying every %.1f-%.0f s", type(exc).__name__,
+                            BACKOFF_FIRST_S, BACKOFF_MAX_S)
+            time.sleep(pause)
+            pause = min(BACKOFF_MAX_S, pause * 2)
+
+
 def run(settings: Settings, *, burst: bool = False, name: str | None = None) -> bool:
     if not settings.redis_url:
         raise RuntimeError("REDIS_URL is not set")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     _preload()
     conn = rq_connection(settings.redis_url)
-    queues = [Queue(n, connection=conn) for n in WORKER_QUEUES]
-    worker = Worker(queues, connection=conn, name=name, job_monitoring_interval=settings.job_heartbeat_s)
-    return bool(worker.work(burst=burst, with_scheduler=True, logging_level="WARNING"))
+    first = True
+    while True:
+        _wait_for_redis(conn, first=first)
+        first = False
+        queues = [Queue(n, connection=conn) for n in WORKER_QUEUES]
+        worker = Worker(queues, connection=conn, name=name, job_monitoring_interval=settings.job_heartbeat_s)
+        try:
+            worked = bool(worker.work(burst=burst, with_scheduler=True, logging_level="WARNING"))
+            if burst or getattr(worker, "_stop_requested", False) or _reachable(conn):
+                return worked  # done, asked to stop, or broken by something other than Redis
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            if burst:
+                raise
+            log.warning("lost Redis (%s)", type(exc).__name__)
+        # RQ's loop gives up on a lost connection: wait for Redis and start a fresh worker
+        log.warning("worker stopped by a Redis outage; waiting for Redis to come back")
+        try:  # a registration left behind would look like a live, idle worker
+            worker.register_death()  # type: ignore[no-untyped-call]
+        except (redis.RedisError, OSError):
+            pass
+        conn.connection_pool.disconnect()
+
+
+def _reachable(conn: redis.Redis) -> bool:
+    try:
+        conn.ping()
+    except (redis.RedisError, OSError):
+        return False
+    return True

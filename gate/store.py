@@ -19,7 +19,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,28 +162,57 @@ class Store:
 
     # -- webhook dedupe -----------------------------------------------------------------------------
 
+    def _claim_key(self, tenant: str, msg_id: str) -> str:
+        return self.k("webhook", tenant, hashlib.sha256(msg_id.encode()).hexdigest())
+
     def claim_webhook(self, tenant: str, msg_id: str, build_id: str, ttl_s: int) -> str | None:
-        """Remember ``msg_id`` → ``build_id``; if already known, return the build it answered."""
-        key = self.k("webhook", tenant, hashlib.sha256(msg_id.encode()).hexdigest())
+        """Claim ``msg_id`` for ``build_id`` for ``ttl_s`` (the time to store the build: create_build then
+        keeps the claim for the dedupe period in the same transaction); if already claimed, return the build
+        it names. A claim whose build never got stored (the process or Redis died in between, and the release
+        failed too) lapses after ``ttl_s``, so the store's retry is accepted."""
+        key = self._claim_key(tenant, msg_id)
         if self.r.set(key, build_id, nx=True, ex=ttl_s):
             return None
         existing: str | None = self.r.get(key)
         return existing
 
-    def release_webhook(self, tenant: str, msg_id: str) -> None:
-        self.r.delete(self.k("webhook", tenant, hashlib.sha256(msg_id.encode()).hexdigest()))
+    def release_webhook(self, tenant: str, msg_id: str, build_id: str | None = None) -> None:
+        """Forget the claim (only if it still names ``build_id``, when given)."""
+        key = self._claim_key(tenant, msg_id)
+        if build_id is None:
+            self.r.delete(key)
+            return
+        with self.r.pipeline() as pipe:
+            try:
+                pipe.watch(key)
+                if pipe.get(key) == build_id:
+                    pipe.multi()
+                    pipe.delete(key)
+                    pipe.execute()
+            except redis.WatchError:
+                pass
 
     # -- builds -------------------------------------------------------------------------------------
 
-    def create_build(self, build: dict[str, Any]) -> None:
+    def create_build(self, build: dict[str, Any], *, claim: tuple[str, int] | None = None,
+                     also: Callable[[Any], object] | None = None) -> None:
+        """Store the build in one MULTI/EXEC: its record, its lists, and, when given, its webhook claim kept for
+        the dedupe period (``claim``: webhook-id and TTL) and whatever ``also`` writes into the transaction
+        (the analysis job). Either all of it is stored or none of it."""
         now = time.time()
         record = {key: (json.dumps(v) if isinstance(v, dict | list) else ("" if v is None else v))
                   for key, v in build.items()}
-        with self.r.pipeline() as pipe:
+        with self.r.pipeline(transaction=True) as pipe:
+            pipe.multi()
             pipe.hset(self.k("build", build["build_id"]), mapping=record)
             pipe.zadd(self.k("builds", build["tenant"]), {build["build_id"]: now})
             pipe.set(self.k("vtoken", build["verdict_token"]), build["build_id"])
             pipe.zadd(self.k("active"), {build["build_id"]: now})
+            if claim is not None:
+                msg_id, ttl_s = claim
+                pipe.set(self._claim_key(build["tenant"], msg_id), build["build_id"], ex=ttl_s)
+            if also is not None:
+                also(pipe)
             pipe.execute()
 
     def get_build(self, build_id: str) -> dict[str, Any] | None:
@@ -218,8 +247,11 @@ class Store:
             attempts, *_ = pipe.execute()
         return int(attempts)
 
-    def finalize(self, build_id: str, status: str, verdict: dict[str, Any]) -> bool:
-        """Store the verdict once. Returns False if the build was already decided (nothing changes)."""
+    def finalize(self, build_id: str, status: str, verdict: dict[str, Any], *,
+                 also: Callable[[Any], object] | None = None) -> bool:
+        """Store the verdict once, with whatever ``also`` writes into the same MULTI/EXEC (the callback job), so
+        a decided build always has its callback queued. Returns False if the build was already decided
+        (nothing changes)."""
         key = self.k("build", build_id)
         with self.r.pipeline() as pipe:
             while True:
@@ -241,6 +273,8 @@ class Store:
                         if status == "done":
                             entry = json.dumps(history_entry(build_id, verdict, decided_at=now))
                             pipe.rpush(self.k("history", tenant, package), entry)
+                    if also is not None:
+                        also(pipe)
                     pipe.execute()
                     return True
                 except redis.WatchError:

@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import redis
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.formparser import FormDataParser
@@ -27,8 +28,8 @@ from gate.artifact import host_allowed
 from gate.deadline import SocketDeadline
 from gate.service import Runtime, status_url, verdict_url
 from gate.store import new_build_id, new_page_token
-from gate.web.problems import Problem, problem
-from workers.queues import enqueue_analysis
+from gate.web.problems import Problem, loads_bounded, problem, unavailable
+from workers.queues import analysis_job_id, enqueue_analysis
 
 bp = Blueprint("inbound", __name__)
 
@@ -121,35 +122,46 @@ def _authenticated(rt: Runtime, tenant: Any, envelope: signing.Envelope, body_pa
         return problem(401, "the webhook-signature does not match the body")
 
     build_id = new_build_id()
-    existing = rt.store.claim_webhook(tenant.name, envelope.msg_id, build_id, rt.settings.webhook_dedupe_ttl_s)
+    existing = rt.store.claim_webhook(tenant.name, envelope.msg_id, build_id, rt.settings.webhook_claim_ttl_s)
     if existing is not None:
         build = rt.store.get_build(existing)
         if build is None:
             _count("in_progress")
-            return problem(409, "a delivery with this webhook-id is being processed; retry shortly")
+            resp = problem(409, "a delivery with this webhook-id is being processed; retry shortly")
+            resp.headers["Retry-After"] = "5"
+            return resp
         _count("duplicate")
         return _accepted(rt, build)
+    # From the claim on, the claim ends in a stored build or is released: the build, its lists, its analysis
+    # job and the claim's full dedupe period are written in one MULTI/EXEC; if anything fails before, the
+    # claim is released, and if even that fails (Redis gone), it lapses after webhook_claim_ttl_s.
     try:
         build = _parse(rt, tenant, build_id, body_path, total)
-        rt.store.create_build(build)
-        job = enqueue_analysis(rt.rq, rt.settings, build_id)
-        rt.store.update_build(build_id, job_id=job.id)
+        build["job_id"] = analysis_job_id(build_id)
+        rt.store.create_build(build, claim=(envelope.msg_id, rt.settings.webhook_dedupe_ttl_s),
+                              also=lambda pipe: enqueue_analysis(rt.rq, rt.settings, build_id, pipeline=pipe))
     except Problem as p:
-        rt.store.release_webhook(tenant.name, envelope.msg_id)
-        (rt.settings.apk_dir / f"{build_id}.apk").unlink(missing_ok=True)
+        _release(rt, tenant.name, envelope.msg_id, build_id)
         _count("invalid" if p.status in (400, 415, 422) else "too_large" if p.status == 413 else "rejected")
         return p.response()
-    except Exception:
-        rt.store.release_webhook(tenant.name, envelope.msg_id)
-        rt.store.r.delete(rt.store.k("build", build_id))
-        rt.store.r.zrem(rt.store.k("active"), build_id)
-        rt.store.r.zrem(rt.store.k("builds", tenant.name), build_id)
-        (rt.settings.apk_dir / f"{build_id}.apk").unlink(missing_ok=True)
+    except Exception as exc:  # noqa: BLE001 - whatever failed, nothing is stored and the store may retry
+        _release(rt, tenant.name, envelope.msg_id, build_id)
         _count("error")
-        current_app.logger.exception("could not queue build %s", build_id)
-        return problem(503, "the build could not be queued; nothing was stored, please retry")
+        if isinstance(exc, redis.RedisError):
+            current_app.logger.warning("could not store build %s: Redis %s", build_id, type(exc).__name__)
+        else:
+            current_app.logger.exception("could not queue build %s", build_id)
+        return unavailable("the build could not be stored; nothing was stored, please retry")
     _count("accepted")
     return _accepted(rt, build)
+
+
+def _release(rt: Runtime, tenant: str, msg_id: str, build_id: str) -> None:
+    (rt.settings.apk_dir / f"{build_id}.apk").unlink(missing_ok=True)
+    try:
+        rt.store.release_webhook(tenant, msg_id, build_id)
+    except redis.RedisError:
+        pass  # the claim lapses by itself (webhook_claim_ttl_s)
 
 
 def _accepted(rt: Runtime, build: dict[str, Any]) -> Any:
@@ -208,7 +220,7 @@ def _parse_multipart(rt: Runtime, build_id: str, body_path: Path, size: int, opt
         if raw_meta is None:
             raise Problem(422, "the multipart body has no 'metadata' part", field="metadata")
         try:
-            meta = json.loads(raw_meta)
+            meta = loads_bounded(raw_meta, "the metadata part")
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise Problem(422, f"the metadata part is not valid JSON: {exc}", field="metadata") from None
         platform_id, listing = _metadata(meta, "metadata")
@@ -242,7 +254,7 @@ def _parse_json(rt: Runtime, tenant: Any, body_path: Path, size: int) -> dict[st
     if size > MAX_JSON_BODY:
         raise Problem(413, f"a JSON body is limited to {MAX_JSON_BODY:,} bytes; send the APK by artifact URL")
     try:
-        data = json.loads(body_path.read_bytes().decode("utf-8"))
+        data = loads_bounded(body_path.read_bytes().decode("utf-8"), "the body")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise Problem(400, f"the body is not valid JSON: {exc}") from None
     platform_id, listing = _metadata(data, "body")

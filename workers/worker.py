@@ -30,14 +30,14 @@ def _preload() -> None:
     preload()
 
 
-def _wait_for_redis(conn: redis.Redis, *, first: bool) -> None:
+def _wait_for_redis(conn: redis.Redis) -> None:
     pause = BACKOFF_FIRST_S
     while True:
         try:
             conn.ping()
             return
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            if first or pause == BACKOFF_FIRST_S:
+            if pause == BACKOFF_FIRST_S:
                 log.warning("Redis unreachable (%s); retrying every %.1f-%.0f s", type(exc).__name__,
                             BACKOFF_FIRST_S, BACKOFF_MAX_S)
             time.sleep(pause)
@@ -52,7 +52,8 @@ def run(settings: Settings, *, burst: bool = False, name: str | None = None) -> 
     conn = rq_connection(settings.redis_url)
     first = True
     while True:
-        _wait_for_redis(conn, first=first)
+        if not first:
+            _wait_for_redis(conn)
         first = False
         queues = [Queue(n, connection=conn) for n in WORKER_QUEUES]
         worker = Worker(queues, connection=conn, name=name, job_monitoring_interval=settings.job_heartbeat_s)

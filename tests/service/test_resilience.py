@@ -304,6 +304,7 @@ def test_a_backslash_userinfo_url_never_reaches_another_address(tmp_path: Path) 
         assert internal.hits == 0
     finally:
         internal.server.shutdown()
+        internal.server.server_close()
 
 
 def test_the_connected_address_is_checked_for_an_allow_listed_literal_too(tmp_path: Path) -> None:
@@ -326,10 +327,12 @@ def test_the_connected_address_is_checked_for_an_allow_listed_literal_too(tmp_pa
                                timeout_s=3)
         finally:
             artifact._host_port = real  # type: ignore[assignment]
-        assert "connected to" in str(err.value), str(err.value)
+        assert "reached another address" in str(err.value), str(err.value)
+        assert internal.hits == 0  # refused after connecting, before a byte of the request was sent
         assert "200" not in str(err.value) and "22" not in str(err.value), str(err.value)
     finally:
         internal.server.shutdown()
+        internal.server.server_close()
 
 
 # -- 6. the rate limit: strangers cannot spend a store's budget ---------------------------------------------

@@ -148,17 +148,31 @@ class Store:
         return self.get_tenant(name) if name else None
 
     def take_rate(self, tenant: str, per_minute: int, now: float | None = None) -> int:
-        """Count one request in the tenant's current minute; returns seconds to wait, 0 when allowed."""
+        """Count one request in the tenant's current minute; returns seconds to wait, 0 when allowed.
+
+        Only requests the tenant's secret signed are counted here (strangers cannot spend its budget)."""
+        return self._count_rate(self.k("rate", tenant), per_minute, now, charge=True)
+
+    def unauthenticated_wait(self, source: str, per_minute: int, now: float | None = None, *,
+                             charge: bool = False) -> int:
+        """The budget of requests that failed authentication, per source address, kept apart from every
+        tenant's: with ``charge`` one more is counted; returns seconds to wait, 0 while under the limit."""
+        return self._count_rate(self.k("rate-unauth", source), per_minute, now, charge=charge)
+
+    def _count_rate(self, base: str, per_minute: int, now: float | None, *, charge: bool) -> int:
         if per_minute <= 0:
             return 0
         current = time.time() if now is None else now
-        window = int(current // 60)
-        key = self.k("rate", tenant, str(window))
-        with self.r.pipeline() as pipe:
-            pipe.incr(key)
-            pipe.expire(key, 120)
-            count, _ = pipe.execute()
-        return 0 if int(count) <= per_minute else max(1, 60 - int(current % 60))
+        key = f"{base}:{int(current // 60)}"
+        if charge:
+            with self.r.pipeline() as pipe:
+                pipe.incr(key)
+                pipe.expire(key, 120)
+                count, _ = pipe.execute()
+            over = int(count) > per_minute
+        else:
+            over = int(self.r.get(key) or 0) >= per_minute
+        return max(1, 60 - int(current % 60)) if over else 0
 
     # -- webhook dedupe -----------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """`POST /webhooks/v1/{tenant}/builds`: a store submits a build (interface.md section 4).
 
-Order matters: size limit, then the signature over the raw body (streamed to disk while the HMAC is
-computed, so nothing is parsed before it is authenticated), then webhook-id dedupe, then parsing and
+Order matters: the unauthenticated budget of the source address, the size limit, then the signature over the raw
+body (streamed to disk while the HMAC is computed, so nothing is parsed before it is authenticated), then the
+store's rate budget (charged only for signed requests), then webhook-id dedupe, then parsing and
 validation, then the build is recorded and queued, then 202. Any answer other than 202 queues nothing.
 """
 
@@ -51,17 +52,19 @@ def _count(result: str) -> None:
 def receive(tenant: str) -> Any:
     rt = _rt()
     settings = rt.settings
+    source = request.remote_addr or "unknown"
+    # A source whose requests keep failing authentication is slowed down on its own budget; a store's
+    # budget is charged only once its secret has signed the request (_authenticated).
+    wait = rt.store.unauthenticated_wait(source, settings.rate_limit_per_minute)
+    if wait:
+        _count("rate_limited")
+        return _too_many(f"more than {settings.rate_limit_per_minute} unauthenticated requests a minute from "
+                         f"this address; retry in {wait} s", wait)
     t = rt.store.get_tenant(tenant)
     if t is None:
         _count("unknown_tenant")
+        _unauthenticated(rt, source)
         return problem(404, f"no store is registered as {tenant!r}")
-    wait = rt.store.take_rate(t.name, settings.rate_limit_per_minute)
-    if wait:
-        _count("rate_limited")
-        resp = problem(429, f"more than {settings.rate_limit_per_minute} builds a minute from {t.name}; "
-                            f"retry in {wait} s")
-        resp.headers["Retry-After"] = str(wait)
-        return resp
     cap = settings.max_upload_bytes + MULTIPART_OVERHEAD
     if request.content_length is not None and request.content_length > cap:
         _count("too_large")
@@ -70,18 +73,30 @@ def receive(tenant: str) -> Any:
         envelope = signing.read_headers(request.headers, tolerance_s=settings.webhook_tolerance_s)
     except signing.SignatureError as exc:
         _count("unauthorized")
+        _unauthenticated(rt, source)
         return problem(401, str(exc))
 
     incoming = settings.data_dir / "incoming"
     incoming.mkdir(parents=True, exist_ok=True)
     body_path = incoming / f"{uuid.uuid4().hex}.body"
     try:
-        return _authenticated(rt, t, envelope, body_path, cap)
+        return _authenticated(rt, t, envelope, body_path, cap, source)
     finally:
         body_path.unlink(missing_ok=True)
 
 
-def _authenticated(rt: Runtime, tenant: Any, envelope: signing.Envelope, body_path: Path, cap: int) -> Any:
+def _too_many(detail: str, wait: int) -> Any:
+    resp = problem(429, detail)
+    resp.headers["Retry-After"] = str(wait)
+    return resp
+
+
+def _unauthenticated(rt: Runtime, source: str) -> None:
+    rt.store.unauthenticated_wait(source, rt.settings.rate_limit_per_minute, charge=True)
+
+
+def _authenticated(rt: Runtime, tenant: Any, envelope: signing.Envelope, body_path: Path, cap: int,
+                   source: str) -> Any:
     signer = signing.Signer(tenant.secret, envelope.msg_id, envelope.timestamp)
     total = 0
     # Under gunicorn the connection's socket is at hand: a client trickling its body is cut off when the
@@ -119,7 +134,13 @@ def _authenticated(rt: Runtime, tenant: Any, envelope: signing.Envelope, body_pa
         return resp
     if not signing.matches(envelope, signer.signature()):
         _count("unauthorized")
+        _unauthenticated(rt, source)
         return problem(401, "the webhook-signature does not match the body")
+    wait = rt.store.take_rate(tenant.name, rt.settings.rate_limit_per_minute)
+    if wait:
+        _count("rate_limited")
+        return _too_many(f"more than {rt.settings.rate_limit_per_minute} builds a minute from {tenant.name}; "
+                         f"retry in {wait} s", wait)
 
     build_id = new_build_id()
     existing = rt.store.claim_webhook(tenant.name, envelope.msg_id, build_id, rt.settings.webhook_claim_ttl_s)

@@ -41,7 +41,7 @@ class Settings:
     webhook_dedupe_ttl_s: int = 7 * 24 * 3600
     # How long a webhook-id stays claimed while its build is being stored; a claim whose build never got
     # stored (Redis or the process died in between) lapses after this, so the store's retry is accepted.
-    webhook_claim_ttl_s: int = 120
+    webhook_claim_ttl_s: int = 30
     # Whole time a client may take to send a request's line and headers (gunicorn worker; see
     # gate/web/gunicorn_worker.py); slower clients are disconnected.
     header_timeout_s: float = 10.0
@@ -73,7 +73,7 @@ class Settings:
             keep_apks=_bool(e.get("GATE_KEEP_APKS"), False),
             max_upload_bytes=int(e.get("GATE_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)),
             webhook_tolerance_s=int(e.get("GATE_WEBHOOK_TOLERANCE_S", 300)),
-            webhook_claim_ttl_s=int(e.get("GATE_WEBHOOK_CLAIM_TTL_S", 120)),
+            webhook_claim_ttl_s=int(e.get("GATE_WEBHOOK_CLAIM_TTL_S", 30)),
             header_timeout_s=float(e.get("GATE_HEADER_TIMEOUT_S", 10)),
             job_timeout_s=int(e.get("GATE_JOB_TIMEOUT_S", 600)),
             job_heartbeat_s=int(e.get("GATE_JOB_HEARTBEAT_S", 5)),

@@ -36,6 +36,10 @@ class StoreError(ValueError):
     pass
 
 
+class ClaimLost(Exception):
+    """Another delivery of the same webhook-id holds its claim now (this one's lapsed): store nothing."""
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -217,17 +221,31 @@ class Store:
         record = {key: (json.dumps(v) if isinstance(v, dict | list) else ("" if v is None else v))
                   for key, v in build.items()}
         with self.r.pipeline(transaction=True) as pipe:
+            claim_key = None
+            if claim is not None:
+                # the claim must still be this build's (or have lapsed unclaimed): if another delivery of the
+                # same webhook-id took it meanwhile, that one stores the build, not this one
+                claim_key = self._claim_key(build["tenant"], claim[0])
+                pipe.watch(claim_key)
+                if pipe.get(claim_key) not in (None, build["build_id"]):
+                    pipe.unwatch()
+                    raise ClaimLost(claim[0])
             pipe.multi()
             pipe.hset(self.k("build", build["build_id"]), mapping=record)
             pipe.zadd(self.k("builds", build["tenant"]), {build["build_id"]: now})
             pipe.set(self.k("vtoken", build["verdict_token"]), build["build_id"])
             pipe.zadd(self.k("active"), {build["build_id"]: now})
-            if claim is not None:
-                msg_id, ttl_s = claim
-                pipe.set(self._claim_key(build["tenant"], msg_id), build["build_id"], ex=ttl_s)
+            if claim is not None and claim_key is not None:
+                pipe.set(claim_key, build["build_id"], ex=claim[1])
             if also is not None:
                 also(pipe)
-            pipe.execute()
+            try:
+                pipe.execute()
+            except redis.WatchError:
+                # redis-py also says WatchError when the connection broke while watching: tell them apart
+                if claim_key is not None and self.r.get(claim_key) not in (None, build["build_id"]):
+                    raise ClaimLost(claim[0]) from None
+                raise redis.ConnectionError("the connection to Redis broke while storing the build") from None
 
     def get_build(self, build_id: str) -> dict[str, Any] | None:
         h: dict[str, Any] = self.r.hgetall(self.k("build", build_id))

@@ -28,7 +28,7 @@ from gate import signing
 from gate.artifact import host_allowed
 from gate.deadline import SocketDeadline
 from gate.service import Runtime, status_url, verdict_url
-from gate.store import new_build_id, new_page_token
+from gate.store import ClaimLost, new_build_id, new_page_token
 from gate.web.problems import Problem, loads_bounded, problem, unavailable
 from workers.queues import analysis_job_id, enqueue_analysis
 
@@ -161,6 +161,12 @@ def _authenticated(rt: Runtime, tenant: Any, envelope: signing.Envelope, body_pa
         build["job_id"] = analysis_job_id(build_id)
         rt.store.create_build(build, claim=(envelope.msg_id, rt.settings.webhook_dedupe_ttl_s),
                               also=lambda pipe: enqueue_analysis(rt.rq, rt.settings, build_id, pipeline=pipe))
+    except ClaimLost:
+        (rt.settings.apk_dir / f"{build_id}.apk").unlink(missing_ok=True)
+        _count("in_progress")
+        resp = problem(409, "a delivery with this webhook-id is being processed; retry shortly")
+        resp.headers["Retry-After"] = "5"
+        return resp
     except Problem as p:
         _release(rt, tenant.name, envelope.msg_id, build_id)
         _count("invalid" if p.status in (400, 415, 422) else "too_large" if p.status == 413 else "rejected")

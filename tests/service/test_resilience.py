@@ -432,3 +432,17 @@ def test_listing_limits_are_in_the_openapi_document(client) -> None:  # type: ig
     listing = doc["components"]["schemas"]["Listing"]["properties"]
     assert listing["app_name"]["maxLength"] >= 64
     assert listing["description"]["maxLength"] >= 1000
+
+
+def test_a_lapsed_claim_taken_by_a_retry_is_not_stored_twice(rt: Runtime) -> None:
+    from gate.store import ClaimLost
+
+    t, _ = rt.store.add_tenant("store-a", "http://127.0.0.1:9/cb")
+    assert rt.store.claim_webhook(t.name, "msg_slow", "b_first", 1) is None
+    time.sleep(1.2)  # the first delivery is slow; its claim lapses and the store's retry claims the id
+    assert rt.store.claim_webhook(t.name, "msg_slow", "b_retry", 30) is None
+    first = {"build_id": "b_first", "tenant": t.name, "status": "queued", "verdict_token": "tok1", "attempts": 0}
+    with pytest.raises(ClaimLost):
+        rt.store.create_build(first, claim=("msg_slow", 3600))
+    assert rt.store.get_build("b_first") is None
+    assert rt.store.claim_webhook(t.name, "msg_slow", "b_other", 30) == "b_retry"

@@ -244,7 +244,7 @@ class Store:
             except redis.WatchError:
                 # redis-py also says WatchError when the connection broke while watching: tell them apart
                 if claim_key is not None and self.r.get(claim_key) not in (None, build["build_id"]):
-                    raise ClaimLost(claim[0]) from None
+                    raise ClaimLost(claim[0] if claim else "") from None
                 raise redis.ConnectionError("the connection to Redis broke while storing the build") from None
 
     def get_build(self, build_id: str) -> dict[str, Any] | None:

@@ -190,8 +190,10 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    results = [run_one(float(o), args.builds, args.clients, args.timeout) for o in args.outages.split(",")]
-    print(json.dumps(results, indent=1))
+    results = []
+    for outage in args.outages.split(","):
+        results.append(run_one(float(outage), args.builds, args.clients, args.timeout))
+        print(json.dumps(results[-1]), flush=True)  # each run as it ends
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")

@@ -118,7 +118,8 @@ def finalize(rt: Runtime, build: dict[str, Any], status: str, verdict: dict[str,
     from workers.queues import enqueue_callback
 
     def _callback(pipe: Any) -> None:
-        enqueue_callback(rt.rq, rt.settings, build["build_id"], pipeline=pipe)
+        job = enqueue_callback(rt.rq, rt.settings, build["build_id"], pipeline=pipe)
+        pipe.hset(rt.store.k("build", build["build_id"]), "callback_job_id", job.id)
 
     if not rt.store.finalize(build["build_id"], status, verdict, also=_callback):
         return False

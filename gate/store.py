@@ -10,6 +10,8 @@ Every key starts with the configured prefix (``gate:`` by default):
 - ``deliveries:{build id}`` list of callback attempts (JSON)
 - ``history:{tenant}:{package}`` list of decided versions (JSON: version, certificates, finding keys)
 - ``active`` zset of builds queued or running, by last change (the reaper's work list)
+- ``undelivered`` zset of decided builds whose callback has had no attempt yet, by decision time (the reaper
+  re-queues a callback job that was lost: RQ can drop a job dequeued just as Redis or the worker died)
 """
 
 from __future__ import annotations
@@ -299,6 +301,7 @@ class Store:
                     pipe.hset(key, mapping={"status": status, "decided_at": now, "verdict": json.dumps(verdict),
                                             "package": verdict.get("app", {}).get("package") or ""})
                     pipe.zrem(self.k("active"), build_id)
+                    pipe.zadd(self.k("undelivered"), {build_id: now})
                     package = verdict.get("app", {}).get("package")
                     if package and tenant:
                         pipe.zadd(self.k("pkg", tenant, package), {build_id: now})
@@ -379,7 +382,12 @@ class Store:
         with self.r.pipeline() as pipe:
             pipe.rpush(self.k("deliveries", build_id), json.dumps(attempt))
             pipe.ltrim(self.k("deliveries", build_id), -200, -1)
+            pipe.zrem(self.k("undelivered"), build_id)
             pipe.execute()
+
+    def undelivered(self, older_than: float) -> list[str]:
+        """Decided builds whose callback has had no attempt since before ``older_than`` (a timestamp)."""
+        return list(self.r.zrangebyscore(self.k("undelivered"), 0, older_than))
 
     def deliveries(self, build_id: str) -> list[dict[str, Any]]:
         return [json.loads(x) for x in self.r.lrange(self.k("deliveries", build_id), 0, -1)]

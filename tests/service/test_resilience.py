@@ -446,3 +446,27 @@ def test_a_lapsed_claim_taken_by_a_retry_is_not_stored_twice(rt: Runtime) -> Non
         rt.store.create_build(first, claim=("msg_slow", 3600))
     assert rt.store.get_build("b_first") is None
     assert rt.store.claim_webhook(t.name, "msg_slow", "b_other", 30) == "b_retry"
+
+
+def test_a_callback_job_lost_between_dequeue_and_start_is_queued_again_once(  # type: ignore[no-untyped-def]
+        rt, tenant, workers, callback_server) -> None:
+    """RQ moves a dequeued job to its work-in-progress set before marking it started; a worker (or Redis)
+    dying in between leaves the job `queued` on no queue, and RQ's cleanup skips it: the callback would never
+    go out. Seen once in the 30 s outage of bench/chaos.py; here the dequeue is RQ's own, then nothing runs."""
+    from workers.reaper import CALLBACK_GRACE_S, reap
+
+    t = rt.store.get_tenant(tenant["name"])
+    rt.store.create_build({"build_id": "b_lostcb", "tenant": t.name, "status": "running", "verdict_token": "tk",
+                           "received_at": time.time(), "attempts": 1})
+    build = rt.store.get_build("b_lostcb")
+    assert finalize(rt, build, "done", failure_verdict(build, rt.policy_for(t), "GATE-CHECK-FAILED", "x.", "x。"))
+    queue = Queue("callbacks", connection=rt.rq)
+    job, _ = Queue.dequeue_any([queue], timeout=None, connection=rt.rq)  # as a worker does, then it dies
+    assert job.args == ("b_lostcb",) and queue.count == 0
+    assert reap(rt) == []  # not yet: the callback may simply be on its way
+    assert reap(rt, now=time.time() + CALLBACK_GRACE_S + 1) == [("b_lostcb", "callback requeued")]
+    workers.burst()
+    callback_server.wait_for(1)
+    assert reap(rt, now=time.time() + CALLBACK_GRACE_S + 1) == []  # delivered: nothing more to do
+    time.sleep(0.5)
+    assert len(callback_server.received) == 1

@@ -42,6 +42,12 @@ MAX_UPLOAD_BYTES = 512 * MIB
 WEBHOOK_TOLERANCE_S = 300
 # How long a webhook-id is remembered for redelivery, in seconds: 7 days, longer than any sender's retries.
 WEBHOOK_DEDUPE_TTL_S = 7 * 24 * 3600
+# How long a webhook-id stays claimed while its build is being stored, in seconds: a claim whose build never got
+# stored (Redis or the process died in between) lapses after this, so the store's retry is accepted.
+WEBHOOK_CLAIM_TTL_S = 30
+# Whole time a client may take to send a request's line and headers, in seconds (the gunicorn worker class
+# gate.web.gunicorn_worker.HeaderDeadlineWorker); slower clients are disconnected (GATE_HEADER_TIMEOUT_S).
+HEADER_TIMEOUT_S = 10.0
 # Hard limit on one analysis job, in seconds; RQ kills the work horse past it (GATE_JOB_TIMEOUT_S).
 JOB_TIMEOUT_S = 600
 # Worker heartbeat while a job runs, in seconds; a build whose worker stays silent 4x this long is reaped.

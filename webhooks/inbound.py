@@ -1,7 +1,8 @@
 """`POST /webhooks/v1/{tenant}/builds`: a store submits a build (interface.md section 4).
 
-Order matters: size limit, then the signature over the raw body (streamed to disk while the HMAC is
-computed, so nothing is parsed before it is authenticated), then webhook-id dedupe, then parsing and
+Order matters: the unauthenticated budget of the source address, the size limit, then the signature over the raw
+body (streamed to disk while the HMAC is computed, so nothing is parsed before it is authenticated), then the
+store's rate budget (charged only for signed requests), then webhook-id dedupe, then parsing and
 validation, then the build is recorded and queued, then 202. Any answer other than 202 queues nothing.
 """
 
@@ -16,25 +17,26 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import redis
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 
 from gate.core import listing as listing_mod
-from gate.defaults import MAX_JSON_BODY_BYTES as MAX_JSON_BODY
-from gate.defaults import MULTIPART_OVERHEAD_BYTES as MULTIPART_OVERHEAD
 from gate.record.build import Build
-from gate.record.store import new_build_id, new_page_token
+from gate.record.store import ClaimLost, new_build_id, new_page_token
 from gate.service import webhook_signing
 from gate.service.artifact import host_allowed
 from gate.service.deadline import SocketDeadline
-from gate.service.queues import enqueue_analysis
+from gate.service.queues import analysis_job_id, enqueue_analysis
 from gate.service.runtime import Runtime, status_url, verdict_url
-from gate.web.problems import Problem, problem
+from gate.web.problems import Problem, loads_bounded, problem, unavailable
 
 bp = Blueprint("inbound", __name__)
 
+MULTIPART_OVERHEAD = 1024 * 1024  # metadata part and boundaries on top of the APK
+MAX_JSON_BODY = 4 * 1024 * 1024
 CHUNK = 1 << 16
 
 
@@ -51,17 +53,19 @@ def _count(result: str) -> None:
 def receive(tenant: str) -> Any:
     rt = _rt()
     settings = rt.settings
+    source = request.remote_addr or "unknown"
+    # A source whose requests keep failing authentication is slowed down on its own budget; a store's
+    # budget is charged only once its secret has signed the request (_authenticated).
+    wait = rt.store.unauthenticated_wait(source, settings.rate_limit_per_minute)
+    if wait:
+        _count("rate_limited")
+        return _too_many(f"more than {settings.rate_limit_per_minute} unauthenticated requests a minute from "
+                         f"this address; retry in {wait} s", wait)
     t = rt.store.get_tenant(tenant)
     if t is None:
         _count("unknown_tenant")
+        _unauthenticated(rt, source)
         return problem(404, f"no store is registered as {tenant!r}")
-    wait = rt.store.take_rate(t.name, settings.rate_limit_per_minute)
-    if wait:
-        _count("rate_limited")
-        resp = problem(429, f"more than {settings.rate_limit_per_minute} builds a minute from {t.name}; "
-                            f"retry in {wait} s")
-        resp.headers["Retry-After"] = str(wait)
-        return resp
     cap = settings.max_upload_bytes + MULTIPART_OVERHEAD
     if request.content_length is not None and request.content_length > cap:
         _count("too_large")
@@ -70,18 +74,30 @@ def receive(tenant: str) -> Any:
         envelope = webhook_signing.read_headers(request.headers, tolerance_s=settings.webhook_tolerance_s)
     except webhook_signing.SignatureError as exc:
         _count("unauthorized")
+        _unauthenticated(rt, source)
         return problem(401, str(exc))
 
     incoming = settings.data_dir / "incoming"
     incoming.mkdir(parents=True, exist_ok=True)
     body_path = incoming / f"{uuid.uuid4().hex}.body"
     try:
-        return _authenticated(rt, t, envelope, body_path, cap)
+        return _authenticated(rt, t, envelope, body_path, cap, source)
     finally:
         body_path.unlink(missing_ok=True)
 
 
-def _authenticated(rt: Runtime, tenant: Any, envelope: webhook_signing.Envelope, body_path: Path, cap: int) -> Any:
+def _too_many(detail: str, wait: int) -> Any:
+    resp = problem(429, detail)
+    resp.headers["Retry-After"] = str(wait)
+    return resp
+
+
+def _unauthenticated(rt: Runtime, source: str) -> None:
+    rt.store.unauthenticated_wait(source, rt.settings.rate_limit_per_minute, charge=True)
+
+
+def _authenticated(rt: Runtime, tenant: Any, envelope: webhook_signing.Envelope, body_path: Path, cap: int,
+                   source: str) -> Any:
     signer = webhook_signing.Signer(tenant.secret, envelope.msg_id, envelope.timestamp)
     total = 0
     # Under gunicorn the connection's socket is at hand: a client trickling its body is cut off when the
@@ -119,36 +135,61 @@ def _authenticated(rt: Runtime, tenant: Any, envelope: webhook_signing.Envelope,
         return resp
     if not webhook_signing.matches(envelope, signer.signature()):
         _count("unauthorized")
+        _unauthenticated(rt, source)
         return problem(401, "the webhook-signature does not match the body")
+    wait = rt.store.take_rate(tenant.name, rt.settings.rate_limit_per_minute)
+    if wait:
+        _count("rate_limited")
+        return _too_many(f"more than {rt.settings.rate_limit_per_minute} builds a minute from {tenant.name}; "
+                         f"retry in {wait} s", wait)
 
     build_id = new_build_id()
-    existing = rt.store.claim_webhook(tenant.name, envelope.msg_id, build_id, rt.settings.webhook_dedupe_ttl_s)
+    existing = rt.store.claim_webhook(tenant.name, envelope.msg_id, build_id, rt.settings.webhook_claim_ttl_s)
     if existing is not None:
         build = rt.store.get_build(existing)
         if build is None:
             _count("in_progress")
-            return problem(409, "a delivery with this webhook-id is being processed; retry shortly")
+            resp = problem(409, "a delivery with this webhook-id is being processed; retry shortly")
+            resp.headers["Retry-After"] = "5"
+            return resp
         _count("duplicate")
         return _accepted(rt, build)
+    # From the claim on, the claim ends in a stored build or is released: the build, its lists, its analysis
+    # job and the claim's full dedupe period are written in one MULTI/EXEC; if anything fails before, the
+    # claim is released, and if even that fails (Redis gone), it lapses after webhook_claim_ttl_s.
     try:
         build = _parse(rt, tenant, build_id, body_path, total)
-        rt.store.create_build(build)
-        job = enqueue_analysis(rt.rq, rt.settings, build_id)
-        rt.store.update_build(build_id, job_id=job.id)
-    except Problem as p:
-        rt.store.release_webhook(tenant.name, envelope.msg_id)
+        build.job_id = analysis_job_id(build_id)
+        rt.store.create_build(build, claim=(envelope.msg_id, rt.settings.webhook_dedupe_ttl_s),
+                              also=lambda pipe: enqueue_analysis(rt.rq, rt.settings, build_id, pipeline=pipe))
+    except ClaimLost:
         (rt.settings.apk_dir / f"{build_id}.apk").unlink(missing_ok=True)
+        _count("in_progress")
+        resp = problem(409, "a delivery with this webhook-id is being processed; retry shortly")
+        resp.headers["Retry-After"] = "5"
+        return resp
+    except Problem as p:
+        _release(rt, tenant.name, envelope.msg_id, build_id)
         _count("invalid" if p.status in (400, 415, 422) else "too_large" if p.status == 413 else "rejected")
         return p.response()
-    except Exception:
-        rt.store.release_webhook(tenant.name, envelope.msg_id)
-        rt.store.discard_build(build_id, tenant.name)
-        (rt.settings.apk_dir / f"{build_id}.apk").unlink(missing_ok=True)
+    except Exception as exc:  # noqa: BLE001 - whatever failed, nothing is stored and the store may retry
+        _release(rt, tenant.name, envelope.msg_id, build_id)
         _count("error")
-        current_app.logger.exception("could not queue build %s", build_id)
-        return problem(503, "the build could not be queued; nothing was stored, please retry")
+        if isinstance(exc, redis.RedisError):
+            current_app.logger.warning("could not store build %s: Redis %s", build_id, type(exc).__name__)
+        else:
+            current_app.logger.exception("could not queue build %s", build_id)
+        return unavailable("the build could not be stored; nothing was stored, please retry")
     _count("accepted")
     return _accepted(rt, build)
+
+
+def _release(rt: Runtime, tenant: str, msg_id: str, build_id: str) -> None:
+    (rt.settings.apk_dir / f"{build_id}.apk").unlink(missing_ok=True)
+    try:
+        rt.store.release_webhook(tenant, msg_id, build_id)
+    except redis.RedisError:
+        pass  # the claim lapses by itself (webhook_claim_ttl_s)
 
 
 def _accepted(rt: Runtime, build: Build) -> Any:
@@ -207,7 +248,7 @@ def _parse_multipart(rt: Runtime, build_id: str, body_path: Path, size: int, opt
         if raw_meta is None:
             raise Problem(422, "the multipart body has no 'metadata' part", field="metadata")
         try:
-            meta = json.loads(raw_meta)
+            meta = loads_bounded(raw_meta, "the metadata part")
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise Problem(422, f"the metadata part is not valid JSON: {exc}", field="metadata") from None
         platform_id, listing = _metadata(meta, "metadata")
@@ -241,7 +282,7 @@ def _parse_json(rt: Runtime, tenant: Any, body_path: Path, size: int) -> dict[st
     if size > MAX_JSON_BODY:
         raise Problem(413, f"a JSON body is limited to {MAX_JSON_BODY:,} bytes; send the APK by artifact URL")
     try:
-        data = json.loads(body_path.read_bytes().decode("utf-8"))
+        data = loads_bounded(body_path.read_bytes().decode("utf-8"), "the body")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise Problem(400, f"the body is not valid JSON: {exc}") from None
     platform_id, listing = _metadata(data, "body")

@@ -6,7 +6,11 @@ It walks the builds that are not decided yet and compares them with their RQ job
 - or it is marked started but its worker stopped sending heartbeats (the whole worker was killed).
 
 Such a build is analysed once more if it has had only one attempt, else it is answered: status
-`failed`, a GATE-CHECK-FAILED verdict, and the callback like any other verdict. One reaper at a time
+`failed`, a GATE-CHECK-FAILED verdict, and the callback like any other verdict.
+
+It also walks decided builds whose callback has had no attempt for a while: a callback job that RQ lost
+(dequeued just as Redis or the worker died, so it is `queued` but on no queue, or it ended without running)
+is queued again, once; a job still waiting, running or scheduled for a retry is left alone. One reaper at a time
 holds a short Redis lock, so running several (one per `gate serve`, a sidecar) is harmless.
 """
 
@@ -14,14 +18,18 @@ from __future__ import annotations
 
 import time
 
+from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
 
 from gate.record.build import FINAL, Build
-from gate.service.queues import enqueue_analysis
+from gate.service.queues import CALLBACKS, enqueue_analysis, enqueue_callback
 from gate.service.runtime import Runtime, failure_verdict, finalize
 
 MAX_ATTEMPTS = 2
+# A decided build's callback with no attempt after this long is looked at (its job may have been lost).
+CALLBACK_GRACE_S = 60
 # A build queued this recently may not have its job yet (created, then enqueued).
 GRACE_S = 30
 
@@ -82,8 +90,38 @@ def reap(rt: Runtime, *, now: float | None = None) -> list[tuple[str, str]]:
                                       f"尝试 {build.attempts} 次后分析仍未完成：{reason}。")
             if finalize(rt, build, "failed", verdict, reason="worker_lost"):
                 actions.append((build_id, "failed"))
+        actions += _lost_callbacks(rt, current)
     finally:
         rt.store.release_lock("reaper-lock")
+    return actions
+
+
+def _lost_callbacks(rt: Runtime, now: float) -> list[tuple[str, str]]:
+    actions: list[tuple[str, str]] = []
+    queue = Queue(CALLBACKS, connection=rt.rq)
+    waiting: set[str] | None = None
+    for build_id in rt.store.undelivered(now - CALLBACK_GRACE_S):
+        build = rt.store.get_build(build_id)
+        if build is None:
+            rt.store.forget_undelivered(build_id)
+            continue
+        job = _job(rt, build.callback_job_id)
+        status = job.get_status(refresh=True) if job is not None else None
+        if status in (JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+            continue
+        if job is not None and status == JobStatus.QUEUED:
+            if waiting is None:
+                waiting = {j.decode() if isinstance(j, bytes) else j for j in queue.get_job_ids()}
+                waiting |= set(ScheduledJobRegistry(queue=queue).get_job_ids())  # type: ignore[no-untyped-call]
+            if job.id in waiting:
+                continue
+            queue.enqueue_job(job)  # on no queue: dequeued by a worker that died before starting it
+            actions.append((build_id, "callback requeued"))
+            continue
+        # the job is gone, or ended (finished, failed, stopped) without recording any attempt
+        new = enqueue_callback(rt.rq, rt.settings, build_id)
+        rt.store.update_build(build_id, callback_job_id=new.id)
+        actions.append((build_id, "callback queued again"))
     return actions
 
 

@@ -1,14 +1,40 @@
-"""Run one RQ worker on the gate's queues (callbacks first), with the scheduler for callback retries."""
+"""Run one RQ worker on the gate's queues (callbacks first), with the scheduler for callback retries.
+
+A Redis outage does not end the worker: it waits, reconnecting with a growing pause (0.5 s doubling up to
+10 s), and works again once Redis answers. While it waits it is not registered in Redis, so `/readyz` and
+`gate status` report it missing (not ready) rather than idle.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 
+import redis
 from rq import Queue, Worker
 
 from gate.errors import ConfigError
 from gate.service.queues import WORKER_QUEUES, rq_connection
 from gate.service.settings import Settings
+
+log = logging.getLogger("gate.worker")
+BACKOFF_FIRST_S = 0.5
+BACKOFF_MAX_S = 10.0
+
+
+class GateWorker(Worker):
+    """RQ's worker, with its pub/sub thread polling every second instead of every 60 s.
+
+    On teardown RQ unsubscribes and joins that thread; when the thread is between messages it waits for a
+    subscription for up to its poll time, so a `gate worker --burst` (and every stop) could hang for a
+    minute. Seen here as burst workers taking 60 s about one run in three under load.
+    """
+
+    def subscribe(self) -> None:
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=1, daemon=True,  # type: ignore[assignment]
+                                                       exception_handler=self._pubsub_exception_handler)
 
 
 def _preload() -> None:
@@ -20,21 +46,18 @@ def _preload() -> None:
     preload()
 
 
-class GateWorker(Worker):
-    """rq's Worker, with a pubsub thread that polls every second instead of every 60 s.
-
-    rq 3 starts the thread with ``sleep_time=60`` and, at teardown, unsubscribes then stops it; redis-py 8's
-    ``PubSubWorkerThread.stop()`` joins the thread, and when the thread has already read the unsubscribe
-    reply it is waiting for a subscription that never comes, for up to ``sleep_time``. Seen as burst
-    workers that took 60 s to exit after their last job.
-    """
-
-    def subscribe(self) -> None:
-        self.pubsub = self.connection.pubsub()
-        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
-        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]  # rq annotates it None
-            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
-        )
+def _wait_for_redis(conn: redis.Redis) -> None:
+    pause = BACKOFF_FIRST_S
+    while True:
+        try:
+            conn.ping()
+            return
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            if pause == BACKOFF_FIRST_S:
+                log.warning("Redis unreachable (%s); retrying every %.1f-%.0f s", type(exc).__name__,
+                            BACKOFF_FIRST_S, BACKOFF_MAX_S)
+            time.sleep(pause)
+            pause = min(BACKOFF_MAX_S, pause * 2)
 
 
 def run(settings: Settings, *, burst: bool = False, name: str | None = None) -> bool:
@@ -43,6 +66,33 @@ def run(settings: Settings, *, burst: bool = False, name: str | None = None) -> 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     _preload()
     conn = rq_connection(settings.redis_url)
-    queues = [Queue(n, connection=conn) for n in WORKER_QUEUES]
-    worker = GateWorker(queues, connection=conn, name=name, job_monitoring_interval=settings.job_heartbeat_s)
-    return bool(worker.work(burst=burst, with_scheduler=True, logging_level="WARNING"))
+    first = True
+    while True:
+        if not first:
+            _wait_for_redis(conn)
+        first = False
+        queues = [Queue(n, connection=conn) for n in WORKER_QUEUES]
+        worker = GateWorker(queues, connection=conn, name=name, job_monitoring_interval=settings.job_heartbeat_s)
+        try:
+            worked = bool(worker.work(burst=burst, with_scheduler=True, logging_level="WARNING"))
+            if burst or getattr(worker, "_stop_requested", False) or _reachable(conn):
+                return worked  # done, asked to stop, or broken by something other than Redis
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            if burst:
+                raise
+            log.warning("lost Redis (%s)", type(exc).__name__)
+        # RQ's loop gives up on a lost connection: wait for Redis and start a fresh worker
+        log.warning("worker stopped by a Redis outage; waiting for Redis to come back")
+        try:  # a registration left behind would look like a live, idle worker
+            worker.register_death()  # type: ignore[no-untyped-call]
+        except (redis.RedisError, OSError):
+            pass
+        conn.connection_pool.disconnect()
+
+
+def _reachable(conn: redis.Redis) -> bool:
+    try:
+        conn.ping()
+    except (redis.RedisError, OSError):
+        return False
+    return True

@@ -13,9 +13,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from marshmallow import INCLUDE, Schema, ValidationError, fields, post_load
+from marshmallow import INCLUDE, Schema, ValidationError, fields, post_load, validate
 
 from gate.errors import GateError
+
+# Longest value of each listing field (characters); longer is refused with 422 naming the field. Generous
+# for real listings (app stores cap an app name at 30-50 characters and a description at 4,000-8,000), and
+# bounded so one webhook cannot make every callback and verdict page megabytes long.
+MAX_LENGTHS: dict[str, int] = {
+    "category": 64, "app_name": 200, "developer.name": 200, "developer.id": 128, "filing_number": 64,
+    "filing_cert_sha256": 128, "privacy_policy.url": 2048, "privacy_policy.text": 200_000,
+    "description": 20_000, "sdk_list[]": 200, "declarations[]": 500,
+}
+MAX_ITEMS = {"sdk_list": 500, "declarations": 200}
+# Keys the schema does not know are kept (and ignored); all of them together, as JSON, at most this long.
+MAX_EXTRA_CHARS = 64 * 1024
 
 
 class ListingError(GateError, ValueError):
@@ -55,7 +67,9 @@ class Listing:
 class _Text(fields.String):
     """A string that may also be JSON null (treated as absent)."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, limit: str | None = None, **kwargs: Any) -> None:
+        if limit is not None:
+            kwargs["validate"] = validate.Length(max=MAX_LENGTHS[limit])
         super().__init__(allow_none=True, load_default=None, **kwargs)
 
 
@@ -63,8 +77,8 @@ class DeveloperSchema(Schema):
     class Meta:
         unknown = INCLUDE
 
-    name = _Text()
-    id = _Text()
+    name = _Text("developer.name")
+    id = _Text("developer.id")
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> Developer:
@@ -75,8 +89,8 @@ class PrivacyPolicySchema(Schema):
     class Meta:
         unknown = INCLUDE
 
-    url = _Text()
-    text = _Text()
+    url = _Text("privacy_policy.url")
+    text = _Text("privacy_policy.text")
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> PrivacyPolicy:
@@ -87,15 +101,18 @@ class ListingSchema(Schema):
     class Meta:
         unknown = INCLUDE
 
-    category = _Text()
-    app_name = _Text()
+    category = _Text("category")
+    app_name = _Text("app_name")
     developer = fields.Nested(DeveloperSchema, allow_none=True, load_default=None)
-    filing_number = _Text()
-    filing_cert_sha256 = _Text()
+    filing_number = _Text("filing_number")
+    filing_cert_sha256 = _Text("filing_cert_sha256")
     privacy_policy = fields.Nested(PrivacyPolicySchema, allow_none=True, load_default=None)
-    sdk_list = fields.List(fields.String(), allow_none=True, load_default=None)
-    declarations = fields.List(fields.String(), allow_none=True, load_default=None)
-    description = _Text()
+    sdk_list = fields.List(fields.String(validate=validate.Length(max=MAX_LENGTHS["sdk_list[]"])), allow_none=True,
+                           load_default=None, validate=validate.Length(max=MAX_ITEMS["sdk_list"]))
+    declarations = fields.List(fields.String(validate=validate.Length(max=MAX_LENGTHS["declarations[]"])),
+                               allow_none=True, load_default=None,
+                               validate=validate.Length(max=MAX_ITEMS["declarations"]))
+    description = _Text("description")
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> Listing:
@@ -139,6 +156,10 @@ def load(data: Any) -> Listing:
         flat = _flatten(exc.messages)
         detail = "; ".join(f"{k}: {v}" for k, v in sorted(flat.items()))
         raise ListingError(f"the listing is not valid: {detail}", flat) from None
+    if listing.extra and len(json.dumps(listing.extra, ensure_ascii=False)) > MAX_EXTRA_CHARS:
+        first = sorted(listing.extra)[0]
+        raise ListingError(f"the listing is not valid: its unknown keys together are longer than "
+                           f"{MAX_EXTRA_CHARS:,} characters as JSON", {first: "too long (unknown keys)"})
     return listing
 
 

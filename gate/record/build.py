@@ -36,6 +36,7 @@ class Build:
     last_problem: str | None = None  # why the reaper retried it
     package: str | None = None  # the analysed app's package, once decided
     verdict: dict[str, Any] | None = None  # the verdict contract's JSON, once decided
+    callback_job_id: str | None = None  # the RQ job delivering the verdict's callback, queued with the decision
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:

@@ -10,6 +10,8 @@ Every key starts with the configured prefix (``gate:`` by default):
 - ``deliveries:{build id}`` list of callback attempts (JSON)
 - ``history:{tenant}:{package}`` list of decided versions (JSON: version, certificates, finding keys)
 - ``active`` zset of builds queued or running, by last change (the reaper's work list)
+- ``undelivered`` zset of decided builds whose callback has had no attempt yet, by decision time (the reaper
+  re-queues a callback job that was lost: RQ can drop a job dequeued just as Redis or the worker died)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +37,10 @@ TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 class StoreError(GateError, ValueError):
     pass
+
+
+class ClaimLost(GateError):
+    """Another delivery of the same webhook-id holds its claim now (this one's lapsed): store nothing."""
 
 
 def token_hash(token: str) -> str:
@@ -149,41 +155,99 @@ class Store:
         return self.get_tenant(name) if name else None
 
     def take_rate(self, tenant: str, per_minute: int, now: float | None = None) -> int:
-        """Count one request in the tenant's current minute; returns seconds to wait, 0 when allowed."""
+        """Count one request in the tenant's current minute; returns seconds to wait, 0 when allowed.
+
+        Only requests the tenant's secret signed are counted here (strangers cannot spend its budget)."""
+        return self._count_rate(self.k("rate", tenant), per_minute, now, charge=True)
+
+    def unauthenticated_wait(self, source: str, per_minute: int, now: float | None = None, *,
+                             charge: bool = False) -> int:
+        """The budget of requests that failed authentication, per source address, kept apart from every
+        tenant's: with ``charge`` one more is counted; returns seconds to wait, 0 while under the limit."""
+        return self._count_rate(self.k("rate-unauth", source), per_minute, now, charge=charge)
+
+    def _count_rate(self, base: str, per_minute: int, now: float | None, *, charge: bool) -> int:
         if per_minute <= 0:
             return 0
         current = time.time() if now is None else now
-        window = int(current // 60)
-        key = self.k("rate", tenant, str(window))
-        with self.r.pipeline() as pipe:
-            pipe.incr(key)
-            pipe.expire(key, 120)
-            count, _ = pipe.execute()
-        return 0 if int(count) <= per_minute else max(1, 60 - int(current % 60))
+        key = f"{base}:{int(current // 60)}"
+        if charge:
+            with self.r.pipeline() as pipe:
+                pipe.incr(key)
+                pipe.expire(key, 120)
+                count, _ = pipe.execute()
+            over = int(count) > per_minute
+        else:
+            over = int(self.r.get(key) or 0) >= per_minute
+        return max(1, 60 - int(current % 60)) if over else 0
 
     # -- webhook dedupe -----------------------------------------------------------------------------
 
+    def _claim_key(self, tenant: str, msg_id: str) -> str:
+        return self.k("webhook", tenant, hashlib.sha256(msg_id.encode()).hexdigest())
+
     def claim_webhook(self, tenant: str, msg_id: str, build_id: str, ttl_s: int) -> str | None:
-        """Remember ``msg_id`` → ``build_id``; if already known, return the build it answered."""
-        key = self.k("webhook", tenant, hashlib.sha256(msg_id.encode()).hexdigest())
+        """Claim ``msg_id`` for ``build_id`` for ``ttl_s`` (the time to store the build: create_build then
+        keeps the claim for the dedupe period in the same transaction); if already claimed, return the build
+        it names. A claim whose build never got stored (the process or Redis died in between, and the release
+        failed too) lapses after ``ttl_s``, so the store's retry is accepted."""
+        key = self._claim_key(tenant, msg_id)
         if self.r.set(key, build_id, nx=True, ex=ttl_s):
             return None
         existing: str | None = self.r.get(key)
         return existing
 
-    def release_webhook(self, tenant: str, msg_id: str) -> None:
-        self.r.delete(self.k("webhook", tenant, hashlib.sha256(msg_id.encode()).hexdigest()))
+    def release_webhook(self, tenant: str, msg_id: str, build_id: str | None = None) -> None:
+        """Forget the claim (only if it still names ``build_id``, when given)."""
+        key = self._claim_key(tenant, msg_id)
+        if build_id is None:
+            self.r.delete(key)
+            return
+        with self.r.pipeline() as pipe:
+            try:
+                pipe.watch(key)
+                if pipe.get(key) == build_id:
+                    pipe.multi()
+                    pipe.delete(key)
+                    pipe.execute()
+            except redis.WatchError:
+                pass
 
     # -- builds -------------------------------------------------------------------------------------
 
-    def create_build(self, build: Build) -> None:
+    def create_build(self, build: Build, *, claim: tuple[str, int] | None = None,
+                     also: Callable[[Any], object] | None = None) -> None:
+        """Store the build in one MULTI/EXEC: its record, its lists, and, when given, its webhook claim kept for
+        the dedupe period (``claim``: webhook-id and TTL) and whatever ``also`` writes into the transaction
+        (the analysis job). Either all of it is stored or none of it."""
         now = time.time()
-        with self.r.pipeline() as pipe:
-            pipe.hset(self.k("build", build.build_id), mapping=build.to_record())
+        record = build.to_record()
+        with self.r.pipeline(transaction=True) as pipe:
+            claim_key = None
+            if claim is not None:
+                # the claim must still be this build's (or have lapsed unclaimed): if another delivery of the
+                # same webhook-id took it meanwhile, that one stores the build, not this one
+                claim_key = self._claim_key(build.tenant, claim[0])
+                pipe.watch(claim_key)
+                if pipe.get(claim_key) not in (None, build.build_id):
+                    pipe.unwatch()
+                    raise ClaimLost(claim[0])
+            pipe.multi()
+            pipe.hset(self.k("build", build.build_id), mapping=record)
             pipe.zadd(self.k("builds", build.tenant), {build.build_id: now})
             pipe.set(self.k("vtoken", build.verdict_token), build.build_id)
             pipe.zadd(self.k("active"), {build.build_id: now})
-            pipe.execute()
+            if claim is not None and claim_key is not None:
+                pipe.set(claim_key, build.build_id, ex=claim[1])
+            if also is not None:
+                also(pipe)
+            try:
+                pipe.execute()
+            except redis.WatchError:
+                # redis-py also says WatchError when the connection broke while watching: tell them apart
+                if claim_key is not None and self.r.get(claim_key) not in (None, build.build_id):
+                    raise ClaimLost(claim[0] if claim else "") from None
+                raise redis.ConnectionError("the connection to Redis broke while storing the build") from None
 
     def get_build(self, build_id: str) -> Build | None:
         h: dict[str, str] = self.r.hgetall(self.k("build", build_id))
@@ -206,8 +270,15 @@ class Store:
             attempts, *_ = pipe.execute()
         return int(attempts)
 
-    def finalize(self, build_id: str, status: str, verdict: dict[str, Any]) -> bool:
-        """Store the verdict once. Returns False if the build was already decided (nothing changes)."""
+    def note_callback_job(self, pipe: Any, build_id: str, job_id: str) -> None:
+        """Inside the decision's transaction (``finalize(also=...)``): the id of the callback job queued with it."""
+        pipe.hset(self.k("build", build_id), "callback_job_id", job_id)
+
+    def finalize(self, build_id: str, status: str, verdict: dict[str, Any], *,
+                 also: Callable[[Any], object] | None = None) -> bool:
+        """Store the verdict once, with whatever ``also`` writes into the same MULTI/EXEC (the callback job), so
+        a decided build always has its callback queued. Returns False if the build was already decided
+        (nothing changes)."""
         key = self.k("build", build_id)
         with self.r.pipeline() as pipe:
             while True:
@@ -223,12 +294,15 @@ class Store:
                     pipe.hset(key, mapping={"status": status, "decided_at": now, "verdict": json.dumps(verdict),
                                             "package": verdict.get("app", {}).get("package") or ""})
                     pipe.zrem(self.k("active"), build_id)
+                    pipe.zadd(self.k("undelivered"), {build_id: now})
                     package = verdict.get("app", {}).get("package")
                     if package and tenant:
                         pipe.zadd(self.k("pkg", tenant, package), {build_id: now})
                         if status == "done":
                             entry = json.dumps(history_entry(build_id, verdict, decided_at=now))
                             pipe.rpush(self.k("history", tenant, package), entry)
+                    if also is not None:
+                        also(pipe)
                     pipe.execute()
                     return True
                 except redis.WatchError:
@@ -334,7 +408,16 @@ class Store:
         with self.r.pipeline() as pipe:
             pipe.rpush(self.k("deliveries", build_id), json.dumps(attempt))
             pipe.ltrim(self.k("deliveries", build_id), -200, -1)
+            pipe.zrem(self.k("undelivered"), build_id)
             pipe.execute()
+
+    def forget_undelivered(self, build_id: str) -> None:
+        """Stop watching a build's callback (the build is gone)."""
+        self.r.zrem(self.k("undelivered"), build_id)
+
+    def undelivered(self, older_than: float) -> list[str]:
+        """Decided builds whose callback has had no attempt since before ``older_than`` (a timestamp)."""
+        return list(self.r.zrangebyscore(self.k("undelivered"), 0, older_than))
 
     def deliveries(self, build_id: str) -> list[dict[str, Any]]:
         return [json.loads(x) for x in self.r.lrange(self.k("deliveries", build_id), 0, -1)]

@@ -117,8 +117,15 @@ def failure_verdict(build: Build, policy: Policy, rule_id: str, message: str, me
 
 def finalize(rt: Runtime, build: Build, status: str, verdict: dict[str, Any], *,
              reason: str = "analysed") -> bool:
-    """Store the decision once, count it, queue the callback, drop the APK. False if already decided."""
-    if not rt.store.finalize(build.build_id, status, verdict):
+    """Store the decision and queue its callback in one Redis transaction, count it, drop the APK. False if
+    already decided. (A crash or a Redis outage at any point leaves either an undecided build, which the
+    reaper answers, or a decided one with its callback job; never a decision without a callback.)"""
+
+    def _callback(pipe: Any) -> None:
+        job = enqueue_callback(rt.rq, rt.settings, build.build_id, pipeline=pipe)
+        rt.store.note_callback_job(pipe, build.build_id, job.id)
+
+    if not rt.store.finalize(build.build_id, status, verdict, also=_callback):
         return False
     m = rt.metrics
     m.safe_inc("gate_verdicts_total", outcome=verdict.get("verdict", "block"))
@@ -126,7 +133,6 @@ def finalize(rt: Runtime, build: Build, status: str, verdict: dict[str, Any], *,
         m.safe_inc("gate_findings_total", rule_id=f["rule_id"], outcome=f.get("outcome") or "info")
     if status == "failed":
         m.safe_inc("gate_builds_failed_total", reason=reason)
-    enqueue_callback(rt.rq, rt.settings, build.build_id)
     path = build.apk_path
     if path and not rt.settings.keep_apks:
         Path(path).unlink(missing_ok=True)

@@ -39,6 +39,12 @@ class Settings:
     webhook_tolerance_s: int = defaults.WEBHOOK_TOLERANCE_S
     # How long a webhook-id is remembered for redelivery (7 days, longer than any sender's retries).
     webhook_dedupe_ttl_s: int = defaults.WEBHOOK_DEDUPE_TTL_S
+    # How long a webhook-id stays claimed while its build is being stored; a claim whose build never got
+    # stored (Redis or the process died in between) lapses after this, so the store's retry is accepted.
+    webhook_claim_ttl_s: int = defaults.WEBHOOK_CLAIM_TTL_S
+    # Whole time a client may take to send a request's line and headers (gunicorn worker; see
+    # gate/web/gunicorn_worker.py); slower clients are disconnected.
+    header_timeout_s: float = defaults.HEADER_TIMEOUT_S
     # Hard limit on one analysis job; RQ kills the work horse past it.
     job_timeout_s: int = defaults.JOB_TIMEOUT_S
     # Worker heartbeat while a job runs; a build whose worker stays silent 4x this long is reaped.
@@ -67,6 +73,8 @@ class Settings:
             keep_apks=_bool(e.get("GATE_KEEP_APKS"), False),
             max_upload_bytes=int(e.get("GATE_MAX_UPLOAD_BYTES", defaults.MAX_UPLOAD_BYTES)),
             webhook_tolerance_s=int(e.get("GATE_WEBHOOK_TOLERANCE_S", defaults.WEBHOOK_TOLERANCE_S)),
+            webhook_claim_ttl_s=int(e.get("GATE_WEBHOOK_CLAIM_TTL_S", defaults.WEBHOOK_CLAIM_TTL_S)),
+            header_timeout_s=float(e.get("GATE_HEADER_TIMEOUT_S", defaults.HEADER_TIMEOUT_S)),
             job_timeout_s=int(e.get("GATE_JOB_TIMEOUT_S", defaults.JOB_TIMEOUT_S)),
             job_heartbeat_s=int(e.get("GATE_JOB_HEARTBEAT_S", defaults.JOB_HEARTBEAT_S)),
             job_memory_bytes=int(e.get("GATE_JOB_MEMORY_BYTES", defaults.JOB_MEMORY_BYTES)),
@@ -94,6 +102,8 @@ class Settings:
             "GATE_CALLBACK_TIMEOUT_S": str(self.callback_timeout_s),
             "GATE_CALLBACK_RETRY_INTERVALS_S": ",".join(str(i) for i in self.callback_retry_intervals_s),
             "GATE_WEBHOOK_TOLERANCE_S": str(self.webhook_tolerance_s),
+            "GATE_WEBHOOK_CLAIM_TTL_S": str(self.webhook_claim_ttl_s),
+            "GATE_HEADER_TIMEOUT_S": str(self.header_timeout_s),
             "GATE_ARTIFACT_TIMEOUT_S": str(self.artifact_timeout_s),
             "GATE_BODY_TIMEOUT_S": str(self.body_timeout_s),
             "GATE_RATE_LIMIT_PER_MINUTE": str(self.rate_limit_per_minute),

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
+import redis
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from gate.errors import ConfigError
 from gate.service.runtime import Runtime
 from gate.service.settings import Settings
-from gate.web.problems import Problem, problem
+from gate.web.problems import MAX_JSON_DEPTH, Problem, problem, unavailable
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -47,6 +48,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         if request.path.startswith(("/api/", "/webhooks/")):
             return problem(exc.code or 500, exc.description or exc.name)
         return exc
+
+    @app.errorhandler(redis.RedisError)
+    def _redis_down(exc: redis.RedisError) -> Response:
+        # Redis unreachable or failing: a retry later will do (a webhook retried with its webhook-id is
+        # recovered or stored then), so 503 with Retry-After, never a 500
+        app.logger.warning("Redis unavailable on %s: %s", request.path, type(exc).__name__)
+        return unavailable("the gate's store (Redis) is unavailable; please retry")
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError) -> Response:
+        return problem(400, f"the JSON is nested too deeply (more than {MAX_JSON_DEPTH} levels)")
 
     @app.errorhandler(Exception)
     def _crash(exc: Exception) -> Response:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from itertools import accumulate
 from typing import Any
 
 from flask import Response
@@ -31,3 +33,38 @@ def problem(status: int, detail: str, **extra: Any) -> Response:
     if status == 401:
         resp.headers["WWW-Authenticate"] = 'Bearer realm="listing-gate"'
     return resp
+
+
+RETRY_AFTER_S = 5
+
+
+def unavailable(detail: str, retry_after_s: int = RETRY_AFTER_S) -> Response:
+    """503 with Retry-After: a dependency (Redis) is down for now; the same request later will do."""
+    resp = problem(503, detail)
+    resp.headers["Retry-After"] = str(retry_after_s)
+    return resp
+
+
+# JSON a store sends is a few levels deep; a body nested deeper is refused before it is parsed (the parser
+# recurses: 100,000 levels would raise RecursionError deep inside it).
+MAX_JSON_DEPTH = 64
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in ``text`` (strings ignored), or MAX_JSON_DEPTH when there are too
+    few brackets to exceed it; cheap, no parsing."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:  # the usual body: nothing to walk
+        return MAX_JSON_DEPTH
+    brackets = re.sub(r"[^\[\]{}]+", "", _STRING.sub("", text))
+    if not brackets:
+        return 0
+    return max(accumulate(1 if c in "[{" else -1 for c in brackets))
+
+
+def loads_bounded(text: str, where: str = "the body") -> Any:
+    """``json.loads`` that refuses nesting deeper than MAX_JSON_DEPTH with a 400 naming the limit."""
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise Problem(400, f"{where} is JSON nested more than {MAX_JSON_DEPTH} levels deep; the limit is "
+                           f"{MAX_JSON_DEPTH}", limit={"max_json_depth": MAX_JSON_DEPTH})
+    return json.loads(text)

@@ -224,12 +224,13 @@ def free_port() -> int:
 
 def start_gunicorn(settings: Settings, port: int, extra_env: dict[str, str] | None = None,
                    threads: int = 4) -> subprocess.Popen[bytes]:
-    """The web process as `gate serve` runs it (gunicorn, gthread), one process, on loopback; ready when returned."""
+    """The web process as `gate serve` runs it (gunicorn, the header deadline worker), one process, on loopback;
+    ready when returned."""
+    from gate.cli.serve import gunicorn_argv
+
     env = {**os.environ, **settings.env(), **(extra_env or {}), "PYTHONPATH": str(ROOT)}
     web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--worker-class", "gthread", "--threads", str(threads), "--timeout", "120", "--no-control-socket",
-         "gate.web.app:create_app()"],
+        [*gunicorn_argv("127.0.0.1", port, processes=1, threads=threads), "gate.web.app:create_app()"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if wait_ready(f"http://127.0.0.1:{port}/healthz", timeout_s=30):
         return web

@@ -325,6 +325,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from gate.record.db import database_url, upgrade
+
+    url = database_url()
+    try:
+        revision = upgrade(url)
+    except Exception as exc:  # noqa: BLE001 - any database error is the command failing, said plainly
+        raise UsageError(f"migrating the record failed: {type(exc).__name__}: {exc}") from None
+    _write(json.dumps({"database": url.split("://", 1)[0], "revision": revision}), None)
+    return 0
+
+
 def cmd_submit(args: argparse.Namespace) -> int:
     from gate.submit import submit
 
@@ -406,6 +418,9 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="queues, workers, failed jobs and undecided builds (for operators)")
     status.add_argument("--format", choices=("json", "text"), default="text")
     status.set_defaults(func=cmd_status)
+
+    migrate = sub.add_parser("migrate", help="create or upgrade the record's schema (DATABASE_URL, else var/gate.db)")
+    migrate.set_defaults(func=cmd_migrate)
 
     submit = sub.add_parser("submit", help="sign and post a build to a running gate (smoke tests)")
     submit.add_argument("apk")

@@ -1,0 +1,1 @@
+"""Persistence: tenants, builds, verdicts, history, decisions and audit."""

@@ -40,6 +40,8 @@ def normalise(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # SQLAlchemy, not the sqlite3 module, begins transactions (see _sqlite_begin)
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     try:
         cur.execute("PRAGMA journal_mode=WAL")
@@ -50,6 +52,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
         cur.close()
 
 
+def _sqlite_begin(conn: Any) -> None:
+    """A transaction that will write takes SQLite's write lock at its start (BEGIN IMMEDIATE), waiting up to the
+    busy timeout for it: a deferred transaction that reads and then writes fails at once when another writer
+    got in between. Reads stay deferred and never wait for a writer (WAL)."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_write") else "BEGIN")
+
+
+def writing(engine: Engine) -> Engine:
+    """The engine for a transaction that writes (on SQLite: BEGIN IMMEDIATE; elsewhere the same engine)."""
+    return engine.execution_options(sqlite_write=True) if engine.dialect.name == "sqlite" else engine
+
+
 def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
     """An engine for ``url`` (default: :func:`database_url`). SQLite: the parent folder is created."""
     parsed = make_url(normalise(url) if isinstance(url, str) else (url or database_url()))
@@ -58,6 +72,7 @@ def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(parsed, **kwargs)

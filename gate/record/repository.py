@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, o
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
-from gate.record.db import make_engine
+from gate.record.db import make_engine, writing
 from gate.record.models import (
     ROLES,
     AuditRow,
@@ -157,6 +157,7 @@ def _version_key(version_code: Any) -> int:
 class Record:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._writer = writing(engine)
 
     @classmethod
     def from_url(cls, url: str | None = None) -> Record:
@@ -164,7 +165,7 @@ class Record:
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             yield conn
 
     def _audit(self, conn: Connection, actor: str, action: str, subject_kind: str, subject_id: str,

@@ -161,6 +161,32 @@ def test_finalize_is_decided_once_under_concurrency(record: Record, tenant: str)
     assert len(record.history(tenant, record.get_build(build_id)["package"])) == 1  # type: ignore[index]
 
 
+def test_concurrent_updates_of_one_build_lose_nothing(record: Record, tenant: str) -> None:
+    """Read-modify-write of a build's extra fields from several threads (SQLite: BEGIN IMMEDIATE waits)."""
+    build_id = make_build(record)
+    barrier = threading.Barrier(6)
+    errors: list[BaseException] = []
+
+    def go(i: int) -> None:
+        barrier.wait()
+        try:
+            for j in range(5):
+                record.update_build(build_id, **{f"field_{i}_{j}": j})
+                record.mark_running(build_id)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    build = record.get_build(build_id)
+    assert build is not None and build["attempts"] == 30
+    assert all(build[f"field_{i}_{j}"] == j for i in range(6) for j in range(5))
+
+
 def test_review_status_follows_the_verdict_and_the_store(record: Record, tenant: str) -> None:
     assert record.get_build(decided(record, "clean"))["review_status"] == "not_required"  # type: ignore[index]
     assert record.get_build(decided(record, "debuggable"))["review_status"] == "not_required"  # type: ignore[index]

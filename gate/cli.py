@@ -326,14 +326,31 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    """Create or upgrade the record's schema, then import an older Redis-only store once (REDIS_URL)."""
+    import os
+
     from gate.record.db import database_url, upgrade
 
     url = database_url()
+    out: dict[str, Any] = {"database": url.split("://", 1)[0]}
     try:
-        revision = upgrade(url)
-    except Exception as exc:  # noqa: BLE001 - any database error is the command failing, said plainly
+        out["revision"] = upgrade(url)
+        redis_url = args.redis_url or os.environ.get("REDIS_URL")
+        if redis_url and not args.no_import:
+            import redis
+
+            from gate.record.importer import import_redis
+            from gate.record.repository import Record
+
+            record = Record.from_url(url)
+            try:
+                client = redis.Redis.from_url(redis_url, decode_responses=True)
+                out["redis_import"] = import_redis(client, record, os.environ.get("GATE_KEY_PREFIX", "gate:"))
+            finally:
+                record.engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any database or Redis error is the command failing, said plainly
         raise UsageError(f"migrating the record failed: {type(exc).__name__}: {exc}") from None
-    _write(json.dumps({"database": url.split("://", 1)[0], "revision": revision}), None)
+    _write(json.dumps(out), None)
     return 0
 
 
@@ -419,7 +436,10 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--format", choices=("json", "text"), default="text")
     status.set_defaults(func=cmd_status)
 
-    migrate = sub.add_parser("migrate", help="create or upgrade the record's schema (DATABASE_URL, else var/gate.db)")
+    migrate = sub.add_parser("migrate", help="create or upgrade the record's schema (DATABASE_URL, else var/gate.db) "
+                                             "and import an older Redis store once (REDIS_URL)")
+    migrate.add_argument("--redis-url", help="the Redis store to import (default: REDIS_URL)")
+    migrate.add_argument("--no-import", action="store_true", help="only the schema; import nothing from Redis")
     migrate.set_defaults(func=cmd_migrate)
 
     submit = sub.add_parser("submit", help="sign and post a build to a running gate (smoke tests)")

@@ -17,7 +17,7 @@ from tests.record.conftest import PG_URL, _pg_problem
 
 
 def _migrate(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | env
+    full = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")} | env
     return subprocess.run([sys.executable, "-m", "gate.cli", "migrate"], capture_output=True, text=True, cwd=ROOT,
                           env=full, timeout=120)
 

@@ -180,7 +180,8 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=8), nullable=False),
     sa.ForeignKeyConstraint(['build_id'], ['builds.build_id'], name=op.f('fk_finding_sdks_build_id_builds'),
                             ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('build_id', 'seq', 'sdk', name=op.f('pk_finding_sdks'))
+    sa.PrimaryKeyConstraint('build_id', 'seq', 'sdk', name=op.f('pk_finding_sdks')),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('finding_sdks', schema=None) as batch_op:
         batch_op.create_index('ix_finding_sdks_sdk', ['sdk', 'build_id'], unique=False)
@@ -199,7 +200,8 @@ def upgrade() -> None:
     sa.Column('created_at', sa.Float(), nullable=False),
     sa.ForeignKeyConstraint(['build_id'], ['builds.build_id'], name=op.f('fk_findings_build_id_builds'),
                             ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('build_id', 'seq', name=op.f('pk_findings'))
+    sa.PrimaryKeyConstraint('build_id', 'seq', name=op.f('pk_findings')),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('findings', schema=None) as batch_op:
         batch_op.create_index('ix_findings_created', ['created_at'], unique=False)
@@ -209,7 +211,8 @@ def upgrade() -> None:
 
     op.create_table('verdicts',
     sa.Column('build_id', sa.String(length=40), nullable=False),
-    sa.Column('document', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    # JSONB on PostgreSQL; zlib-compressed JSON on SQLite (gate.record.models.Document)
+    sa.Column('document', sa.LargeBinary().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.ForeignKeyConstraint(['build_id'], ['builds.build_id'], name=op.f('fk_verdicts_build_id_builds'),
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('build_id', name=op.f('pk_verdicts'))

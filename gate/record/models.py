@@ -102,6 +102,8 @@ class BuildRow(Base):
         Index("ix_builds_package", "tenant", "package", "decided_at"),
         Index("ix_builds_tenant_received", "tenant", "received_at"),
         Index("ix_builds_decided", "decided_at"),
+        # the queue filtered by developer (a developer has few builds among many pending)
+        Index("ix_builds_developer", "tenant", "developer", "review_status", "decided_at"),
     )
 
     build_id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -124,7 +126,7 @@ class BuildRow(Base):
     verdict: Mapped[str | None] = mapped_column(String(8))
     package: Mapped[str | None] = mapped_column(String(255))
     version_code: Mapped[int | None] = mapped_column(BigInteger)
-    developer: Mapped[str | None] = mapped_column(String(255), index=True)
+    developer: Mapped[str | None] = mapped_column(String(255))
     category: Mapped[str | None] = mapped_column(String(64))
     # any other field the service keeps on a build (so a new field needs no migration)
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)

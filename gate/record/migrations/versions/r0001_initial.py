@@ -98,7 +98,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('builds', schema=None) as batch_op:
         batch_op.create_index('ix_builds_decided', ['decided_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_builds_developer'), ['developer'], unique=False)
+        batch_op.create_index('ix_builds_developer', ['tenant', 'developer', 'review_status', 'decided_at'],
+                              unique=False)
         batch_op.create_index('ix_builds_package', ['tenant', 'package', 'decided_at'], unique=False)
         batch_op.create_index('ix_builds_queue', ['tenant', 'review_status', 'decided_at'], unique=False)
         batch_op.create_index('ix_builds_tenant_received', ['tenant', 'received_at'], unique=False)
@@ -251,7 +252,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_builds_tenant_received')
         batch_op.drop_index('ix_builds_queue')
         batch_op.drop_index('ix_builds_package')
-        batch_op.drop_index(batch_op.f('ix_builds_developer'))
+        batch_op.drop_index('ix_builds_developer')
         batch_op.drop_index('ix_builds_decided')
 
     op.drop_table('builds')

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 from gate.embedded import EmbeddedRedis
 from gate.record.importer import import_redis
@@ -17,28 +16,27 @@ from gate.record.repository import Record
 from gate.store import Store, StoreHistory
 from tests.record.conftest import verdict
 
-TEST_DB_URL = os.environ.get("GATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 LISTING = {"category": "utility_tools", "developer": {"name": "Example Ltd", "id": "dev-1"}}
 
 
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis of the module's own (the embedded redis-server): the shared 127.0.0.1:6379 database 15 is
+    flushed by other suites' fixtures, which would empty the old store under this test."""
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    yield server.start()
+    server.stop()
+
+
 @pytest.fixture
-def old_store(tmp_path: Path) -> Iterator[Store]:
-    """A Redis store under a prefix of its own (CI's Redis db 15, else an embedded real one)."""
+def old_store(redis_url: str) -> Iterator[Store]:
+    """A Redis store (gate.store, today's keys) under a prefix of its own."""
     prefix = f"gate-import-{secrets.token_hex(4)}:"
-    server = None
-    try:
-        redis.Redis.from_url(TEST_DB_URL, socket_connect_timeout=1).ping()
-        url = TEST_DB_URL
-    except (redis.RedisError, OSError):
-        server = EmbeddedRedis(tmp_path / "redis")
-        url = server.start()
-    store = Store.from_url(url, prefix)
+    store = Store.from_url(redis_url, prefix)
     yield store
     keys = list(store.r.scan_iter(match=prefix + "*"))
     if keys:
         store.r.delete(*keys)
-    if server is not None:
-        server.stop()
 
 
 def _build(store: Store, tenant: str, name: str, status: str = "done") -> str:

@@ -103,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--format", choices=("json", "text"), default="text")
     status.set_defaults(command_module="status")
 
+    migrate = sub.add_parser("migrate", help="create or upgrade the record's schema (DATABASE_URL, else var/gate.db) "
+                                             "and import an older Redis store once (REDIS_URL)")
+    migrate.add_argument("--redis-url", help="the Redis store to import (default: REDIS_URL)")
+    migrate.add_argument("--no-import", action="store_true", help="only the schema; import nothing from Redis")
+    migrate.set_defaults(command_module="migrate")
+
     submit = sub.add_parser("submit", help="sign and post a build to a running gate (smoke tests)")
     submit.add_argument("apk")
     submit.add_argument("--listing", required=True, metavar="FILE")

@@ -21,7 +21,8 @@ def _modules() -> list[str]:
     for package in (gate, webhooks, workers):
         names.append(package.__name__)
         names += [m.name for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
-                  if not m.name.endswith(".__main__")]
+                  # __main__ runs the command; a migration's env runs only inside Alembic
+                  if not m.name.endswith(".__main__") and ".migrations" not in m.name]
     return names
 
 

@@ -36,18 +36,35 @@ from collections.abc import Iterator
 
 from checks._base import SDK_KIND_ZH
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import CheckResult, Params, Rule
+from gate.core.sdks import Detected
 
-RULE_ID = "PI-SDK-INVENTORY"
+RULE = Rule(
+    id="PI-SDK-INVENTORY",
+    title="Third-party SDK inventory",
+    title_zh="第三方 SDK 清单",
+    fires_when="always, when third-party vendor SDKs are found: each SDK with its vendor, kind, the data its vendor "
+               "discloses it collects, and the evidence (packages, classes, native libraries, components)",
+    references=("CN-STD-41391-6.6",),
+    default_outcome=Outcome.INFO,
+    added=True,
+    rank=120,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> CheckResult:
+    """The inventory finding, and the inventory itself as the verdict's ``sdks`` fact."""
     found = ctx.sdk_inventory
+    return CheckResult(findings=tuple(_finding(found)), facts={"sdks": [d.to_dict() for d in found]})
+
+
+def _finding(found: list[Detected]) -> Iterator[Finding]:
     if not found:
         return
     kinds = sorted({d.sdk.kind for d in found})
     yield Finding(
-        rule_id=RULE_ID,
+        rule_id=RULE.id,
         message=f"{len(found)} third-party SDK(s) found ({', '.join(kinds)}): "
                 + ", ".join(d.sdk.name_en for d in found) + ".",
         message_zh=f"发现 {len(found)} 个第三方 SDK，类型为{'、'.join(SDK_KIND_ZH.get(k, k) for k in kinds)}："

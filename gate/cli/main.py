@@ -20,6 +20,7 @@ from gate import __version__
 if TYPE_CHECKING:
     from gate.core.context import BuildContext
     from gate.core.model import Verdict
+    from gate.core.policy import Policy
     from gate.record.store import Store
 
 EXIT_USAGE = 3
@@ -61,10 +62,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     # Start the signature verification and the file hash on the other core now: this process still has
     # to read the listing and import the analysis code (about 0.1 s for a one-shot run).
-    ctx = BuildContext(apk, None, policy)
+    ctx = BuildContext(apk, None, policy.limits)
     ctx.prefetch()
     try:
-        verdict = _scan(args, ctx)
+        verdict = _scan(args, ctx, policy)
     finally:
         ctx.close()
     from gate.cli.render import _colour, to_json, to_sarif, to_text
@@ -79,7 +80,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return EXIT_BY_VERDICT[verdict.verdict]
 
 
-def _scan(args: argparse.Namespace, ctx: BuildContext) -> Verdict:
+def _scan(args: argparse.Namespace, ctx: BuildContext, policy: Policy) -> Verdict:
     from gate.core.scan import scan_context
 
     if args.listing:
@@ -95,12 +96,12 @@ def _scan(args: argparse.Namespace, ctx: BuildContext) -> Verdict:
 
             with _store() as store:
                 ctx.history = StoreHistory(store, args.tenant)
-                verdict = scan_context(ctx)
+                verdict = scan_context(ctx, policy)
                 if verdict.app.package:
                     store.append_history(args.tenant, verdict.app.package, f"cli-{verdict.app.sha256[:16]}",
                                          verdict.to_dict())
         else:
-            verdict = scan_context(ctx)
+            verdict = scan_context(ctx, policy)
     except OSError as exc:
         raise UsageError(f"cannot read {ctx.path}: {exc.strerror or exc}") from None
     return verdict

@@ -23,8 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gate.core.model import Evidence, Finding
-from gate.core.policy import Policy
+from gate.core.model import Evidence
 
 if TYPE_CHECKING:
     from gate.apk.axml import ResourceTable
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
     from gate.core.history import History
     from gate.core.listing import Listing
     from gate.core.sdks import Detected
+    from gate.defaults import Limits
 
 ANDROID_NS = "{http://schemas.android.com/apk/res/android}"
 MANIFEST = "AndroidManifest.xml"
@@ -454,15 +454,12 @@ class LimitViolation:
 class BuildContext:
     """One upload. Properties parse on first use and remember the result (or the failure)."""
 
-    def __init__(self, path: str | os.PathLike[str], listing: Listing | None, policy: Policy,
+    def __init__(self, path: str | os.PathLike[str], listing: Listing | None, limits: Limits,
                  history: History | None = None) -> None:
         self.path = Path(path)
         self.listing = listing
-        self.policy = policy
         self.history = history
-        # Findings of the analysis checks, handed to the "post" checks (PLT-RECURRENCE) by the runner.
-        self.prior_findings: list[Finding] = []
-        self.limits = policy.limits
+        self.limits = limits
         self._child: tuple[int, int] | None = None
         self._froze = False  # prefetch froze the garbage collector's objects until the child is joined
         self._background_result: dict[str, Any] = {}

@@ -55,7 +55,7 @@ import sys
 from gate.core import policy
 from gate.core.context import BuildContext
 import gate.apk.apksig
-ctx = BuildContext(sys.argv[1], None, policy.load("cn-default"))
+ctx = BuildContext(sys.argv[1], None, policy.load("cn-default").limits)
 ctx.apk.verify_signature()
 ctx.apk.hash_file()
 """
@@ -139,7 +139,7 @@ def main() -> int:
         inproc = [_timed(lambda p=path: scan(p, pol, None)) for _ in range(n)]
 
         def signature_only(p: Path = path) -> None:
-            ctx = BuildContext(p, None, pol)
+            ctx = BuildContext(p, None, pol.limits)
             ctx.apk.verify_signature()
             ctx.apk.hash_file()
 

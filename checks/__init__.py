@@ -1,9 +1,10 @@
 """The checks: one module per rule, found by walking this package (no registration list).
 
-A check module declares `RULE_ID` and implements `run(ctx) -> Iterable[Finding]`. Optional:
-`STAGE` ("intake" or "analysis"), `ORDER`, `STATUS`. Its docstring is its documentation, with
-the sections `Why it matters`, `How to fix` and `References`, and the Chinese `为何重要` and
-`如何修复`; the first line is the summary.
+A check module declares its rule alone, `RULE = Rule(...)` (id, titles, references, default outcome, stage,
+status, settings: `gate.core.rules`), and implements `run(ctx, params)` (a history-stage check
+`run(ctx, params, earlier)`) returning findings or a `CheckResult` (findings and facts). Its docstring is its
+documentation, with the sections `Why it matters`, `How to fix` and `References`, and the Chinese `为何重要`
+and `如何修复`; the first line is the summary. `docs/adding-a-rule.md` is the recipe.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import pkgutil
 import re
 from functools import cache
 
-from gate.core.runner import GATE_CHECK_FAILED, CheckSpec
+from checks._planned import PLANNED
+from gate.core.rules import Rule, Status
+from gate.core.runner import GATE_CHECK_FAILED, GATE_RULE, STAGES, CheckSpec
 
 # The Chinese sections (为何重要, 如何修复) carry the same text for the zh-CN verdict and rule pages.
 _SECTION = re.compile(r"^(Why it matters|How to fix|References|为何重要|如何修复)\n-+\n", re.MULTILINE)
@@ -49,22 +52,26 @@ def discover() -> tuple[CheckSpec, ...]:
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
-        rule_id = getattr(module, "RULE_ID", None)
-        if rule_id is None:
-            continue
-        if rule_id in seen:
-            raise RuntimeError(f"rule {rule_id} is implemented twice: checks.{seen[rule_id]} and checks.{info.name}")
-        seen[rule_id] = info.name
+        rule = getattr(module, "RULE", None)
+        if not isinstance(rule, Rule):
+            raise RuntimeError(f"checks.{info.name} declares no RULE = Rule(...) (see docs/adding-a-rule.md)")
+        if rule.id in seen:
+            raise RuntimeError(f"rule {rule.id} is implemented twice: checks.{seen[rule.id]} and checks.{info.name}")
+        seen[rule.id] = info.name
         doc = module.__doc__ or ""
-        specs.append(CheckSpec(
-            name=info.name, rule_id=rule_id, run=module.run, stage=getattr(module, "STAGE", "analysis"),
-            order=getattr(module, "ORDER", 100), status=getattr(module, "STATUS", "stable"), doc=doc,
-            sections=doc_sections(doc),
-        ))
-    rank = {"intake": 0, "analysis": 1, "post": 2}
-    return tuple(sorted(specs, key=lambda s: (rank.get(s.stage, 1), s.order, s.name)))
+        specs.append(CheckSpec(name=info.name, rule=rule, run=module.run, doc=doc, sections=doc_sections(doc)))
+    return tuple(sorted(specs, key=lambda s: (STAGES.index(s.stage), s.order, s.name)))
+
+
+def catalogue() -> tuple[Rule, ...]:
+    """Every rule, in catalogue order: those the checks declare, the runner's own (GATE-CHECK-FAILED), and the
+    contract's rules no check implements yet (``_planned``). ``gate/data/rules.json`` is written from this."""
+    declared = {spec.rule_id: spec.rule for spec in discover()}
+    declared[GATE_RULE.id] = GATE_RULE
+    planned = {rule.id: rule for rule in PLANNED if rule.id not in declared}
+    return tuple(sorted([*declared.values(), *planned.values()], key=Rule.sort_key))
 
 
 def implemented_rules() -> set[str]:
     """Rule ids some check reports; GATE-CHECK-FAILED is reported by the runner itself."""
-    return {spec.rule_id for spec in discover()} | {GATE_CHECK_FAILED}
+    return {spec.rule_id for spec in discover() if spec.status is not Status.PLANNED} | {GATE_CHECK_FAILED}

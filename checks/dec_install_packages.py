@@ -38,9 +38,18 @@ from collections.abc import Iterator
 
 from checks._base import capped, permission_evidence
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "DEC-INSTALL-PACKAGES"
+RULE = Rule(
+    id="DEC-INSTALL-PACKAGES",
+    title="Installs other apps",
+    title_zh="可安装其他应用",
+    fires_when="REQUEST_INSTALL_PACKAGES or package-installer use in an app whose type is not `app_store`",
+    references=("CN-164-3.1", "TS-10"),
+    default_outcome=Outcome.WARN,
+    rank=10,
+)
 PERMISSIONS = ("android.permission.REQUEST_INSTALL_PACKAGES", "android.permission.INSTALL_PACKAGES")
 INSTALLER_APIS = (
     "Landroid/content/pm/PackageInstaller;->createSession(Landroid/content/pm/PackageInstaller$SessionParams;)I",
@@ -64,7 +73,7 @@ def _code_evidence(ctx: BuildContext) -> list[Evidence]:
     return evidence
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     manifest = ctx.manifest
     found = [p for p in PERMISSIONS if p in manifest.permission_names]
     code_evidence = _code_evidence(ctx)
@@ -85,7 +94,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         how.append(f"{len(code_evidence)} place(s) in the code")
         how_zh.append(f"代码中 {len(code_evidence)} 处")
     yield Finding(
-        rule_id=RULE_ID,
+        rule_id=RULE.id,
         message=f"The app can install other packages ({', '.join(how)}) {why}.",
         message_zh=f"应用可以安装其他应用（{'、'.join(how_zh)}），{why_zh}。",
         evidence=tuple(permission_evidence(manifest, p) for p in found) + capped(code_evidence, "places"),

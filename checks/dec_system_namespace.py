@@ -36,9 +36,19 @@ from collections import Counter
 from collections.abc import Iterator
 
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "DEC-SYSTEM-NAMESPACE"
+RULE = Rule(
+    id="DEC-SYSTEM-NAMESPACE",
+    title="Ships classes in platform namespaces",
+    title_zh="使用系统命名空间伪装代码",
+    fires_when="the APK ships classes in platform namespaces (`android.`, `com.android.`, `java.`, `dalvik.`) that "
+               "are not the support/androidx libraries, imitating system code",
+    references=("TS-14",),
+    default_outcome=Outcome.WARN,
+    rank=20,
+)
 # The platform's own roots. Classes under the app's own package roots are never counted (an app whose package
 # is com.android.example.*), nor open-source libraries the catalogue knows.
 PLATFORM = ("Landroid/", "Lcom/android/", "Ljava/", "Ldalvik/", "Llibcore/")
@@ -47,7 +57,7 @@ ALLOWED = ("Landroid/support/", "Landroid/arch/", "Landroid/databinding/", "Lcom
            "Lcom/android/vending/billing/", "Lcom/android/vending/licensing/")
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     code = ctx.code
     found = [c for p in PLATFORM for c in code.classes_with_prefix(p)
              if not c.startswith(ALLOWED) and not code.is_own(c) and not code.is_library(c)]
@@ -61,7 +71,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         evidence.append(Evidence("file", f"package {package} ({count} classes)", example,
                                  sdk=ident if kind == "sdk" else None))
     yield Finding(
-        rule_id=RULE_ID,
+        rule_id=RULE.id,
         message=f"{len(found)} class(es) in {len(packages)} platform package(s) are shipped by the app: "
                 + ", ".join(sorted(packages)[:5]) + ("" if len(packages) <= 5 else ", ..."),
         message_zh=f"应用自带 {len(found)} 个类，位于 {len(packages)} 个系统命名空间的包中："

@@ -36,8 +36,18 @@ from collections.abc import Iterator
 
 from gate.core.context import BuildContext
 from gate.core.model import Evidence, Finding
+from gate.core.rules import Params, Rule
 
-RULE_ID = "GP-FGS-TYPE"
+RULE = Rule(
+    id="GP-FGS-TYPE",
+    title="Foreground service without a type or its permission",
+    title_zh="前台服务缺少类型或相应权限",
+    fires_when="targetSdk ≥ 34 and a foreground service without a declared type or without its FOREGROUND_SERVICE_* "
+               "permission",
+    references=("GP-10",),
+    default_outcome="off",
+    rank=30,
+)
 FLAGS = {1: "dataSync", 2: "mediaPlayback", 4: "phoneCall", 8: "location", 16: "connectedDevice",
          32: "mediaProjection", 64: "camera", 128: "microphone", 256: "health", 512: "remoteMessaging",
          1024: "systemExempted", 2048: "shortService", 1 << 30: "specialUse"}
@@ -59,7 +69,7 @@ def types(value: str) -> list[str]:
     return [name for flag, name in FLAGS.items() if bits & flag]
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     manifest = ctx.manifest
     if manifest.target_sdk < 34:
         return
@@ -79,7 +89,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
                 evidence.append(Evidence("manifest", f"{name} has type {kind} but the app lacks "
                                          f"FOREGROUND_SERVICE_{needed}", service.location))
     if evidence:
-        yield Finding(rule_id=RULE_ID,
+        yield Finding(rule_id=RULE.id,
                       message=f"{len(evidence)} foreground service problem(s) for an app targeting API "
                               f"{manifest.target_sdk}.",
                       message_zh=f"以 API {manifest.target_sdk} 为目标的应用存在 {len(evidence)} 处前台服务问题。",

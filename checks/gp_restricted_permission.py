@@ -47,11 +47,22 @@ from checks._base import permission_evidence
 from gate.core import reference
 from gate.core.context import BuildContext
 from gate.core.model import Finding
+from gate.core.rules import Params, Rule
 
-RULE_ID = "GP-RESTRICTED-PERMISSION"
+RULE = Rule(
+    id="GP-RESTRICTED-PERMISSION",
+    title="Restricted permission without a declaration",
+    title_zh="未声明的 Google Play 受限权限",
+    fires_when="SMS/Call Log permissions, QUERY_ALL_PACKAGES, MANAGE_EXTERNAL_STORAGE, REQUEST_INSTALL_PACKAGES, "
+               "ACCESS_BACKGROUND_LOCATION, READ_MEDIA_IMAGES/VIDEO, USE_EXACT_ALARM without a matching declaration "
+               "in the listing",
+    references=("GP-02", "GP-03", "GP-04", "GP-05", "GP-06", "GP-07", "GP-08", "GP-09"),
+    default_outcome="off",
+    rank=20,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     table = reference.permissions()
     manifest = ctx.manifest
     restricted = [p for p in manifest.permission_names if p in table and table[p].restricted_on_play]
@@ -63,7 +74,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     if not missing:
         return
     yield Finding(
-        rule_id=RULE_ID,
+        rule_id=RULE.id,
         message=f"{len(missing)} permission(s) restricted on Google Play are requested without a declaration: "
                 + ", ".join(p.rsplit(".", 1)[-1] for p in missing) + ".",
         message_zh=f"{len(missing)} 个在 Google Play 受限的权限未经声明即被申请："

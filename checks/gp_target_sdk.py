@@ -31,16 +31,28 @@ from collections.abc import Iterator
 
 from gate.core.context import BuildContext
 from gate.core.model import Evidence, Finding
+from gate.core.rules import Params, Rule, Setting
 
-RULE_ID = "GP-TARGET-SDK"
+RULE = Rule(
+    id="GP-TARGET-SDK",
+    title="targetSdkVersion below Google Play's floor",
+    title_zh="targetSdkVersion 低于 Google Play 要求",
+    fires_when="targetSdkVersion < 35",
+    references=("GP-01",),
+    default_outcome="off",
+    settings={"play_target_sdk_floor": Setting(35, "API level", "GP-TARGET-SDK fires below this targetSdkVersion "
+                                               "(Google Play's target API level requirement).",
+                                               minimum=1, maximum=100)},
+    rank=10,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     target = ctx.manifest.target_sdk
-    floor = ctx.policy.play_target_sdk_floor
+    floor: int = params["play_target_sdk_floor"]
     if target < floor:
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message=f"targetSdkVersion is {target}; Google Play requires at least {floor}.",
             message_zh=f"targetSdkVersion 为 {target}；Google Play 要求至少为 {floor}。",
             evidence=(Evidence("manifest", f"targetSdkVersion={target}", "AndroidManifest.xml <uses-sdk>",

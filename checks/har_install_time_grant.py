@@ -33,12 +33,22 @@ from collections.abc import Iterator
 from checks._base import permission_evidence
 from gate.core import reference
 from gate.core.context import BuildContext
-from gate.core.model import Finding
+from gate.core.model import Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "HAR-INSTALL-TIME-GRANT"
+RULE = Rule(
+    id="HAR-INSTALL-TIME-GRANT",
+    title="Dangerous permissions granted at install without asking",
+    title_zh="安装时即授予危险权限，未征求用户同意",
+    fires_when="targetSdkVersion < 23 together with dangerous permissions: all are granted at install, the user is "
+               "never asked",
+    references=("CN-REC-4.6",),
+    default_outcome=Outcome.WARN,
+    rank=20,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     manifest = ctx.manifest
     target = manifest.target_sdk
     if target >= 23:
@@ -48,7 +58,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     if not dangerous:
         return
     yield Finding(
-        rule_id=RULE_ID,
+        rule_id=RULE.id,
         message=f"targetSdkVersion is {target} (below 23), so {len(dangerous)} dangerous permission(s) are granted "
                 "at install without ever asking the user.",
         message_zh=f"targetSdkVersion 为 {target}（低于 23），因此 {len(dangerous)} 项危险权限在安装时即被授予，"

@@ -47,9 +47,19 @@ from collections.abc import Iterator
 
 from checks._base import capped
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "HAR-SELF-START"
+RULE = Rule(
+    id="HAR-SELF-START",
+    title="Self-starting or starting other apps",
+    title_zh="自启动与关联启动",
+    fires_when="receivers for wake-up broadcasts (BOOT_COMPLETED, CONNECTIVITY_CHANGE, USER_PRESENT, PACKAGE_ADDED, "
+               "...) or code that starts other apps' components (关联启动)",
+    references=("CN-164-2.2", "TS-09"),
+    default_outcome=Outcome.WARN,
+    rank=10,
+)
 
 BOOT_ACTIONS = frozenset({
     "android.intent.action.BOOT_COMPLETED",
@@ -135,7 +145,7 @@ def _not_starting(package: str) -> bool:
     return any(package == p or package.startswith(p + ".") for p in NOT_STARTING)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     receivers = _receivers(ctx)
     starts = _other_apps(ctx)
     parts = []
@@ -148,7 +158,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         parts.append(f"{len(starts)} place(s) in the code start other apps' components (关联启动)")
         parts_zh.append(f"代码中有 {len(starts)} 处启动其他应用的组件（关联启动）")
     if parts:
-        yield Finding(rule_id=RULE_ID, message="; ".join(parts) + ".", message_zh="；".join(parts_zh) + "。",
+        yield Finding(rule_id=RULE.id, message="; ".join(parts) + ".", message_zh="；".join(parts_zh) + "。",
                       evidence=tuple(receivers) + capped(starts, "places"))
 
 

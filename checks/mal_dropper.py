@@ -49,12 +49,21 @@ from typing import TYPE_CHECKING
 
 from checks._base import ENTRY_KIND_ZH, MAX_EVIDENCE, background_entries, chain_evidence, short_method
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
 if TYPE_CHECKING:  # gate.core.code pulls in numpy: imported when the code is first analysed
     from gate.core.code import CallSite, Chain
 
-RULE_ID = "MAL-DROPPER"
+RULE = Rule(
+    id="MAL-DROPPER",
+    title="Payload decrypted or downloaded, then loaded or installed",
+    title_zh="解密或下载载荷后加载或静默安装",
+    fires_when="a payload decrypted or downloaded, then loaded or installed without the user (恶意传播, 系统破坏)",
+    references=("CNCERT-8",),
+    default_outcome=Outcome.BLOCK,
+    rank=40,
+)
 CNCERT = ("恶意传播", "系统破坏")
 PREPARE = {
     "Ljavax/crypto/Cipher;->doFinal([B)[B": "decrypt",
@@ -79,7 +88,7 @@ MAX_DEPTH = 8
 ROUTINE_HOPS = 2
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     from gate.core.code import Chain
 
     code = ctx.code
@@ -133,7 +142,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         how_zh = {"load": "作为代码加载", "install": "静默安装"}[act]
         where = chain.methods[0].split("->", 1)[0][1:-1].replace("/", ".")
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message=f"{short_method(routine)}, run without the user ({kind}: {where}), {what} a payload and {how}: "
                     "a dropper (CNCERT: 恶意传播, 系统破坏).",
             message_zh=f"{short_method(routine)} 由无需用户操作即会运行的代码"

@@ -50,9 +50,19 @@ from functools import cache
 from importlib import resources
 
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "MAL-IMPERSONATION"
+RULE = Rule(
+    id="MAL-IMPERSONATION",
+    title="Impersonates a well-known app",
+    title_zh="仿冒知名应用",
+    fires_when="the package name or app name of a well-known app, signed by a certificate that is not its "
+               "publisher's (诱骗欺诈)",
+    references=("CNCERT-8", "TS-14"),
+    default_outcome=Outcome.BLOCK,
+    rank=50,
+)
 CNCERT = ("诱骗欺诈",)
 
 
@@ -85,7 +95,7 @@ def _norm(name: str) -> str:
     return "".join(name.split()).casefold()
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     certs = ctx.signature.certificates
     if not certs:
         return  # unsigned: PKG-SIGNATURE
@@ -99,7 +109,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     app = registry().get(package)
     if app is not None and app.digests and not digests & app.digests:
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message=f"The package {package} is {app.names[0]}'s, published by {app.publisher}, but this APK is not "
                     "signed with the publisher's certificate: an impostor (CNCERT: 诱骗欺诈).",
             message_zh=f"包名 {package} 属于 {app.publisher} 发布的“{app.names[0]}”，但此 APK 并非使用该发布者的证书"
@@ -120,7 +130,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         if known is None or known.package == package or digests & known.digests:
             continue
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message=f"The app calls itself “{name}”, the name of {known.package} published by {known.publisher}, "
                     f"under another package ({package}) and another certificate: an impostor (CNCERT: 诱骗欺诈).",
             message_zh=f"应用自称“{name}”，即 {known.publisher} 发布的 {known.package} 的名称，但包名（{package}）"

@@ -45,9 +45,19 @@ from collections.abc import Iterator
 
 from checks._base import ENTRY_KIND_ZH, MAX_EVIDENCE, background_entries, chain_evidence, not_library, short_method
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "MAL-PREMIUM-SMS"
+RULE = Rule(
+    id="MAL-PREMIUM-SMS",
+    title="SMS sent without a user action",
+    title_zh="无用户操作即发送短信（恶意扣费）",
+    fires_when="SMS sent without a user action (from receivers, services, start-up, timers), to numbers built "
+               "in code, or a silent subscription or payment (恶意扣费, 资费消耗)",
+    references=("CNCERT-8",),
+    default_outcome=Outcome.BLOCK,
+    rank=10,
+)
 CNCERT = ("恶意扣费", "资费消耗")
 SEND_SMS = {
     "Landroid/telephony/SmsManager;->sendTextMessage(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;"
@@ -64,7 +74,7 @@ NUMBER = re.compile(r"^\+?\d{5,15}$")
 MAX_DEPTH = 8
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     if "android.permission.SEND_SMS" not in ctx.manifest.permission_names:
         return
     sites = not_library(ctx, ctx.code.raw_calls(SEND_SMS))
@@ -98,7 +108,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         parts_zh.append("收件号码为写死在代码中的电话号码或短号码")
     shown = evidence[:MAX_EVIDENCE]
     yield Finding(
-        rule_id=RULE_ID,
+        rule_id=RULE.id,
         message=f"The app holds SEND_SMS and sends text messages {' and '.join(parts)}: the pattern of premium-rate "
                 "SMS fraud (CNCERT: 恶意扣费, 资费消耗).",
         message_zh=f"应用持有 SEND_SMS 权限，且短信{'，'.join(parts_zh)}：符合恶意扣费短信的特征"

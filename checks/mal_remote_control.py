@@ -44,12 +44,22 @@ from typing import TYPE_CHECKING
 
 from checks._base import MAX_EVIDENCE, callbacks_of, chain_evidence, not_library, short_method
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
 if TYPE_CHECKING:  # gate.core.code pulls in numpy: imported when the code is first analysed
     from gate.core.code import Chain
 
-RULE_ID = "MAL-REMOTE-CONTROL"
+RULE = Rule(
+    id="MAL-REMOTE-CONTROL",
+    title="Remote-control channel",
+    title_zh="远程控制通道",
+    fires_when="commands received from the network, SMS or push dispatched to camera, microphone, SMS, call "
+               "log, contacts, location, files or a shell (远程控制, 信息窃取)",
+    references=("CNCERT-8",),
+    default_outcome=Outcome.BLOCK,
+    rank=30,
+)
 CNCERT = ("远程控制", "信息窃取")
 SOURCES = {
     "Ljava/net/Socket;->getInputStream()Ljava/io/InputStream;": "socket",
@@ -98,7 +108,7 @@ ZH = {"camera": "摄像头", "microphone": "麦克风", "sms": "发送短信", "
 MAX_DEPTH = 3  # read → dispatcher → handler → action, with one wrapper to spare
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     code = ctx.code
     sinks = not_library(ctx, code.raw_calls(SINKS))
     if len({s.category for s in sinks}) < 2:
@@ -135,7 +145,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         evidence += [chain_evidence(c, source, cncert=list(CNCERT))
                      for c in sorted(found, key=lambda c: (c.category, len(c.methods)))][:MAX_EVIDENCE]
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message=f"Commands read by {short_method(origin)} ({source}) are compared in {short_method(dispatcher)} "
                     f"and dispatched to {', '.join(kinds)}: a remote-control channel (CNCERT: 远程控制, 信息窃取).",
             message_zh=f"{short_method(origin)} 接收的指令（{source}）在 {short_method(dispatcher)} 中比对后，被分派到"

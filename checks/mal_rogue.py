@@ -56,12 +56,22 @@ from typing import TYPE_CHECKING
 
 from checks._base import MAX_EVIDENCE, background_entries, callbacks_of, chain_evidence, not_library
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
 if TYPE_CHECKING:  # gate.core.code pulls in numpy: imported when the code is first analysed
     from gate.core.code import Chain
 
-RULE_ID = "MAL-ROGUE"
+RULE = Rule(
+    id="MAL-ROGUE",
+    title="Rogue behaviour",
+    title_zh="流氓行为：隐藏图标、阻止卸载、代替用户点击、锁屏勒索",
+    fires_when="hides its launcher icon after install, uses device admin to resist uninstall, an accessibility "
+               "service that clicks or grants for the user, or locks the screen for ransom (流氓行为, 系统破坏)",
+    references=("CNCERT-8",),
+    default_outcome=Outcome.BLOCK,
+    rank=60,
+)
 CNCERT = ("流氓行为", "系统破坏")
 SET_ENABLED = {"Landroid/content/pm/PackageManager;->setComponentEnabledSetting(Landroid/content/ComponentName;II)V":
                "hide_icon"}
@@ -97,7 +107,7 @@ SWALLOW_OPS = {0x00, 0x0E, 0x0F, 0x12}  # nop, return-void, return, const/4: doe
 MAX_DEPTH = 6
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     parts: list[tuple[str, str, list[Evidence]]] = []
     for found in (_hidden_icon(ctx), _admin_resists(ctx), _a11y_clicks(ctx), _ransom_lock(ctx)):
         if found is not None:
@@ -106,7 +116,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         return
     evidence = [e for _, _, ev in parts for e in ev][:MAX_EVIDENCE]
     yield Finding(
-        rule_id=RULE_ID,
+        rule_id=RULE.id,
         message="Rogue behaviour: " + "; ".join(p[0] for p in parts) + " (CNCERT: 流氓行为, 系统破坏).",
         message_zh="流氓行为：" + "；".join(p[1] for p in parts) + "（CNCERT 分类：流氓行为、系统破坏）。",
         evidence=tuple(evidence),

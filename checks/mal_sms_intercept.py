@@ -44,9 +44,19 @@ from collections.abc import Iterator
 
 from checks._base import MAX_EVIDENCE, chain_evidence
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "MAL-SMS-INTERCEPT"
+RULE = Rule(
+    id="MAL-SMS-INTERCEPT",
+    title="SMS intercepted, deleted or forwarded",
+    title_zh="拦截、删除或转发短信",
+    fires_when="an `SMS_RECEIVED` receiver that aborts the broadcast, deletes messages or forwards their bodies "
+               "(信息窃取, 恶意扣费)",
+    references=("CNCERT-8",),
+    default_outcome=Outcome.BLOCK,
+    rank=20,
+)
 CNCERT = ("信息窃取", "恶意扣费")
 SMS_RECEIVED = "android.provider.Telephony.SMS_RECEIVED"
 ON_RECEIVE = "onReceive(Landroid/content/Context;Landroid/content/Intent;)V"
@@ -72,7 +82,7 @@ WHAT_ZH = {"abort": "中止短信广播", "delete": "从 content://sms 删除短
 MAX_DEPTH = 6
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     receivers = [c for c in ctx.manifest.components
                  if c.kind == "receiver" and any(SMS_RECEIVED in f.actions for f in c.intent_filters)]
     if not receivers:
@@ -97,7 +107,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
             for key in (("body", "out") if kind == "forward" else (kind,)):
                 evidence += found[key][:MAX_EVIDENCE // 4]
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message=f"The SMS receiver {receiver.name} " + "; ".join(WHAT[b] for b in behaviours)
                     + " (CNCERT: 信息窃取, 恶意扣费).",
             message_zh=f"短信接收器 {receiver.name} " + "；".join(WHAT_ZH[b] for b in behaviours)

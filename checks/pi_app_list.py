@@ -40,13 +40,22 @@ from collections.abc import Iterator
 
 from checks._base import capped, permission_evidence, site_evidence, sites, who, who_zh
 from gate.core.context import BuildContext
-from gate.core.model import Finding
+from gate.core.model import Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PI-APP-LIST"
+RULE = Rule(
+    id="PI-APP-LIST",
+    title="Reads the installed-app list",
+    title_zh="读取已安装应用列表",
+    fires_when="reads the installed-app list (API call, or QUERY_ALL_PACKAGES)",
+    references=("CN-337-3", "GP-03"),
+    default_outcome=Outcome.WARN,
+    rank=60,
+)
 PERMISSION = "android.permission.QUERY_ALL_PACKAGES"
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     calls = [site_evidence(ctx, s) for s in sites(ctx, {"app_list"})]
     has_permission = PERMISSION in ctx.manifest.permission_names
     if not calls and not has_permission:
@@ -60,5 +69,5 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         parts.append("the app requests QUERY_ALL_PACKAGES, which makes every installed app visible to it")
         parts_zh.append("应用申请了 QUERY_ALL_PACKAGES 权限，可借此看到设备上所有已安装的应用")
     evidence = ((permission_evidence(ctx.manifest, PERMISSION),) if has_permission else ()) + capped(calls)
-    yield Finding(rule_id=RULE_ID, message="; ".join(parts).capitalize() + ".", message_zh="；".join(parts_zh) + "。",
+    yield Finding(rule_id=RULE.id, message="; ".join(parts).capitalize() + ".", message_zh="；".join(parts_zh) + "。",
                   evidence=evidence)

@@ -34,17 +34,26 @@ from collections.abc import Iterator
 
 from checks._base import permission_evidence
 from gate.core.context import BuildContext
-from gate.core.model import Finding
+from gate.core.model import Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PI-BACKGROUND-LOCATION"
+RULE = Rule(
+    id="PI-BACKGROUND-LOCATION",
+    title="Location in the background",
+    title_zh="后台获取位置信息",
+    fires_when="ACCESS_BACKGROUND_LOCATION",
+    references=("GP-08",),
+    default_outcome=Outcome.WARN,
+    rank=80,
+)
 PERMISSION = "android.permission.ACCESS_BACKGROUND_LOCATION"
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     manifest = ctx.manifest
     if PERMISSION in manifest.permission_names:
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message="The app requests ACCESS_BACKGROUND_LOCATION: it can read the location while it is not in use.",
             message_zh="应用申请了 ACCESS_BACKGROUND_LOCATION 权限：可在用户未使用应用时获取位置信息（后台定位）。",
             evidence=(permission_evidence(manifest, PERMISSION),),

@@ -33,12 +33,21 @@ from collections.abc import Iterator
 
 from checks._base import call_site_finding
 from gate.core.context import BuildContext
-from gate.core.model import Finding
+from gate.core.model import Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PI-CLIPBOARD"
+RULE = Rule(
+    id="PI-CLIPBOARD",
+    title="Reads the clipboard",
+    title_zh="读取剪切板",
+    fires_when="reads the clipboard",
+    references=("CN-164-1.1",),
+    default_outcome=Outcome.WARN,
+    rank=70,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
-    finding = call_site_finding(ctx, RULE_ID, "clipboard", "read the clipboard", "读取剪切板")
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
+    finding = call_site_finding(ctx, RULE.id, "clipboard", "read the clipboard", "读取剪切板")
     if finding:
         yield finding

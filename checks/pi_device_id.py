@@ -42,13 +42,22 @@ from collections.abc import Iterator
 
 from checks._base import call_site_finding
 from gate.core.context import BuildContext
-from gate.core.model import Finding
+from gate.core.model import Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PI-DEVICE-ID"
+RULE = Rule(
+    id="PI-DEVICE-ID",
+    title="Reads non-resettable device identifiers",
+    title_zh="读取不可重置的设备标识符",
+    fires_when="reads a non-resettable device identifier: IMEI/MEID, IMSI, ICCID, serial, MAC, Android ID",
+    references=("CN-164-1.1", "CN-STD-41391-ANNEXF"),
+    default_outcome=Outcome.WARN,
+    rank=50,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
-    finding = call_site_finding(ctx, RULE_ID, "device_id", "read non-resettable device identifiers",
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
+    finding = call_site_finding(ctx, RULE.id, "device_id", "read non-resettable device identifiers",
                                 "读取不可重置的设备标识符")
     if finding:
         yield finding

@@ -37,14 +37,25 @@ from collections.abc import Iterator
 from checks._base import app_type_known, capped, categories_zh, category_evidence, collected, listing_missing
 from gate.core import reference
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PI-FORBIDDEN-DATA"
+RULE = Rule(
+    id="PI-FORBIDDEN-DATA",
+    title="Data forbidden for the app type",
+    title_zh="该类型应用不得收集的个人信息",
+    fires_when="a data category listed in the app type's `forbidden_device_data` (the regulator-cited over-collection"
+               " pairs: utilities with location/contacts/SMS/call log/device ids, lending apps with contacts/call "
+               "log/SMS, input methods with contacts/SMS/call log/location)",
+    references=("TS-16", "CN-164-1.2"),
+    default_outcome=Outcome.BLOCK,
+    rank=40,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     if ctx.listing is None:
-        yield listing_missing(RULE_ID, "whether the data collected is forbidden for the app type",
+        yield listing_missing(RULE.id, "whether the data collected is forbidden for the app type",
                               "所收集的数据是否属于该应用类型禁止收集的范围")
         return
     slug = app_type_known(ctx)
@@ -60,7 +71,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
                                          + ", ".join(sorted(forbidden)), "listing.category")]
     evidence += category_evidence(found, hits)
     yield Finding(
-        rule_id=RULE_ID,
+        rule_id=RULE.id,
         message=f"A {app_type.en} app ({app_type.zh}) must not collect {', '.join(hits)}, and this one can.",
         message_zh=f"{app_type.zh}应用不得收集{categories_zh(hits)}，而本应用或其第三方 SDK 能够收集。",
         evidence=(evidence[0], *capped(evidence[1:], "items")),

@@ -39,14 +39,23 @@ from collections.abc import Iterator
 
 from checks._base import listing_missing
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PI-NO-POLICY"
+RULE = Rule(
+    id="PI-NO-POLICY",
+    title="No privacy policy",
+    title_zh="缺少隐私政策",
+    fires_when="the listing carries no privacy policy (neither text nor URL), or its text is empty",
+    references=("CN-REC-1.1", "CN-PIPL-17"),
+    default_outcome=Outcome.BLOCK,
+    rank=10,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     if ctx.listing is None:
-        yield listing_missing(RULE_ID, "the privacy policy", "隐私政策")
+        yield listing_missing(RULE.id, "the privacy policy", "隐私政策")
         return
     policy = ctx.listing.privacy_policy
     url = (policy.url or "").strip() if policy else ""
@@ -64,7 +73,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         message = "The listing carries no privacy policy."
         message_zh = "上架信息中没有隐私政策。"
     yield Finding(
-        rule_id=RULE_ID,
+        rule_id=RULE.id,
         message=message,
         message_zh=message_zh,
         evidence=(Evidence("listing", url or "(none)", "listing.privacy_policy"),),

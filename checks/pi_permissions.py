@@ -37,12 +37,23 @@ from checks._base import categories_zh, permission_evidence
 from gate.core import reference
 from gate.core.context import BuildContext
 from gate.core.labels import PROTECTION_ZH
-from gate.core.model import Finding
+from gate.core.model import Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PI-PERMISSIONS"
+RULE = Rule(
+    id="PI-PERMISSIONS",
+    title="Permission inventory",
+    title_zh="权限清单",
+    fires_when="always, when the manifest is readable: every requested permission with its protection level and data "
+               "category (permissions.json)",
+    references=("CN-164-4.1",),
+    default_outcome=Outcome.INFO,
+    added=True,
+    rank=110,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     manifest = ctx.manifest
     names = manifest.permission_names
     if not names:
@@ -58,7 +69,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         message += f" Data categories: {', '.join(categories)}."
         message_zh += f"涉及的数据类别：{categories_zh(categories)}。"
     yield Finding(
-        rule_id=RULE_ID,
+        rule_id=RULE.id,
         message=message,
         message_zh=message_zh,
         evidence=tuple(permission_evidence(manifest, n) for n in names),

@@ -46,10 +46,21 @@ from collections.abc import Iterator
 
 from checks._base import MAX_EVIDENCE, categories_zh
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 from gate.core.sdks import sensitive_apis
 
-RULE_ID = "PI-PRECONSENT"
+RULE = Rule(
+    id="PI-PRECONSENT",
+    title="Sensitive data reachable before consent",
+    title_zh="用户同意前即可调用敏感接口",
+    fires_when="a sensitive API is reachable, through the app's own call graph, from code that runs before any "
+               "consent screen can: `Application.onCreate`/`attachBaseContext`, `ContentProvider.onCreate`, and "
+               "static initialisers of those classes. Evidence: the call chain",
+    references=("TS-01", "CN-164-1.1", "CN-REC-3.1"),
+    default_outcome=Outcome.WARN,
+    rank=100,
+)
 NOT_PERSONAL = {"dynamic_code", "install_packages"}
 APPLICATION_ENTRIES = ("<clinit>()V", "<init>()V", "attachBaseContext(Landroid/content/Context;)V", "onCreate()V")
 PROVIDER_ENTRIES = ("<clinit>()V", "<init>()V", "onCreate()Z",
@@ -79,7 +90,7 @@ def _short(method: str) -> str:
     return f"{cls[1:-1].rsplit('/', 1)[-1]}.{member.split('(', 1)[0]}"
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     entries = entry_points(ctx)
     if not entries:
         return
@@ -107,4 +118,4 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     shown = evidence[:MAX_EVIDENCE]
     if len(evidence) > MAX_EVIDENCE:
         shown.append(Evidence("call_chain", f"... and {len(evidence) - MAX_EVIDENCE} more chains", None))
-    yield Finding(rule_id=RULE_ID, message=message, message_zh=message_zh, evidence=tuple(shown))
+    yield Finding(rule_id=RULE.id, message=message, message_zh=message_zh, evidence=tuple(shown))

@@ -39,17 +39,34 @@ from collections.abc import Iterator
 
 from gate.core.context import BuildContext
 from gate.core.labels import SDK_KIND_ZH
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import CheckResult, Params, Rule
+from gate.core.sdks import Detected
 
-RULE_ID = "PI-SDK-INVENTORY"
+RULE = Rule(
+    id="PI-SDK-INVENTORY",
+    title="Third-party SDK inventory",
+    title_zh="第三方 SDK 清单",
+    fires_when="always, when third-party vendor SDKs are found: each SDK with its vendor, kind, the data its vendor "
+               "discloses it collects, and the evidence (packages, classes, native libraries, components)",
+    references=("CN-STD-41391-6.6",),
+    default_outcome=Outcome.INFO,
+    added=True,
+    rank=120,
+)
 
 
 MAX_ROOTS = 20
 MIN_ROOT_CLASSES = 3
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> CheckResult:
+    """The inventory finding, and the inventory itself as the verdict's ``sdks`` fact."""
     found = ctx.sdk_inventory
+    return CheckResult(findings=tuple(_finding(ctx, found)), facts={"sdks": [d.to_dict() for d in found]})
+
+
+def _finding(ctx: BuildContext, found: list[Detected]) -> Iterator[Finding]:
     roots = sorted(((n, r) for r, n in ctx.code.third_party_roots().items() if n >= MIN_ROOT_CLASSES),
                    key=lambda t: (-t[0], t[1]))
     if not found and not roots:
@@ -75,4 +92,4 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     evidence += [Evidence("sdk", f"unidentified third-party code {r} ({n} classes)", f"L{r.replace('.', '/')}/",
                           extra={"owner": "third_party", "root": r, "classes": n})
                  for n, r in roots[:MAX_ROOTS]]
-    yield Finding(rule_id=RULE_ID, message=message, message_zh=message_zh, evidence=tuple(evidence))
+    yield Finding(rule_id=RULE.id, message=message, message_zh=message_zh, evidence=tuple(evidence))

@@ -40,24 +40,33 @@ from collections.abc import Iterator
 from checks._base import listing_missing
 from checks._policy_text import sdk_disclosed
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PI-SDK-UNDISCLOSED"
+RULE = Rule(
+    id="PI-SDK-UNDISCLOSED",
+    title="Third-party SDK not named in the privacy policy",
+    title_zh="隐私政策未披露的第三方 SDK",
+    fires_when="a third-party SDK is present that the privacy policy does not name (by name, vendor or package)",
+    references=("CN-REC-2.1", "CN-PIPL-23", "CN-STD-41391-6.6"),
+    default_outcome=Outcome.WARN,
+    rank=90,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     inventory = [d for d in ctx.sdk_inventory if d.sdk.kind != "packer"]
     if not inventory:
         return
     if ctx.listing is None:
-        yield listing_missing(RULE_ID, "whether the third-party SDKs are disclosed", "第三方 SDK 是否已披露")
+        yield listing_missing(RULE.id, "whether the third-party SDKs are disclosed", "第三方 SDK 是否已披露")
         return
     text = (ctx.listing.privacy_policy.text or "") if ctx.listing.privacy_policy else ""
     missing = [d for d in inventory if sdk_disclosed(d.sdk, text, ctx.listing.sdk_list) is None]
     if not missing:
         return
     yield Finding(
-        rule_id=RULE_ID,
+        rule_id=RULE.id,
         message=f"{len(missing)} third-party SDK(s) are not named in the privacy policy or the SDK list: "
                 + ", ".join(f"{d.sdk.name_en} ({d.sdk.vendor_en})" for d in missing) + ".",
         message_zh=f"{len(missing)} 个第三方 SDK 未在隐私政策或第三方 SDK 目录中列明："

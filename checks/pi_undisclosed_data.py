@@ -43,13 +43,23 @@ from collections.abc import Iterator
 from checks._base import capped, categories_zh, collected, listing_missing
 from checks._policy_text import category_disclosure
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PI-UNDISCLOSED-DATA"
+RULE = Rule(
+    id="PI-UNDISCLOSED-DATA",
+    title="Data collected that the privacy policy does not mention",
+    title_zh="隐私政策未说明的个人信息收集",
+    fires_when="the app or an SDK in it can collect a data category (permission or API evidence) that the "
+               "privacy-policy text does not mention (Chinese and English wording per category)",
+    references=("CN-REC-2.1", "CN-REC-3.9"),
+    default_outcome=Outcome.WARN,
+    rank=20,
+)
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     if ctx.listing is None:
-        yield listing_missing(RULE_ID, "whether the privacy policy discloses the data collected",
+        yield listing_missing(RULE.id, "whether the privacy policy discloses the data collected",
                               "隐私政策是否披露了所收集的数据")
         return
     text = (ctx.listing.privacy_policy.text or "") if ctx.listing.privacy_policy else ""
@@ -74,7 +84,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
                      for e in found[category][:8]]
     if undisclosed:
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message=f"The privacy policy does not disclose {', '.join(undisclosed)}, which the app or its SDKs "
                     "can collect.",
             message_zh=f"隐私政策未披露{categories_zh(undisclosed)}，而本应用或其第三方 SDK 能够收集。",

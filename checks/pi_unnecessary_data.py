@@ -50,14 +50,24 @@ from checks._base import (
 )
 from gate.core import reference
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PI-UNNECESSARY-DATA"
+RULE = Rule(
+    id="PI-UNNECESSARY-DATA",
+    title="Data not necessary for the app type",
+    title_zh="超出应用类型必要范围的个人信息",
+    fires_when="a device data category is collected that is not necessary PI for the declared app type "
+               "(categories.json `necessary`)",
+    references=("CN-NPI Art. 4", "CN-REC-4.1", "TS-16"),
+    default_outcome=Outcome.WARN,
+    rank=30,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     if ctx.listing is None:
-        yield listing_missing(RULE_ID, "whether the data collected is necessary for the app type",
+        yield listing_missing(RULE.id, "whether the data collected is necessary for the app type",
                               "所收集的数据对该应用类型是否必要")
         return
     slug = app_type_known(ctx)
@@ -76,7 +86,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
                                          + (", ".join(sorted(necessary)) or "nothing"), "listing.category")]
     evidence += category_evidence(found, extra)
     yield Finding(
-        rule_id=RULE_ID,
+        rule_id=RULE.id,
         message=f"The app can collect {', '.join(extra)}, which is not necessary for a {app_type.en} app "
                 f"({app_type.zh}); its basic function needs "
                 + (", ".join(sorted(necessary)) if necessary else "no personal information") + ".",

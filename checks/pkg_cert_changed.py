@@ -39,16 +39,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PKG-CERT-CHANGED"
+RULE = Rule(
+    id="PKG-CERT-CHANGED",
+    title="Signing certificate changed",
+    title_zh="签名证书发生变化",
+    fires_when="the signing certificate differs from the one of earlier accepted versions of the same package at this"
+               " tenant, or from the certificate fingerprint filed with the listing",
+    references=("TS-14", "CN-FILING-1"),
+    default_outcome=Outcome.BLOCK,
+    rank=40,
+)
 
 
 def _norm(fingerprint: str) -> str:
     return fingerprint.replace(":", "").replace(" ", "").lower()
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     report = ctx.signature
     now = {c.sha256 for c in report.certificates}
     if not now:
@@ -74,7 +84,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
                 extra={"previous_certificates": sorted(known)}))
             parts_zh.append(f"此前通过审核的版本由 {'、'.join(sorted(known))} 签名，本版本由 {signer} 签名")
     if evidence:
-        yield Finding(rule_id=RULE_ID,
+        yield Finding(rule_id=RULE.id,
                       message="The signing certificate is not the one this package is known by: "
                               + "; ".join(e.value for e in evidence) + ".",
                       message_zh="签名证书与该包名已知的签名证书不一致：" + "；".join(parts_zh) + "。",

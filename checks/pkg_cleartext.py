@@ -40,9 +40,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PKG-CLEARTEXT"
+RULE = Rule(
+    id="PKG-CLEARTEXT",
+    title="Cleartext HTTP allowed",
+    title_zh="允许明文 HTTP 传输",
+    fires_when="cleartext HTTP allowed (`usesCleartextTraffic`, network security config)",
+    references=(),
+    default_outcome=Outcome.INFO,
+    rank=90,
+)
 
 
 def _permitted(attrs: dict[str, str]) -> bool | None:
@@ -70,7 +79,7 @@ def _config_evidence(ctx: BuildContext, path: str, root: Any, target: int) -> li
     return evidence
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     manifest = ctx.manifest
     target = manifest.target_sdk
     flag = manifest.app_flag("usesCleartextTraffic")
@@ -87,7 +96,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
                                  "AndroidManifest.xml <application>"))
     if evidence:
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message="The app allows cleartext (unencrypted) HTTP traffic.",
             message_zh="应用允许明文 HTTP（未加密）通信。",
             evidence=tuple(evidence),

@@ -31,15 +31,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PKG-DEBUGGABLE"
+RULE = Rule(
+    id="PKG-DEBUGGABLE",
+    title="Debuggable build",
+    title_zh="可调试的构建",
+    fires_when="`android:debuggable=\"true\"`",
+    references=(),
+    default_outcome=Outcome.BLOCK,
+    rank=50,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     if ctx.manifest.app_flag("debuggable"):
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message="The application is marked debuggable (android:debuggable=\"true\").",
             message_zh="应用被标记为可调试（android:debuggable=\"true\"）。",
             evidence=(Evidence("manifest", 'android:debuggable="true"', "AndroidManifest.xml <application>"),),

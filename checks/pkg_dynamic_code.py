@@ -40,9 +40,20 @@ from collections.abc import Iterator
 
 from checks._base import capped, site_evidence, sites
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PKG-DYNAMIC-CODE"
+RULE = Rule(
+    id="PKG-DYNAMIC-CODE",
+    title="Code can be loaded or replaced after review",
+    title_zh="审核后可动态加载或替换代码",
+    fires_when="code can be loaded after review: DexClassLoader / InMemoryDexClassLoader / PathClassLoader on app "
+               "files, hot-update or plugin frameworks (Tinker, Sophix, Robust, RePlugin, Shadow, VirtualAPK, ...), "
+               "dex/jar/apk payloads in assets",
+    references=("TS-11", "CN-CACAPP-2"),
+    default_outcome=Outcome.WARN,
+    rank=80,
+)
 # Class loaders a method may name for Class.forName / ClassLoader.loadClass, to build one by reflection.
 LOADER_CLASSES = ("dalvik.system.DexClassLoader", "dalvik.system.PathClassLoader",
                   "dalvik.system.InMemoryDexClassLoader", "dalvik.system.BaseDexClassLoader",
@@ -79,7 +90,7 @@ def reflective_loaders(ctx: BuildContext) -> list[Evidence]:
     return out
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     loaders = [site_evidence(ctx, s) for s in sites(ctx, {"dynamic_code"})]
     reflective = reflective_loaders(ctx)
     hot = [d for d in ctx.sdk_inventory if d.sdk.kind == "hot_update_plugin"]
@@ -105,6 +116,6 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         parts.append(f"{len(payloads)} code payload(s) inside the APK ({names})")
         names_zh = "、".join(e.location or "" for e in payloads[:3])
         parts_zh.append(f"APK 内含 {len(payloads)} 个代码载荷（{names_zh}）")
-    yield Finding(rule_id=RULE_ID, message="Code can be loaded after review: " + "; ".join(parts) + ".",
+    yield Finding(rule_id=RULE.id, message="Code can be loaded after review: " + "; ".join(parts) + ".",
                   message_zh="应用可在审核后动态加载代码：" + "；".join(parts_zh) + "。",
                   evidence=tuple(frameworks) + tuple(payloads) + capped(loaders) + capped(reflective))

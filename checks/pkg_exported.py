@@ -37,12 +37,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PKG-EXPORTED"
+RULE = Rule(
+    id="PKG-EXPORTED",
+    title="Exported components without a permission",
+    title_zh="组件无权限保护地对外导出",
+    fires_when="exported activity/service/receiver/provider without a permission, other than the launcher",
+    references=(),
+    default_outcome=Outcome.INFO,
+    rank=100,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     manifest = ctx.manifest
     target = manifest.target_sdk
     open_components = [
@@ -53,7 +62,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         return
     kinds = sorted({c.kind for c in open_components})
     yield Finding(
-        rule_id=RULE_ID,
+        rule_id=RULE.id,
         message=f"{len(open_components)} component(s) are exported without a permission ({', '.join(kinds)}).",
         message_zh=f"{len(open_components)} 个组件未设权限保护即被导出（{'、'.join(kinds)}）。",
         evidence=tuple(

@@ -36,21 +36,31 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule, Stage
 
-RULE_ID = "PKG-LIMITS"
-STAGE = "intake"
-ORDER = 0
+RULE = Rule(
+    id="PKG-LIMITS",
+    title="The upload exceeds a size or structure limit",
+    title_zh="上传文件超出大小或结构限制",
+    fires_when="the upload exceeds a configured limit: compressed size, entry count, total uncompressed size, "
+               "compression ratio (zip bomb), manifest size",
+    references=(),
+    default_outcome=Outcome.BLOCK,
+    stage=Stage.INTAKE,
+    order=0,
+    rank=20,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     violations = ctx.limit_violations()
     if not violations:
         return
     described = "; ".join(v.describe() for v in violations)
     described_zh = "；".join(v.describe_zh() for v in violations)
     yield Finding(
-        rule_id=RULE_ID,
+        rule_id=RULE.id,
         message=f"The upload was not analysed because it exceeds the gate's limits: {described}.",
         message_zh=f"上传文件超出审核系统的限制，因此未予分析：{described_zh}。",
         evidence=tuple(

@@ -41,10 +41,20 @@ from collections.abc import Iterator
 
 from gate.apk.manifest import class_name
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 from gate.core.sdks import asset_matches, catalogue, lib_matches, sensitive_apis
 
-RULE_ID = "PKG-PACKED"
+RULE = Rule(
+    id="PKG-PACKED",
+    title="Code hidden by a packer",
+    title_zh="代码经加固（加壳）隐藏",
+    fires_when="a commercial packer/protector (360 Jiagu, Tencent Legu, Bangcle, Ijiami, Baidu, Ali, DexGuard, ...) "
+               "hides the code: the gate cannot inspect it. Name the packer and its markers",
+    references=("TS-11", "CN-QL2022"),
+    default_outcome=Outcome.WARN,
+    rank=70,
+)
 APPLICATION_ENTRIES = ("<clinit>()V", "<init>()V", "attachBaseContext(Landroid/content/Context;)V", "onCreate()V")
 STUB_MAX_CLASSES = 200  # a stub dex holds a handful of classes
 REFLECTION = ("Ljava/lang/Class;->forName(Ljava/lang/String;)Ljava/lang/Class;",
@@ -149,7 +159,7 @@ def _dexguard(ctx: BuildContext) -> list[Evidence]:
                      f"Lo/{odd[0]};", extra={"anomaly": "dexguard_names"})]
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     manifest = ctx.manifest
     entries = ctx.entry_names()
     libs = {e.rsplit("/", 1)[1]: e for e in entries if e.startswith("lib/") and e.count("/") == 2}
@@ -175,7 +185,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
                 markers.setdefault("asset", []).append(Evidence("file", f"file {path}", path, sdk=packer.id))
         if len(markers) >= 2 or (markers and anomalies):
             evidence = [e for group in markers.values() for e in group] + anomalies
-            yield Finding(rule_id=RULE_ID,
+            yield Finding(rule_id=RULE.id,
                           message=f"The code is packed by {packer.name_en} ({packer.vendor_en}); the gate cannot "
                                   "inspect the hidden code.",
                           message_zh=f"代码经过加固（加壳），所用工具为 {packer.name_zh}（{packer.vendor_zh}），"
@@ -184,14 +194,14 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
             return
     guard = _dexguard(ctx)
     if guard:
-        yield Finding(rule_id=RULE_ID, message="The code is protected by DexGuard (classes renamed into package o, "
+        yield Finding(rule_id=RULE.id, message="The code is protected by DexGuard (classes renamed into package o, "
                                                "strings and classes encrypted); parts of it cannot be inspected.",
                       message_zh="代码受 DexGuard 保护（类被重命名到 o 包中，字符串和类经过加密），部分代码无法检查。",
                       evidence=tuple(guard))
         return
     hidden = [e for e in anomalies if e.extra.get("anomaly") == "hidden_components"]
     if hidden and ("instant-run.zip" in entries or ctx.code.classes_with_prefix("Lcom/android/tools/ir/")):
-        yield Finding(rule_id=RULE_ID,
+        yield Finding(rule_id=RULE.id,
                       message="This is an Android Studio Instant Run development build: the app's code is in "
                               "instant-run.zip and loaded at run time, so the dex holds only a bootstrap.",
                       message_zh="这是 Android Studio Instant Run 开发版本：应用代码位于 instant-run.zip 中，"
@@ -204,7 +214,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         if app_desc and app_desc in ctx.code.classes:
             evidence.append(Evidence("manifest", f"Application class {app_class} is in the dex and loads the rest",
                                      app_desc))
-        yield Finding(rule_id=RULE_ID,
+        yield Finding(rule_id=RULE.id,
                       message="The app's code is hidden by a packer the gate does not know (a home-made or "
                               "unlisted shell): the manifest names components whose code is not in the dex."
                               + _stub_text(stub),
@@ -213,7 +223,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
                       evidence=tuple(evidence + stub))
     elif stub:
         files = ", ".join(e.location or "" for e in stub if e.extra.get("anomaly") == "encrypted_payload")
-        yield Finding(rule_id=RULE_ID,
+        yield Finding(rule_id=RULE.id,
                       message=f"The app's code is hidden by a home-made packer: a stub dex builds a class loader "
                               f"when the app starts and the APK carries encrypted data it can load ({files}); "
                               "the gate cannot inspect the hidden code.",

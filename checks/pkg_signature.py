@@ -47,9 +47,19 @@ from functools import cache
 from importlib import resources
 
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PKG-SIGNATURE"
+RULE = Rule(
+    id="PKG-SIGNATURE",
+    title="Missing, broken or debug signature",
+    title_zh="未签名、签名无效或仅用调试证书签名",
+    fires_when="unsigned, a signature that does not verify, or signed only with a debug certificate (`CN=Android "
+               "Debug`)",
+    references=("CN-FILING-1",),
+    default_outcome=Outcome.BLOCK,
+    rank=30,
+)
 
 
 @cache
@@ -59,11 +69,11 @@ def public_keys() -> dict[str, dict[str, str]]:
     return {k["sha256"].lower(): k for k in raw["keys"]}
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     report = ctx.signature
     if not report.signed:
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message="The APK is not signed: it has no v1 (JAR), v2 or v3 signature. Android will not install it "
                     "and it cannot be matched to its filing.",
             message_zh="APK 未签名：没有 v1（JAR）、v2 或 v3 签名。Android 无法安装该安装包，"
@@ -76,7 +86,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     if report.problems and not failed:
         # Android ignores a damaged APK Signing Block and falls back to v1; a reviewer should not.
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message="The APK carries a damaged APK Signing Block: only its older signature could be checked, "
                     "and a signing block that does not parse is a sign of tampering.",
             message_zh="APK 的 APK Signing Block 已损坏：只能校验其较旧方案的签名，而无法解析的签名块是被篡改的迹象。",
@@ -91,7 +101,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         names = ", ".join(s.scheme for s in failed)
         names_zh = "、".join(s.scheme for s in failed)
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message=f"The APK's signature does not verify ({names}): the file was changed after signing or "
                     "the signature is damaged.",
             message_zh=f"APK 的签名校验失败（{names_zh}）：文件在签名后被修改，或签名已损坏。",
@@ -104,7 +114,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
             c.sha256.lower() in public for c in certs):
         keys = sorted({public[c.sha256.lower()]["name"] for c in certs if c.sha256.lower() in public})
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message=f"The APK is signed with a public test key ({', '.join(keys)}): its private key is published "
                     "with the Android source, so anyone can sign an update of this app.",
             message_zh=f"APK 使用公开的测试密钥（{'、'.join(keys)}）签名：其私钥随 Android 源码公开，"
@@ -119,7 +129,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         return
     if certs and all(c.is_debug for c in certs):
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message="The APK is signed only with an Android debug certificate (CN=Android Debug), not a "
                     "release key.",
             message_zh="APK 仅使用 Android 调试证书（CN=Android Debug）签名，而非正式发布密钥。",

@@ -1,7 +1,7 @@
 """targetSdkVersion is below the policy's floor.
 
 The effective target is the declared `targetSdkVersion`, or `minSdkVersion` when none is declared (as
-Android itself does). The floor is set by the policy (cn-default: 30), never in this check.
+Android itself does). The floor is the setting `target_sdk_floor` (30 unless the policy overrides it).
 
 Why it matters
 --------------
@@ -37,14 +37,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule, Setting
 
-RULE_ID = "PKG-TARGET-SDK"
+RULE = Rule(
+    id="PKG-TARGET-SDK",
+    title="targetSdkVersion below the store's floor",
+    title_zh="targetSdkVersion 低于应用商店要求",
+    fires_when="targetSdkVersion below the policy's floor (cn-default: 30; google-play pack: 35)",
+    references=("TS-18", "GP-01"),
+    default_outcome=Outcome.BLOCK,
+    settings={"target_sdk_floor": Setting(30, "API level", "PKG-TARGET-SDK fires below this targetSdkVersion.",
+                                          minimum=1, maximum=100)},
+    rank=60,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     manifest = ctx.manifest
-    floor = ctx.policy.target_sdk_floor
+    floor: int = params["target_sdk_floor"]
     target = manifest.target_sdk
     if target >= floor:
         return
@@ -54,9 +65,9 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     how_zh = (f"targetSdkVersion 为 {target}" if declared is not None
               else f"未声明 targetSdkVersion，因此默认取 minSdkVersion（{target}）")
     yield Finding(
-        rule_id=RULE_ID,
-        message=f"{how}; policy {ctx.policy.name} requires at least {floor}.",
-        message_zh=f"{how_zh}；策略 {ctx.policy.name} 要求至少为 {floor}。",
+        rule_id=RULE.id,
+        message=f"{how}; policy {params.policy} requires at least {floor}.",
+        message_zh=f"{how_zh}；策略 {params.policy} 要求至少为 {floor}。",
         evidence=(Evidence("manifest", f"targetSdkVersion={target}", "AndroidManifest.xml <uses-sdk>",
                            extra={"floor": floor}),),
         remediation=f"Raise targetSdkVersion to {floor} or higher, then adapt and retest the app for the newer "

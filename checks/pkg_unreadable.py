@@ -38,14 +38,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gate.core.context import BuildContext, IntakeError
-from gate.core.model import Finding
+from gate.core.model import Finding, Outcome
+from gate.core.rules import Params, Rule, Stage
 
-RULE_ID = "PKG-UNREADABLE"
-STAGE = "intake"
-ORDER = 1
+RULE = Rule(
+    id="PKG-UNREADABLE",
+    title="The upload is not a readable APK",
+    title_zh="上传文件不是可读取的 APK",
+    fires_when="the upload is not a readable APK: bad zip, no or unparsable AndroidManifest.xml, unparsable "
+               "classes*.dex",
+    references=("CN-NDSR-41",),
+    default_outcome=Outcome.BLOCK,
+    stage=Stage.INTAKE,
+    order=1,
+    rank=10,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     try:
         ctx.zip  # noqa: B018 - opening the archive is the check
         ctx.manifest  # noqa: B018

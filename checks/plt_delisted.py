@@ -34,12 +34,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PLT-DELISTED"
+RULE = Rule(
+    id="PLT-DELISTED",
+    title="On the delisted registry",
+    title_zh="已列入下架名单",
+    fires_when="the package (or the developer) is on the platform's delisted/notified registry (regulator takedown "
+               "notices, loaded by operators)",
+    references=("CN-PIPL-66", "CN-164-4.2"),
+    default_outcome=Outcome.BLOCK,
+    rank=30,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     if ctx.history is None:
         return
     developer = ctx.listing.developer.id if ctx.listing and ctx.listing.developer else None
@@ -50,7 +60,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
     who = f"package {entry['package']}" if by_package else f"developer {entry.get('developer')}"
     who_zh = f"包名 {entry['package']}" if by_package else f"开发者 {entry.get('developer')}"
     yield Finding(
-        rule_id=RULE_ID,
+        rule_id=RULE.id,
         message=f"The {who} is on the delisted registry: {entry.get('notice')}.",
         message_zh=f"{who_zh} 已列入下架名单：{entry.get('notice')}。",
         evidence=(Evidence("history", f"notice: {entry.get('notice')}", "delisted registry",

@@ -40,9 +40,19 @@ from collections.abc import Iterator
 
 from checks._base import listing_missing
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PLT-FILING-MISSING"
+RULE = Rule(
+    id="PLT-FILING-MISSING",
+    title="APP filing number missing or malformed",
+    title_zh="缺少或格式不正确的 APP 备案号",
+    fires_when="no APP filing number (APP备案号) in the listing, or one that is not of the filing-number form (e.g. "
+               "`粤ICP备2021012345号-3A`)",
+    references=("CN-FILING-1", "CN-FILING-2"),
+    default_outcome=Outcome.BLOCK,
+    rank=10,
+)
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 APP_FILING = re.compile(rf"^[{PROVINCES}]ICP备\d{{8,10}}号-\d{{1,3}}A$")
@@ -55,14 +65,14 @@ def normalise(number: str) -> str:
     return text.replace("－", "-").replace("—", "-").replace("–", "-").upper()
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     if ctx.listing is None:
-        yield listing_missing(RULE_ID, "the APP filing number", "APP 备案号")
+        yield listing_missing(RULE.id, "the APP filing number", "APP 备案号")
         return
     raw = ctx.listing.filing_number
     if raw is None or not raw.strip():
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message="The listing has no APP filing number (APP备案号).",
             message_zh="上架信息中没有 APP 备案号。",
             evidence=(Evidence("listing", "(none)", "listing.filing_number"),),
@@ -81,7 +91,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         why = "it is not of the form <province>ICP备<digits>号-<n>A (e.g. 粤ICP备2021012345号-3A)"
         why_zh = "格式不符合“<省份简称>ICP备<数字>号-<序号>A”（例如 粤ICP备2021012345号-3A）"
     yield Finding(
-        rule_id=RULE_ID,
+        rule_id=RULE.id,
         message=f"The listing's APP filing number {raw!r} is not valid: {why}.",
         message_zh=f"上架信息中的 APP 备案号“{raw}”无效：{why_zh}。",
         evidence=(Evidence("listing", raw, "listing.filing_number"),),

@@ -38,15 +38,24 @@ from collections.abc import Iterator
 from checks._base import listing_missing
 from gate.core import reference
 from gate.core.context import BuildContext
-from gate.core.model import Evidence, Finding
+from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Params, Rule
 
-RULE_ID = "PLT-LISTING-INCOMPLETE"
+RULE = Rule(
+    id="PLT-LISTING-INCOMPLETE",
+    title="Listing information incomplete",
+    title_zh="上架信息不完整",
+    fires_when="listing lacks developer name, app name or app type, or the type is not one of the 39 slugs / `other`",
+    references=("CN-164-4.1", "CN-STD-43739-6.2"),
+    default_outcome=Outcome.BLOCK,
+    rank=20,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
+def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     listing = ctx.listing
     if listing is None:
-        yield listing_missing(RULE_ID, "the developer, the app name and the app type",
+        yield listing_missing(RULE.id, "the developer, the app name and the app type",
                               "开发者名称、应用名称和应用类型")
         return
     missing = []
@@ -66,7 +75,7 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
         missing_zh.append(f"应用类型“{category}”不是已知类型")
     if missing:
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message="The listing is incomplete: " + "; ".join(e.value for e in missing) + ".",
             message_zh="上架信息不完整：" + "；".join(missing_zh) + "。",
             evidence=tuple(missing),

@@ -3,7 +3,8 @@
 
 Each warn or block finding of this build is compared, by rule and evidence, with the findings of the
 package's previous versions at this store. A finding present on this and the previous version warns; present
-on three or more consecutive versions it blocks.
+on three or more consecutive versions it blocks (the rule's escalation, applied by the policy step from the
+count of consecutive versions each evidence item carries).
 
 Why it matters
 --------------
@@ -33,25 +34,38 @@ No single clause: the MIIT notices' escalation for problems that recur after rec
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from gate.core import reference
 from gate.core.context import BuildContext
 from gate.core.history import finding_key
 from gate.core.model import Evidence, Finding, Outcome
+from gate.core.rules import Escalation, Params, Rule, Stage
 
-RULE_ID = "PLT-RECURRENCE"
-STAGE = "post"
+RULE = Rule(
+    id="PLT-RECURRENCE",
+    title="Problem recurs after rectification",
+    title_zh="整改后问题再次出现",
+    fires_when="a warn or block finding (same rule, same evidence key) was also reported on the previous versions of "
+               "the same package: the problem recurs after rectification. Outcome rises with the count: warn on the "
+               "2nd consecutive version, block from the 3rd",
+    references=(),
+    default_outcome=Outcome.WARN,
+    stage=Stage.HISTORY,
+    escalation=Escalation(Outcome.BLOCK, at=3, count="consecutive"),
+    rank=40,
+)
 
 
-def run(ctx: BuildContext) -> Iterator[Finding]:
-    if ctx.history is None or not ctx.prior_findings:
+def run(ctx: BuildContext, params: Params, earlier: Sequence[Finding]) -> Iterator[Finding]:
+    """``earlier``: this build's findings from the other stages, each with the outcome the policy gave it."""
+    if ctx.history is None or not earlier:
         return
     versions = ctx.history.versions(ctx.manifest.package)
     if not versions:
         return
-    counted = [f for f in ctx.prior_findings
-               if ctx.policy.outcome_for(f.rule_id) in ("warn", "block") and f.rule_id != "GATE-CHECK-FAILED"]
+    counted = [f for f in earlier
+               if f.outcome in (Outcome.WARN, Outcome.BLOCK) and f.rule_id != "GATE-CHECK-FAILED"]
     evidence = []
     worst = 0
     streaks: dict[str, int] = {}  # the longest streak of each recurring rule, in order of first appearance
@@ -72,12 +86,11 @@ def run(ctx: BuildContext) -> Iterator[Finding]:
                                      extra={"rule_id": finding.rule_id, "key": key, "consecutive": streak}))
     if evidence:
         yield Finding(
-            rule_id=RULE_ID,
+            rule_id=RULE.id,
             message=f"{len(evidence)} problem(s) recur after rectification, on up to {worst} consecutive versions.",
             message_zh=f"{len(evidence)} 个问题整改后再次出现，最多连续出现在 {worst} 个版本中："
                        + "；".join(_rule_zh(rule_id, streak) for rule_id, streak in streaks.items()) + "。",
             evidence=tuple(evidence),
-            outcome=Outcome.BLOCK if worst >= 3 else None,
         )
 
 

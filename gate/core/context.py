@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING
 from gate.apk.errors import IntakeError, unreadable
 from gate.apk.manifest import Manifest, parse_manifest
 from gate.apk.reader import ApkReader, DexHeader, LimitViolation
-from gate.core.model import Finding
-from gate.core.policy import Policy
 from gate.defaults import Limits
 
 if TYPE_CHECKING:
@@ -32,6 +30,7 @@ if TYPE_CHECKING:
     from gate.core.native import NativeReport
     from gate.core.payloads import Payloads
     from gate.core.sdks import Detected
+    from gate.defaults import Limits
 
 __all__ = ["BuildContext", "IntakeError", "LimitViolation", "Manifest", "parse_manifest", "unreadable"]
 
@@ -39,15 +38,12 @@ __all__ = ["BuildContext", "IntakeError", "LimitViolation", "Manifest", "parse_m
 class BuildContext:
     """One upload. Properties parse on first use and remember the result (or the failure)."""
 
-    def __init__(self, path: str | os.PathLike[str], listing: Listing | None, policy: Policy,
+    def __init__(self, path: str | os.PathLike[str], listing: Listing | None, limits: Limits,
                  history: History | None = None) -> None:
-        self.apk = ApkReader(path, policy.limits)
+        self.apk = ApkReader(path, limits)
         self.path = self.apk.path
         self.listing = listing
-        self.policy = policy
         self.history = history
-        # Findings of the analysis checks, handed to the "post" checks (PLT-RECURRENCE) by the runner.
-        self.prior_findings: list[Finding] = []
         # the reader's methods, bound once: checks call them often
         self.read = self.apk.read
         self.entry_names = self.apk.entry_names

@@ -81,6 +81,8 @@ class Finding:
     # The same message and fix in Chinese, for the zh-CN verdict page and Chinese-reading pipelines.
     message_zh: str | None = None
     remediation_zh: str | None = None
+    # Set by the policy for a rule under evaluation: shown (as info) but never raising the verdict.
+    shadow: bool = False
 
     def __post_init__(self) -> None:
         if not self.rule_id or not self.message:
@@ -98,6 +100,7 @@ class Finding:
             "remediation": self.remediation,
             "message_zh": self.message_zh,
             "remediation_zh": self.remediation_zh,
+            **({"shadow": True} if self.shadow else {}),
         }
 
 

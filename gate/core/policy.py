@@ -1,4 +1,4 @@
-"""Policies: which outcome each rule gets, the targetSdk floor and the intake limits.
+"""Policies: how a store differs from the rules' defaults (outcomes, settings) and the intake limits.
 
 A policy is a TOML data file. The built-in ones ship in ``gate/policies``; a store can point at its own
 file. ``decide`` is pure: findings in, verdict out.
@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -17,11 +18,14 @@ from typing import Any
 
 from gate.core import reference
 from gate.core.model import Finding, Outcome
-from gate.defaults import PLAY_TARGET_SDK_FLOOR, TARGET_SDK_FLOOR, LimitError, Limits
+from gate.core.rules import OFF, OUTCOME_WORDS, Params, Rule, Setting, Status
+from gate.defaults import LimitError, Limits
 from gate.errors import GateError
 
-OFF = "off"
-_OUTCOME_WORDS = ("info", "warn", "block", OFF)
+# The policy whose outcomes are the rules' declared defaults. Its content (and so its version) lists every
+# rule's outcome, so that changing a default in a check changes its version; the other policies state, and
+# hash, only how they differ from the defaults.
+DEFAULT_POLICY = "cn-default"
 
 
 class PolicyError(GateError, ValueError):
@@ -32,14 +36,14 @@ class PolicyError(GateError, ValueError):
 class Policy:
     name: str
     description: str
-    outcomes: dict[str, str]
-    target_sdk_floor: int
+    outcomes: dict[str, str]  # how this policy differs from the rules' default outcomes
     limits: Limits
-    play_target_sdk_floor: int = PLAY_TARGET_SDK_FLOOR
+    # Every setting the rules declare, with this policy's value (its override, else the rule's default).
+    settings: dict[str, Any] = field(default_factory=dict)
     version: str = field(default="", compare=False)
 
     def outcome_for(self, rule_id: str) -> str:
-        """``info``/``warn``/``block``/``off`` for a rule, falling back to the catalogue default."""
+        """``info``/``warn``/``block``/``off`` for a rule, falling back to the rule's declared default."""
         if rule_id in self.outcomes:
             return self.outcomes[rule_id]
         rule = reference.rules().get(rule_id)
@@ -48,15 +52,20 @@ class Policy:
     def is_on(self, rule_id: str) -> bool:
         return self.outcome_for(rule_id) != OFF
 
+    def params(self, rule: Rule) -> Params:
+        """The settings ``rule`` declares, with this policy's values: what its check receives."""
+        return Params({name: self.settings.get(name, s.default) for name, s in rule.settings.items()}, self.name)
+
     def content(self) -> dict[str, Any]:
+        outcomes = dict(self.outcomes)
+        if self.name == DEFAULT_POLICY or self.name.startswith(DEFAULT_POLICY + "+"):
+            outcomes = {rule.id: self.outcome_for(rule.id) for rule in reference.rules().values()
+                        if rule.status is not Status.PLANNED}
         return {
             "name": self.name,
             "description": self.description,
-            "outcomes": dict(sorted(self.outcomes.items())),
-            "settings": {
-                "target_sdk_floor": self.target_sdk_floor,
-                "play_target_sdk_floor": self.play_target_sdk_floor,
-            },
+            "outcomes": dict(sorted(outcomes.items())),
+            "settings": dict(sorted(self.settings.items())),
             "limits": self.limits.to_dict(),
         }
 
@@ -124,29 +133,26 @@ def parse_data(data: dict[str, Any], text: str, *, origin: str) -> Policy:
     for rule_id, word in (data.get("outcomes") or {}).items():
         if rule_id not in known_rules:
             raise fail(f"unknown rule id {rule_id!r} in [outcomes]", rule_id)
-        if not isinstance(word, str) or word not in _OUTCOME_WORDS:
-            raise fail(f"outcome of {rule_id} must be one of {', '.join(_OUTCOME_WORDS)}, got {word!r}", rule_id)
+        if not isinstance(word, str) or word not in OUTCOME_WORDS:
+            raise fail(f"outcome of {rule_id} must be one of {', '.join(OUTCOME_WORDS)}, got {word!r}", rule_id)
         outcomes[rule_id] = word
 
-    settings = data.get("settings") or {}
-    allowed_settings = {"target_sdk_floor", "play_target_sdk_floor"}
-    for key in settings:
-        if key not in allowed_settings:
-            raise fail(f"unknown setting {key!r}", key)
-    floors = {}
-    for key, default in (("target_sdk_floor", TARGET_SDK_FLOOR), ("play_target_sdk_floor", PLAY_TARGET_SDK_FLOOR)):
-        floor = settings.get(key, default)
-        if isinstance(floor, bool) or not isinstance(floor, int) or not 1 <= floor <= 100:
-            raise fail(f"{key} must be an API level between 1 and 100, got {floor!r}", key)
-        floors[key] = floor
+    declared = declared_settings()
+    settings: dict[str, Any] = {name: setting.default for name, setting in declared.items()}
+    for key, value in (data.get("settings") or {}).items():
+        if key not in declared:
+            raise fail(f"unknown setting {key!r} (declared by the rules: {', '.join(sorted(declared))})", key)
+        problem = declared[key].problem(value)
+        if problem:
+            raise fail(f"{key} {problem}", key)
+        settings[key] = value
     try:
         limits = Limits.from_mapping(dict(data.get("limits") or {}))
     except LimitError as exc:
         raise fail(str(exc), exc.key) from None
 
-    policy = Policy(name=name, description=str(data.get("description", "")), outcomes=outcomes,
-                    target_sdk_floor=floors["target_sdk_floor"], limits=limits,
-                    play_target_sdk_floor=floors["play_target_sdk_floor"])
+    policy = Policy(name=name, description=str(data.get("description", "")), outcomes=outcomes, limits=limits,
+                    settings=settings)
     return replace(policy, version=_content_hash(policy.content()))
 
 
@@ -172,28 +178,47 @@ def with_override(base: Policy, override: dict[str, Any], label: str) -> Policy:
     return parse_data(content, text, origin=f"override for {label}")
 
 
-def decide(findings: list[Finding], policy: Policy) -> list[Finding]:
-    """Give each finding its outcome, title and references; drop the rules the policy turns off.
+def declared_settings() -> dict[str, Setting]:
+    """Every setting some rule declares, by name (rules sharing a setting declare it alike: a test checks)."""
+    return {name: setting for rule in reference.rules().values() for name, setting in rule.settings.items()}
 
-    A check may set a floor (``finding.outcome``); the result is the higher of that floor and the
-    policy's outcome, so an escalating rule (PLT-RECURRENCE) can rise but never fall below policy.
-    """
+
+def judge(findings: Iterable[Finding], policy: Policy) -> list[Finding]:
+    """Each finding with the outcome ``policy`` gives its rule, in the order given; the rules the policy turns
+    off are dropped. A rule under evaluation is shadowed: its findings are kept as info, marked ``shadow``, and
+    never raise the verdict. A rule's escalation (PLT-RECURRENCE: block from the 3rd consecutive version)
+    raises the outcome when the count its evidence carries reaches the threshold."""
     rules = reference.rules()
-    decided: list[Finding] = []
+    judged: list[Finding] = []
     for finding in findings:
         word = policy.outcome_for(finding.rule_id)
         if word == OFF:
             continue
         outcome = Outcome.parse(word)
-        if finding.outcome is not None:
-            outcome = max(outcome, finding.outcome)
         rule = rules.get(finding.rule_id)
-        decided.append(replace(
-            finding,
-            outcome=outcome,
-            title=finding.title or (rule.title if rule else finding.rule_id),
-            references=finding.references or (rule.references if rule else ()),
-        ))
+        shadow = rule is not None and rule.status is Status.EVALUATION
+        if shadow:
+            outcome = Outcome.INFO
+        elif rule is not None and rule.escalation is not None:
+            esc = rule.escalation
+            count = max((int(e.extra.get(esc.count, 0)) for e in finding.evidence), default=0)
+            if count >= esc.at:
+                outcome = max(outcome, esc.to)
+        judged.append(replace(finding, outcome=outcome, shadow=shadow))
+    return judged
+
+
+def decide(findings: list[Finding], policy: Policy) -> list[Finding]:
+    """Give each finding its outcome (``judge``), title and references, drop the rules the policy turns off,
+    and order them: the highest outcome first, then by catalogue order."""
+    rules = reference.rules()
+    decided = [
+        replace(finding,
+                title=finding.title or (rule.title if rule else finding.rule_id),
+                references=finding.references or (rule.references if rule else ()))
+        for finding in judge(findings, policy)
+        for rule in (rules.get(finding.rule_id),)
+    ]
     order = {rule_id: i for i, rule_id in enumerate(rules)}
     decided.sort(key=lambda f: (-int(f.outcome or 0), order.get(f.rule_id, len(order)), f.message))
     return decided

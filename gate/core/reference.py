@@ -1,4 +1,4 @@
-"""The rule catalogue and the reference tables shipped with the gate (``gate/data``)."""
+"""The rule catalogue (generated from the checks) and the reference tables shipped with the gate (``gate/data``)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    family: str
-    title: str
-    fires_when: str
-    references: tuple[str, ...]
-    cn_default: str
-    escalates_to: str | None = None
-    added: bool = False
-    title_zh: str = ""
+from gate.core.rules import Rule
 
 
 def _load(name: str) -> Any:
@@ -28,16 +17,9 @@ def _load(name: str) -> Any:
 
 @cache
 def rules() -> dict[str, Rule]:
-    """Every rule id of the contract (rules.md), in catalogue order."""
-    out: dict[str, Rule] = {}
-    for row in _load("rules.json")["rules"]:
-        out[row["id"]] = Rule(
-            id=row["id"], family=row["family"], title=row["title"], fires_when=row["fires_when"],
-            references=tuple(row["references"]), cn_default=row["cn_default"],
-            escalates_to=row.get("escalates_to"), added=bool(row.get("added", False)),
-            title_zh=row.get("title_zh", ""),
-        )
-    return out
+    """Every rule of the catalogue, in catalogue order: generated from the checks' declarations (``RULE``),
+    with the contract's rules no check implements yet marked planned."""
+    return {row["id"]: Rule.from_dict(row, rank) for rank, row in enumerate(_load("rules.json")["rules"])}
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Run checks against a build context. Never raises: a failing check becomes a finding.
 
+The policy chooses which rules run and the settings (``params``) each check receives; checks never see it.
 Intake checks (PKG-LIMITS, PKG-UNREADABLE) run first; if one of them reports, the upload is not
 analysed further, since nothing else can be trusted about it. Each check runs under a CPU-time
 budget (``Limits.check_budget_s``); a check that raises or overruns it yields GATE-CHECK-FAILED naming
@@ -16,29 +17,57 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
 from gate.core.context import BuildContext, IntakeError
-from gate.core.model import CheckRun, Evidence, Finding
+from gate.core.model import CheckRun, Evidence, Finding, Outcome
+from gate.core.policy import Policy, judge
+from gate.core.rules import CheckResult, Params, Rule, Stage, Status
 
 GATE_CHECK_FAILED = "GATE-CHECK-FAILED"
 
 
+GATE_RULE = Rule(
+    id=GATE_CHECK_FAILED,
+    title="A check could not complete",
+    title_zh="检查未能完成",
+    fires_when="a check raised or ran past its time budget. The verdict is never a silent pass: the finding names the "
+               "check and the error",
+    default_outcome=Outcome.WARN,
+    rank=10,
+)
+
+
 @dataclass(frozen=True)
 class CheckSpec:
-    """A check as discovered from its module: what it reports and how to run it."""
+    """A check as discovered from its module: the rule it declares and how to run it."""
 
     name: str  # module name, e.g. "pkg_debuggable"
-    rule_id: str
-    run: Callable[[BuildContext], Iterable[Finding]]
-    stage: str = "analysis"  # "intake" first (stops the analysis when it reports), "post" last
-    order: int = 100
-    status: str = "stable"  # stable | evaluation | deprecated
+    rule: Rule
+    # run(ctx, params) for intake and analysis checks, run(ctx, params, earlier) for history checks;
+    # returns findings, or a CheckResult with findings and facts.
+    run: Callable[..., Iterable[Finding] | CheckResult]
     doc: str = ""
     sections: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def rule_id(self) -> str:
+        return self.rule.id
+
+    @property
+    def stage(self) -> Stage:
+        return self.rule.stage
+
+    @property
+    def status(self) -> Status:
+        return self.rule.status
+
+    @property
+    def order(self) -> int:
+        return self.rule.order
 
     @property
     def remediation(self) -> str | None:
@@ -56,6 +85,8 @@ class RunResult:
     findings: list[Finding]
     runs: list[CheckRun]
     analysed: bool  # False when intake stopped the analysis
+    # Facts the checks returned about the build (e.g. "sdks", the SDK inventory), by name.
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 class CheckTimeout(Exception):
@@ -102,13 +133,21 @@ def _failed(spec: CheckSpec, reason: str, reason_zh: str) -> Finding:
     )
 
 
-def run_one(spec: CheckSpec, ctx: BuildContext) -> tuple[list[Finding], CheckRun]:
+def run_one(spec: CheckSpec, ctx: BuildContext, params: Params,
+            earlier: Sequence[Finding] | None = None) -> tuple[list[Finding], dict[str, Any], CheckRun]:
+    """Run one check: its findings (completed with the check's name and fix), its facts, and how it ran.
+    ``earlier`` (history-stage checks only) is handed to the check as its third argument."""
     budget = ctx.limits.check_budget_s
     started = time.perf_counter()
     status = "ok"
+    facts: dict[str, Any] = {}
     try:
         with _Budget(budget):
-            found = list(spec.run(ctx))
+            out = spec.run(ctx, params) if earlier is None else spec.run(ctx, params, earlier)
+            if isinstance(out, CheckResult):
+                found, facts = list(out.findings), dict(out.facts)
+            else:
+                found = list(out)
         findings = [_complete(f, spec) for f in found]
     except IntakeError as exc:
         # Data the check needed is damaged (e.g. an entry that does not decompress): that is a finding
@@ -135,7 +174,7 @@ def run_one(spec: CheckSpec, ctx: BuildContext) -> tuple[list[Finding], CheckRun
         status = "timeout"
         findings.append(_failed(spec, f"it took {elapsed:.1f} s, more than twice its budget of {budget:g} s",
                                 f"耗时 {elapsed:.1f} 秒，超过 {budget:g} 秒预算的两倍"))
-    return findings, CheckRun(check=spec.name, status=status, ms=int(elapsed * 1000))
+    return findings, facts, CheckRun(check=spec.name, status=status, ms=int(elapsed * 1000))
 
 
 def _complete(finding: Finding, spec: CheckSpec) -> Finding:
@@ -143,31 +182,39 @@ def _complete(finding: Finding, spec: CheckSpec) -> Finding:
 
     if not isinstance(finding, Finding):
         raise TypeError(f"check returned {type(finding).__name__}, not a Finding")
+    if finding.outcome is not None:
+        raise ValueError(f"check set the outcome of a {finding.rule_id} finding; outcomes are the policy's")
     return replace(finding, check=spec.name, remediation=finding.remediation or spec.remediation,
                    remediation_zh=finding.remediation_zh or spec.remediation_zh)
 
 
-def run(ctx: BuildContext, specs: Iterable[CheckSpec]) -> RunResult:
-    """Run the intake checks, then (if the upload passed intake) every analysis check."""
-    rank = {"intake": 0, "analysis": 1, "post": 2}
-    specs = sorted(specs, key=lambda s: (rank.get(s.stage, 1), s.order, s.name))
+STAGES = (Stage.INTAKE, Stage.ANALYSIS, Stage.HISTORY)
+
+
+def run(ctx: BuildContext, specs: Iterable[CheckSpec], policy: Policy) -> RunResult:
+    """Run the intake checks, then (if the upload passed intake) every analysis check, then the history
+    checks, which receive the findings so far with the outcomes ``policy`` gives them.
+
+    ``policy`` chooses which rules run and the settings each check receives; the checks never see it."""
+    specs = sorted(specs, key=lambda s: (STAGES.index(s.stage), s.order, s.name))
     findings: list[Finding] = []
     runs: list[CheckRun] = []
+    facts: dict[str, Any] = {}
     stopped = False
     # Within the size limits, hashing and signature work start on the other core now, alongside the intake
     # parsing and the checks (prefetch refuses an upload over the limits or one that is not a ZIP).
     ctx.prefetch()
     for spec in specs:
-        if spec.status == "deprecated" or not ctx.policy.is_on(spec.rule_id):
+        if spec.status in (Status.RETIRED, Status.PLANNED) or not policy.is_on(spec.rule_id):
             continue
         if stopped:
             runs.append(CheckRun(check=spec.name, status="skipped", ms=0))
             continue
-        if spec.stage == "post":
-            ctx.prior_findings = list(findings)
-        found, record = run_one(spec, ctx)
+        earlier = judge(findings, policy) if spec.stage is Stage.HISTORY else None
+        found, learnt, record = run_one(spec, ctx, policy.params(spec.rule), earlier)
         findings.extend(found)
+        facts.update(learnt)
         runs.append(record)
-        if spec.stage == "intake" and any(f.rule_id != GATE_CHECK_FAILED for f in found):
+        if spec.stage is Stage.INTAKE and any(f.rule_id != GATE_CHECK_FAILED for f in found):
             stopped = True
-    return RunResult(findings=findings, runs=runs, analysed=not stopped)
+    return RunResult(findings=findings, runs=runs, analysed=not stopped, facts=facts)

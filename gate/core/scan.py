@@ -55,20 +55,21 @@ def scan(path: str | os.PathLike[str], policy: Policy, listing: Listing | None =
     With ``history`` (the package's earlier versions at this store, and the delisted registry) the
     history rules apply and the verdict carries a ``diff`` against the previous version.
     """
-    return scan_context(BuildContext(path, listing, policy, history), checks)
+    return scan_context(BuildContext(path, listing, policy.limits, history), policy, checks)
 
 
-def scan_context(ctx: BuildContext, checks: Sequence[CheckSpec] | None = None) -> Verdict:
-    """The verdict for the upload of ``ctx``, which a caller made itself: the CLI makes it, and starts its
-    signature work, before importing the analysis code. The context is closed when this returns."""
+def scan_context(ctx: BuildContext, policy: Policy, checks: Sequence[CheckSpec] | None = None) -> Verdict:
+    """The verdict for the upload of ``ctx`` under ``policy``; the caller made the context itself: the CLI
+    makes it, and starts its signature work, before importing the analysis code. The context is closed when
+    this returns."""
     if checks is None:
         from checks import discover
 
         checks = discover()
     started = time.perf_counter()
-    policy, history = ctx.policy, ctx.history
+    history = ctx.history
     try:
-        result = run(ctx, checks)
+        result = run(ctx, checks, policy)
         app = _app_info(ctx)
     finally:
         ctx.close()
@@ -77,8 +78,8 @@ def scan_context(ctx: BuildContext, checks: Sequence[CheckSpec] | None = None) -
     if history is not None and app.package:
         earlier = history.versions(app.package)
         changes = hist.diff([f.to_dict() for f in findings], earlier[-1] if earlier else None)
-    # The inventory is computed by the PI-SDK-INVENTORY check; a verdict never triggers analysis itself.
-    sdks = [d.to_dict() for d in ctx.__dict__.get("sdk_inventory", ())]
+    # The inventory is a fact the PI-SDK-INVENTORY check returns; a verdict never triggers analysis itself.
+    sdks = list(result.facts.get("sdks", ()))
     return Verdict(
         app=app, findings=tuple(findings), policy_name=policy.name, policy_version=policy.version,
         gate_version=__version__, analysis_ms=int((time.perf_counter() - started) * 1000),

@@ -1,5 +1,3 @@
-import dataclasses
-
 from gate.core import policy
 from gate.core.scan import scan
 from tests.conftest import corpus_file, finding, fixture_apk, listing, rule_ids, scan_apk, scan_fixture
@@ -15,10 +13,11 @@ def test_does_not_flag_a_recent_target() -> None:
     assert "PKG-TARGET-SDK" not in rule_ids(scan_fixture("clean"))
 
 
-def test_the_floor_comes_from_the_policy() -> None:
-    strict = dataclasses.replace(policy.load("cn-default"), target_sdk_floor=35)
-    verdict = scan(fixture_apk("clean"), strict, listing("complete"))
-    assert "at least 35" in finding(verdict, "PKG-TARGET-SDK").message
+def test_the_floor_is_the_rules_setting_a_policy_may_override() -> None:
+    raised = policy.with_override(policy.load("cn-default"), {"settings": {"target_sdk_floor": 35}}, "store-a")
+    verdict = scan(fixture_apk("clean"), raised, listing("complete"))
+    assert "policy cn-default+store-a requires at least 35" in finding(verdict, "PKG-TARGET-SDK").message
+    assert "PKG-TARGET-SDK" not in rule_ids(scan(fixture_apk("clean"), policy.load("cn-default"), listing("complete")))
 
 
 def test_missing_target_falls_back_to_min_sdk() -> None:

@@ -92,7 +92,7 @@ def test_several_intact_dex_files_are_all_read_in_order(tmp_path) -> None:  # ty
     with zipfile.ZipFile(fixture_apk("clean")) as zf:
         dex = zf.read("classes.dex")
     multi = copy_with(fixture_apk("clean"), tmp_path / "multi.apk", {f"classes{i}.dex": dex for i in range(2, 6)})
-    ctx = BuildContext(multi, None, CN)
+    ctx = BuildContext(multi, None, CN.limits)
     assert [d.name for d in ctx.dex_files] == ["classes.dex", *(f"classes{i}.dex" for i in range(2, 6))]
     assert all(d.data == dex for d in ctx.dex_files)
     ctx.close()

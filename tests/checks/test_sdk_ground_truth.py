@@ -17,7 +17,7 @@ TRUTH: dict[str, Any] = json.loads((ROOT / "tests" / "data" / "sdk_ground_truth.
 
 
 def _context(relative: str) -> BuildContext:
-    return BuildContext(corpus_file(relative), None, policy_mod.load("cn-default"), None)
+    return BuildContext(corpus_file(relative), None, policy_mod.load("cn-default").limits, None)
 
 
 @pytest.mark.corpus

@@ -15,6 +15,7 @@ import checks
 from gate.core import policy as policy_mod
 from gate.core import reference
 from gate.core.model import Finding, Verdict
+from gate.core.rules import Status
 from gate.core.scan import scan
 from tests.conftest import APKS, CORPUS, LISTINGS, fixture_apk, listing
 from tests.history_source import ListHistory
@@ -88,7 +89,7 @@ def test_every_finding_over_the_fixtures_has_chinese_texts() -> None:
     problems += _problems(verdict, "clean under a 256-byte dex limit")
     seen |= {f.rule_id for f in verdict.findings}
 
-    def broken(ctx: object) -> list[Finding]:
+    def broken(*args: object) -> list[Finding]:
         raise ValueError("boom")
 
     spec = replace(checks.discover()[-1], name="broken", run=broken)
@@ -96,7 +97,8 @@ def test_every_finding_over_the_fixtures_has_chinese_texts() -> None:
     problems += _problems(verdict, "a check that raises")
     seen |= {f.rule_id for f in verdict.findings}
 
-    assert set(reference.rules()) - seen == set(), "rules that never fired here, so their texts went untested"
+    implemented = {r.id for r in reference.rules().values() if r.status is not Status.PLANNED}
+    assert implemented - seen == set(), "rules that never fired here, so their texts went untested"
     unique = sorted({p.split(": ", 1)[1] for p in problems})
     assert not problems, f"{len(unique)} texts lack Chinese:\n" + "\n".join(unique)
 

@@ -25,7 +25,7 @@ CN = policy_mod.load("cn-default")
 
 def _context(path: Path, **limits: int) -> BuildContext:
     pol = policy_mod.with_override(CN, {"limits": limits}, "test") if limits else CN
-    return BuildContext(path, None, pol)
+    return BuildContext(path, None, pol.limits)
 
 
 def _parts(abi: str, name: str) -> tuple[set[str], set[str]]:

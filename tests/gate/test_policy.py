@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
 
-from gate.core import policy
-from gate.core.model import Finding, Outcome, verdict_word
+from gate.core import policy, reference
+from gate.core.model import Evidence, Finding, Outcome, verdict_word
+from gate.core.rules import Status
 
 
 def test_cn_default_loads_with_a_content_hash() -> None:
     cn = policy.load("cn-default")
     assert cn.name == "cn-default"
-    assert cn.target_sdk_floor == 30
+    assert cn.settings == {"target_sdk_floor": 30, "play_target_sdk_floor": 35}
+    assert cn.outcomes == {}  # the rules' declared defaults are cn-default
     assert len(cn.version) == 16
     assert policy.load("cn-default").version == cn.version
 
@@ -32,6 +35,10 @@ def test_version_changes_with_content_not_formatting() -> None:
         ('name = "x"\n[outcomes]\n"PKG-NOPE" = "block"\n', "line 3: unknown rule id 'PKG-NOPE'"),
         ('name = "x"\n[outcomes]\n"PKG-EXPORTED" = "fatal"\n', "line 3: outcome of PKG-EXPORTED must be one of"),
         ('name = "x"\n[settings]\ntarget_sdk_floor = "30"\n', "line 3: target_sdk_floor must be an API level"),
+        ('name = "x"\n[settings]\nplay_target_sdk_floor = 101\n', "line 3: play_target_sdk_floor must be an API "
+                                                                  "level between 1 and 100, got 101"),
+        ('name = "x"\n[settings]\ntarget_floor = 30\n', "line 3: unknown setting 'target_floor' (declared by the "
+                                                          "rules: play_target_sdk_floor, target_sdk_floor)"),
         ('name = "x"\n[limits]\nmax_entries = 0\n', "line 3: limit max_entries must be a positive number"),
         ('name = "x"\n[limits]\nmax_bananas = 3\n', "line 3: unknown limit(s): max_bananas"),
         ('name = "x"\nwaivers = 1\n', "line 2: unknown key 'waivers'"),
@@ -51,11 +58,11 @@ def test_unknown_policy_name_lists_the_builtin_ones(tmp_path) -> None:  # type: 
         policy.load("no-such-policy")
     custom = tmp_path / "store.toml"
     custom.write_text('name = "store-a"\n[settings]\ntarget_sdk_floor = 33\n', encoding="utf-8")
-    assert policy.load(str(custom)).target_sdk_floor == 33
+    assert policy.load(str(custom)).settings["target_sdk_floor"] == 33
 
 
-def _f(rule_id: str, floor: Outcome | None = None) -> Finding:
-    return Finding(rule_id=rule_id, message=f"{rule_id} seen", outcome=floor)
+def _f(rule_id: str, *evidence: Evidence) -> Finding:
+    return Finding(rule_id=rule_id, message=f"{rule_id} seen", evidence=evidence)
 
 
 @pytest.mark.parametrize(
@@ -88,12 +95,39 @@ def test_off_rules_are_dropped_and_findings_sorted_most_severe_first() -> None:
     assert decided[1].references == ("CN-164-2.2", "TS-09")
 
 
-def test_a_check_floor_raises_but_never_lowers_the_policy_outcome() -> None:
-    cn = policy.load("cn-default")
-    raised = policy.decide([_f("PLT-RECURRENCE", Outcome.BLOCK)], cn)
-    assert raised[0].outcome is Outcome.BLOCK
-    kept = policy.decide([_f("PKG-DEBUGGABLE", Outcome.INFO)], cn)
-    assert kept[0].outcome is Outcome.BLOCK
+def _streak(n: int) -> Evidence:
+    return Evidence("history", f"HAR-SELF-START on {n} consecutive versions", None, extra={"consecutive": n})
+
+
+@pytest.mark.parametrize(("pack", "streaks", "outcome"), [
+    ("cn-default", [2], Outcome.WARN), ("cn-default", [2, 3], Outcome.BLOCK), ("cn-default", [4], Outcome.BLOCK),
+])
+def test_recurrence_escalates_by_the_count_in_decide(pack: str, streaks: list[int], outcome: Outcome) -> None:
+    decided = policy.decide([_f("PLT-RECURRENCE", *(_streak(n) for n in streaks))], policy.load(pack))
+    assert decided[0].outcome is outcome
+
+
+def test_escalation_never_lowers_the_policy_outcome() -> None:
+    pol = policy.parse('name = "x"\n[outcomes]\n"PLT-RECURRENCE" = "block"\n')
+    assert policy.decide([_f("PLT-RECURRENCE", _streak(2))], pol)[0].outcome is Outcome.BLOCK
+
+
+def test_an_evaluation_rule_is_shown_as_info_but_never_raises_the_verdict(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    rules = dict(reference.rules())
+    rules["PKG-DEBUGGABLE"] = dataclasses.replace(rules["PKG-DEBUGGABLE"], status=Status.EVALUATION)
+    monkeypatch.setattr(reference, "rules", lambda: rules)
+    decided = policy.decide([_f("PKG-DEBUGGABLE"), _f("PKG-EXPORTED")], policy.load("strict"))
+    shadowed = next(f for f in decided if f.rule_id == "PKG-DEBUGGABLE")
+    assert shadowed.outcome is Outcome.INFO and shadowed.shadow and shadowed.to_dict()["shadow"] is True
+    assert verdict_word(max(f.outcome for f in decided if f.outcome is not None)) == "warn"  # PKG-EXPORTED alone
+    assert "shadow" not in next(f for f in decided if f.rule_id == "PKG-EXPORTED").to_dict()
+
+
+def test_a_shared_setting_is_declared_alike_by_every_rule() -> None:
+    seen: dict[str, object] = {}
+    for rule in reference.rules().values():
+        for name, setting in rule.settings.items():
+            assert seen.setdefault(name, setting) == setting, name
 
 
 @pytest.mark.parametrize(
@@ -112,7 +146,9 @@ def test_packs_give_each_rule_its_outcome(pack: str, rule: str, outcome: str) ->
 
 
 def test_packs_have_their_floors() -> None:
-    assert [policy.load(p).target_sdk_floor for p in ("cn-default", "google-play", "strict")] == [30, 35, 33]
+    floors = [policy.load(p).settings for p in ("cn-default", "google-play", "strict")]
+    assert [(f["target_sdk_floor"], f["play_target_sdk_floor"]) for f in floors] == [(30, 35), (35, 35), (33, 35)]
+    assert policy.load("strict").params(reference.rules()["PKG-TARGET-SDK"]) == {"target_sdk_floor": 33}
 
 
 def test_a_store_override_is_merged_named_and_hashed() -> None:
@@ -121,7 +157,7 @@ def test_a_store_override_is_merged_named_and_hashed() -> None:
                                          "limits": {"max_apk_bytes": 1000}}, "store-a")
     assert merged.name == "google-play+store-a" and merged.version != base.version
     assert merged.outcome_for("PI-CLIPBOARD") == "block" and merged.outcome_for("GP-FGS-TYPE") == "block"
-    assert merged.target_sdk_floor == 34 and merged.limits.max_apk_bytes == 1000
+    assert merged.settings["target_sdk_floor"] == 34 and merged.limits.max_apk_bytes == 1000
 
 
 @pytest.mark.parametrize(
@@ -133,3 +169,22 @@ def test_a_store_override_is_merged_named_and_hashed() -> None:
 def test_bad_overrides_are_refused(override: object, words: str) -> None:
     with pytest.raises(policy.PolicyError, match=re.escape(words)):
         policy.with_override(policy.load("cn-default"), override, "store-a")  # type: ignore[arg-type]
+
+
+def test_policy_files_hold_only_what_differs_from_the_defaults() -> None:
+    for name in policy.builtin_names():
+        pol = policy.load(name)
+        for rule_id, word in pol.outcomes.items():
+            assert word != reference.rules()[rule_id].cn_default, f"{name}: {rule_id} repeats its default"
+        text = (policy.resources.files("gate.policies") / f"{name}.toml").read_text(encoding="utf-8")
+        for key, value in pol.settings.items():
+            if value == policy.declared_settings()[key].default:
+                assert not re.search(rf"^{key}\s*=", text, re.MULTILINE), f"{name}: {key} repeats its default"
+
+
+def test_the_default_policy_version_covers_every_default_outcome(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    before = policy.load("cn-default").version
+    rules = dict(reference.rules())
+    rules["PKG-EXPORTED"] = dataclasses.replace(rules["PKG-EXPORTED"], default_outcome=Outcome.WARN)
+    monkeypatch.setattr(reference, "rules", lambda: rules)
+    assert policy.load("cn-default").version != before

@@ -46,10 +46,10 @@ def _children() -> set[int]:
 
 
 def _background_and_here(path: Path) -> tuple[BuildContext, BuildContext]:
-    background = BuildContext(path, None, POLICY)
+    background = BuildContext(path, None, POLICY.limits)
     background.prefetch()
     assert background.apk.prefetching, "prefetch did not start its child"
-    here = BuildContext(path, None, POLICY)
+    here = BuildContext(path, None, POLICY.limits)
     return background, here
 
 
@@ -71,10 +71,10 @@ def test_child_answers_for_a_v1_only_corpus_app() -> None:
 def test_no_child_over_the_limits_or_for_a_non_zip(tmp_path: Path) -> None:
     junk = tmp_path / "junk.apk"
     junk.write_bytes(os.urandom(4096))
-    ctx = BuildContext(junk, None, POLICY)
+    ctx = BuildContext(junk, None, POLICY.limits)
     ctx.prefetch()
     assert not ctx.apk.prefetching
-    tight = BuildContext(fixture_apk("clean"), None, policy_mod.load("cn-default"))
+    tight = BuildContext(fixture_apk("clean"), None, policy_mod.load("cn-default").limits)
     tight.limits = type(tight.limits)(**{**tight.limits.__dict__, "max_apk_bytes": 100})
     tight.prefetch()
     assert not tight.apk.prefetching
@@ -82,7 +82,7 @@ def test_no_child_over_the_limits_or_for_a_non_zip(tmp_path: Path) -> None:
 
 def test_the_parent_collects_garbage_as_before() -> None:
     assert gc.get_freeze_count() == 0
-    ctx = BuildContext(fixture_apk("clean"), None, POLICY)
+    ctx = BuildContext(fixture_apk("clean"), None, POLICY.limits)
     ctx.prefetch()
     assert gc.get_freeze_count() > 0, "the parent's objects should stay frozen while the child shares them"
     ctx.close()
@@ -106,9 +106,9 @@ def test_no_child_is_left_behind() -> None:
     before = _children()
     verdict = scan(fixture_apk("clean"), POLICY, None)
     assert verdict.app.certificates
-    ctx = BuildContext(fixture_apk("clean"), None, POLICY)
+    ctx = BuildContext(fixture_apk("clean"), None, POLICY.limits)
     ctx.prefetch()
-    scan_context(ctx)  # closes the context, which reaps the child
+    scan_context(ctx, POLICY)  # closes the context, which reaps the child
     assert _children() <= before
 
 
@@ -132,7 +132,7 @@ def test_an_interrupted_wait_leaves_no_child_and_nothing_frozen() -> None:
     def expire(signum: int, frame: object) -> None:
         raise Deadline
 
-    ctx = BuildContext(path, None, POLICY)
+    ctx = BuildContext(path, None, POLICY.limits)
     ctx.prefetch()
     assert ctx.apk.prefetching
     previous = signal.signal(signal.SIGALRM, expire)
@@ -153,7 +153,7 @@ import json, os, resource, sys
 from gate.core import policy
 from gate.core.context import BuildContext
 from gate.core.scan import scan_context
-ctx = BuildContext(sys.argv[1], None, policy.load("cn-default"))
+ctx = BuildContext(sys.argv[1], None, policy.load("cn-default").limits)
 ctx.limit_violations()                      # opens the archive: one descriptor held from here on
 import checks, gate.apk.apksig, gate.apk.dex, gate.apk.axml
 checks.discover()
@@ -165,7 +165,7 @@ except OSError:
     pass
 else:
     sys.exit("a pipe could still be made; the test would prove nothing")
-verdict = scan_context(ctx)
+verdict = scan_context(ctx, policy.load("cn-default"))
 print(json.dumps({"child": ctx.apk.prefetching, "verdict": verdict.to_dict()}))
 """
 

@@ -16,6 +16,7 @@ from gate.errors import UsageError
 
 if TYPE_CHECKING:
     from gate.core.model import Verdict
+    from gate.core.policy import Policy
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,10 +29,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     # Start the signature verification and the file hash on the other core now: this process still has
     # to read the listing and import the analysis code (about 0.1 s for a one-shot run).
-    ctx = BuildContext(apk, None, policy)
+    ctx = BuildContext(apk, None, policy.limits)
     ctx.prefetch()
     try:
-        verdict = _scan(args, ctx)
+        verdict = _scan(args, ctx, policy)
     finally:
         ctx.close()
     if args.format == "json":
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     return exits.BY_VERDICT[verdict.verdict]
 
 
-def _scan(args: argparse.Namespace, ctx: BuildContext) -> Verdict:
+def _scan(args: argparse.Namespace, ctx: BuildContext, policy: Policy) -> Verdict:
     # The imports below are deliberately late: the analysis code loads while the prefetch child verifies
     # the signatures; marshmallow only when there is a listing to read; Redis only with --history.
     from gate.core.scan import scan_context
@@ -63,12 +64,12 @@ def _scan(args: argparse.Namespace, ctx: BuildContext) -> Verdict:
 
             with configured_store() as store:
                 ctx.history = StoreHistory(store, args.tenant)
-                verdict = scan_context(ctx)
+                verdict = scan_context(ctx, policy)
                 if verdict.app.package:
                     store.append_history(args.tenant, verdict.app.package, f"cli-{verdict.app.sha256[:16]}",
                                          verdict.to_dict())
         else:
-            verdict = scan_context(ctx)
+            verdict = scan_context(ctx, policy)
     except OSError as exc:
         raise UsageError(f"cannot read {ctx.path}: {exc.strerror or exc}") from None
     return verdict

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import warnings
 import zipfile
 from pathlib import Path
+
+
+def zip_bytes(entries: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A ZIP archive, in memory, of ``entries`` (name → contents) in their order."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return buf.getvalue()
 
 
 def copy_with(source: Path, target: Path, extra: dict[str, bytes], *, stored: bool = False,

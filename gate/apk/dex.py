@@ -86,6 +86,25 @@ def uleb128(data: bytes, pos: int) -> tuple[int, int]:
         shift += 7
 
 
+def payload_end(data: bytes, pc: int, end: int) -> int | None:
+    """Where the switch or array-data payload starting at ``pc`` ends, or None when no payload starts there.
+
+    A payload is data after a method's last instruction (a ``nop`` whose second byte is 1, 2 or 3), skipped as a
+    whole; one whose header runs past ``end`` ends the method (``end`` is returned)."""
+    if pc + 1 >= end or not 1 <= data[pc + 1] <= 3:
+        return None
+    if pc + 8 > end:
+        return end
+    kind = data[pc + 1]
+    size = data[pc + 2] | (data[pc + 3] << 8)
+    if kind == 1:  # packed-switch: size 32-bit targets
+        return pc + 2 * (4 + 2 * size)
+    if kind == 2:  # sparse-switch: size keys and size targets
+        return pc + 2 * (2 + 4 * size)
+    count = int.from_bytes(data[pc + 4: pc + 8], "little")  # fill-array-data: count elements of size bytes
+    return pc + 2 * (4 + (count * size + 1) // 2)
+
+
 def _mutf8(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
@@ -483,19 +502,8 @@ class DexFile:
         pc = start
         while pc < end:
             op = data[pc]
-            if op == 0x00 and pc + 1 < end and data[pc + 1] in (1, 2, 3):  # switch / array payloads
-                kind = data[pc + 1]
-                if pc + 8 > end:
-                    return
-                if kind == 1:
-                    (n,) = struct.unpack_from("<H", data, pc + 2)
-                    pc += 2 * (4 + 2 * n)
-                elif kind == 2:
-                    (n,) = struct.unpack_from("<H", data, pc + 2)
-                    pc += 2 * (2 + 4 * n)
-                else:
-                    width, n = struct.unpack_from("<HI", data, pc + 2)
-                    pc += 2 * (4 + (n * width + 1) // 2)
+            if op == 0x00 and (after := payload_end(data, pc, end)) is not None:
+                pc = after
                 continue
             length = INSN_LEN[op]
             if pc + 2 * length > end:
@@ -523,18 +531,8 @@ class DexFile:
                 if pc + 4 > end:
                     break
                 append((op, data[pc + 2] | (data[pc + 3] << 8)))
-            elif op == 0 and pc + 1 < end and 1 <= data[pc + 1] <= 3:
-                if pc + 8 > end:
-                    break
-                kind = data[pc + 1]
-                size = data[pc + 2] | (data[pc + 3] << 8)
-                if kind == 1:
-                    pc += 2 * (4 + 2 * size)
-                elif kind == 2:
-                    pc += 2 * (2 + 4 * size)
-                else:
-                    count = int.from_bytes(data[pc + 4: pc + 8], "little")
-                    pc += 2 * (4 + (count * size + 1) // 2)
+            elif op == 0 and (after := payload_end(data, pc, end)) is not None:
+                pc = after
                 continue
             pc += 2 * length[op]
         return out

@@ -30,7 +30,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from gate.apk.dex import INSN_LEN, INVOKE_OPS, DexError, DexFile, uleb128
+from gate.apk.dex import INSN_LEN, INVOKE_OPS, DexError, DexFile, payload_end, uleb128
 
 MAX_UNITS = 20_000  # methods longer than this (16-bit units) are not interpreted
 MAX_HELPER_CALLERS = 200  # call sites of one helper interpreted with its summary
@@ -255,18 +255,8 @@ class _Frame:
         targets = self.an.targets_of(d)
         while pc < end:
             op = data[pc]
-            if op == 0 and pc + 1 < end and 1 <= data[pc + 1] <= 3:  # payloads
-                if pc + 8 > end:
-                    break
-                kind = data[pc + 1]
-                size = data[pc + 2] | (data[pc + 3] << 8)
-                if kind == 1:
-                    pc += 2 * (4 + 2 * size)
-                elif kind == 2:
-                    pc += 2 * (2 + 4 * size)
-                else:
-                    count = int.from_bytes(data[pc + 4: pc + 8], "little")
-                    pc += 2 * (4 + (count * size + 1) // 2)
+            if op == 0 and (after := payload_end(data, pc, end)) is not None:
+                pc = after
                 continue
             length = INSN_LEN[op]
             if pc + 2 * length > end:

@@ -9,9 +9,10 @@ being refused at the door. Unknown keys are kept but ignored.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, post_load, validate
 
@@ -73,34 +74,34 @@ class _Text(fields.String):
         super().__init__(allow_none=True, load_default=None, **kwargs)
 
 
-class DeveloperSchema(Schema):
+class _ObjectSchema(Schema):
+    """A listing object: unknown keys are kept (and ignored); ``make`` builds ``target`` from the declared fields."""
+
     class Meta:
         unknown = INCLUDE
+
+    target: ClassVar[Callable[..., Any]]
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> Any:
+        return self.target(**{name: data.get(name) for name in self.fields})
+
+
+class DeveloperSchema(_ObjectSchema):
+    target = Developer
 
     name = _Text("developer.name")
     id = _Text("developer.id")
 
-    @post_load
-    def make(self, data: dict[str, Any], **_: Any) -> Developer:
-        return Developer(name=data.get("name"), id=data.get("id"))
 
-
-class PrivacyPolicySchema(Schema):
-    class Meta:
-        unknown = INCLUDE
+class PrivacyPolicySchema(_ObjectSchema):
+    target = PrivacyPolicy
 
     url = _Text("privacy_policy.url")
     text = _Text("privacy_policy.text")
 
-    @post_load
-    def make(self, data: dict[str, Any], **_: Any) -> PrivacyPolicy:
-        return PrivacyPolicy(url=data.get("url"), text=data.get("text"))
 
-
-class ListingSchema(Schema):
-    class Meta:
-        unknown = INCLUDE
-
+class ListingSchema(_ObjectSchema):
     category = _Text("category")
     app_name = _Text("app_name")
     developer = fields.Nested(DeveloperSchema, allow_none=True, load_default=None)

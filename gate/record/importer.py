@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from gate.record.build import FINAL
 from gate.record.models import (
     AuditRow,
     BuildRow,
@@ -29,7 +30,7 @@ from gate.record.models import (
     TenantRow,
     VerdictRow,
 )
-from gate.record.repository import FINAL, Record, listing_facts, version_key
+from gate.record.repository import Record, listing_facts, version_key
 
 _FLOATS = ("received_at", "started_at", "decided_at")
 _JSON = ("listing", "verdict", "artifact")

@@ -23,15 +23,16 @@ import secrets
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Select, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from gate.errors import GateError
+from gate.record.build import FINAL
 from gate.record.db import make_engine, writing
 from gate.record.models import (
     ROLES,
@@ -48,10 +49,9 @@ from gate.record.models import (
     VerdictRow,
     WaiverRow,
 )
+from gate.record.tenant import TENANT_NAME, Tenant, token_hash
 
-TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 REVIEWER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
-FINAL = ("done", "failed")
 DECISIONS = {"approve": "approved", "reject": "rejected"}
 COUNTED = ("warn", "block")
 _BUILD_COLUMNS = frozenset(c.key for c in BuildRow.__table__.columns) - {"extra", "verdict"}
@@ -60,10 +60,6 @@ _DAY = 86400.0
 
 class RecordError(GateError, ValueError):
     """A request the record refuses (unknown tenant, bad name, a decision on a build that is not pending...)."""
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def new_build_id() -> str:
@@ -106,29 +102,20 @@ def check_password(password: str, stored: str) -> bool:
 # -- value objects -------------------------------------------------------------------------------------------
 
 @dataclass
-class Tenant:
-    name: str
-    callback_url: str
-    secret: str
-    token_hash: str
-    allowed_hosts: list[str] = field(default_factory=list)
-    policy: str | None = None
-    created_at: float = 0.0
-    callback_disabled: bool = False
-    policy_override: dict[str, Any] = field(default_factory=dict)
+class RecordTenant(Tenant):
+    """A tenant in the record, which also keeps whether its blocked builds wait for a reviewer."""
+
     review_blocks: bool = False
 
     def public(self) -> dict[str, Any]:
-        return {"tenant": self.name, "callback_url": self.callback_url, "allowed_hosts": self.allowed_hosts,
-                "policy": self.policy, "policy_override": self.policy_override, "created_at": self.created_at,
-                "callback_disabled": self.callback_disabled, "review_blocks": self.review_blocks}
+        return {**super().public(), "review_blocks": self.review_blocks}
 
 
-def _tenant(row: TenantRow) -> Tenant:
-    return Tenant(name=row.name, callback_url=row.callback_url, secret=row.secret, token_hash=row.token_hash,
-                  allowed_hosts=list(row.allowed_hosts or []), policy=row.policy, created_at=row.created_at,
-                  callback_disabled=row.callback_disabled, policy_override=dict(row.policy_override or {}),
-                  review_blocks=row.review_blocks)
+def _tenant(row: TenantRow) -> RecordTenant:
+    return RecordTenant(name=row.name, callback_url=row.callback_url, secret=row.secret, token_hash=row.token_hash,
+                        allowed_hosts=list(row.allowed_hosts or []), policy=row.policy, created_at=row.created_at,
+                        callback_disabled=row.callback_disabled, policy_override=dict(row.policy_override or {}),
+                        review_blocks=row.review_blocks)
 
 
 def _sdks(finding: Mapping[str, Any]) -> list[str]:
@@ -178,7 +165,7 @@ class Record:
     # -- tenants ------------------------------------------------------------------------------------------
 
     def add_tenant(self, name: str, callback_url: str, allowed_hosts: Iterable[str] = (), policy: str | None = None,
-                   *, secret: str, review_blocks: bool = False) -> tuple[Tenant, str]:
+                   *, secret: str, review_blocks: bool = False) -> tuple[RecordTenant, str]:
         """A new store; returns it and its API token (shown once: only its hash is kept)."""
         if not TENANT_NAME.match(name):
             raise RecordError("a tenant name is 1-63 lowercase letters, digits, '-' or '_'")
@@ -197,19 +184,19 @@ class Record:
         assert tenant is not None
         return tenant, token
 
-    def get_tenant(self, name: str) -> Tenant | None:
+    def get_tenant(self, name: str) -> RecordTenant | None:
         if not TENANT_NAME.match(name):
             return None
         with self.engine.connect() as conn:
             row = conn.execute(select(TenantRow).where(TenantRow.name == name)).first()
         return _tenant(TenantRow(**row._mapping)) if row else None
 
-    def list_tenants(self) -> list[Tenant]:
+    def list_tenants(self) -> list[RecordTenant]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(TenantRow).order_by(TenantRow.name)).all()
         return [_tenant(TenantRow(**r._mapping)) for r in rows]
 
-    def rotate_tenant(self, name: str, *, secret: str) -> tuple[Tenant, str]:
+    def rotate_tenant(self, name: str, *, secret: str) -> tuple[RecordTenant, str]:
         token = "gt_" + secrets.token_urlsafe(32)
         with self._tx() as conn:
             done = conn.execute(update(TenantRow).where(TenantRow.name == name)
@@ -221,7 +208,7 @@ class Record:
         assert tenant is not None
         return tenant, token
 
-    def update_tenant(self, name: str, **fields: Any) -> Tenant:
+    def update_tenant(self, name: str, **fields: Any) -> RecordTenant:
         allowed = {"callback_url", "allowed_hosts", "policy", "policy_override", "callback_disabled", "review_blocks"}
         unknown = set(fields) - allowed
         if unknown:
@@ -244,7 +231,7 @@ class Record:
                 self._audit(conn, "cli", "tenant.delete", "tenant", name, name)
         return bool(gone)
 
-    def tenant_by_token(self, token: str) -> Tenant | None:
+    def tenant_by_token(self, token: str) -> RecordTenant | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(TenantRow).where(TenantRow.token_hash == token_hash(token))).first()
         return _tenant(TenantRow(**row._mapping)) if row else None
@@ -540,6 +527,10 @@ class Record:
             query = query.where(exists().where(FindingSdkRow.build_id == b.build_id, FindingSdkRow.sdk == sdk))
         order = b.decided_at.asc() if oldest_first else b.decided_at.desc()
         query = query.order_by(order, b.build_id).limit(min(max(limit, 1), 500)).offset(max(offset, 0))
+        return self._with_rules(query)
+
+    def _with_rules(self, query: Select[*tuple[Any, ...]]) -> list[dict[str, Any]]:
+        """The builds ``query`` selects, each with ``rules``: the rules that warned or blocked on it."""
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
             rules = self._rules_fired(conn, [r["build_id"] for r in rows])
@@ -727,12 +718,7 @@ class Record:
                  .order_by(b.decided_at, b.build_id))
         if tenant:
             query = query.where(b.tenant == tenant)
-        with self.engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(query)]
-            rules = self._rules_fired(conn, [r["build_id"] for r in rows])
-        for r in rows:
-            r["rules"] = rules.get(r["build_id"], [])
-        return rows
+        return self._with_rules(query)
 
     # -- retention -----------------------------------------------------------------------------------------
 

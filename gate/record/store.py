@@ -22,7 +22,6 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import redis
@@ -30,9 +29,9 @@ import redis
 from gate.core.history import history_entry
 from gate.errors import GateError
 from gate.record.build import FINAL, Build, encode
+from gate.record.tenant import TENANT_NAME, token_hash
+from gate.record.tenant import Tenant as Tenant  # the service and the web API import it from here
 from gate.service import webhook_signing
-
-TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 class StoreError(GateError, ValueError):
@@ -43,10 +42,6 @@ class ClaimLost(GateError):
     """Another delivery of the same webhook-id holds its claim now (this one's lapsed): store nothing."""
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def new_build_id() -> str:
     return "b_" + secrets.token_hex(12)
 
@@ -54,24 +49,6 @@ def new_build_id() -> str:
 def new_page_token() -> str:
     """256 random bits, URL-safe: the verdict page link is the only key to it."""
     return secrets.token_urlsafe(32)
-
-
-@dataclass
-class Tenant:
-    name: str
-    callback_url: str
-    secret: str
-    token_hash: str
-    allowed_hosts: list[str] = field(default_factory=list)
-    policy: str | None = None
-    created_at: float = 0.0
-    callback_disabled: bool = False
-    policy_override: dict[str, Any] = field(default_factory=dict)
-
-    def public(self) -> dict[str, Any]:
-        return {"tenant": self.name, "callback_url": self.callback_url, "allowed_hosts": self.allowed_hosts,
-                "policy": self.policy, "policy_override": self.policy_override, "created_at": self.created_at,
-                "callback_disabled": self.callback_disabled}
 
 
 class Store:

@@ -134,14 +134,8 @@ class _CheckedHTTPConnection(HTTPConnection):
             raise
 
 
-class _CheckedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        try:
-            _check_connected(self.sock)
-        except ArtifactError:
-            self.close()
-            raise
+class _CheckedHTTPSConnection(_CheckedHTTPConnection, HTTPSConnection):
+    """The same check; ``super().connect()`` above is HTTPSConnection's here (connect, then the TLS handshake)."""
 
 
 class _CheckedHTTPPool(HTTPConnectionPool):

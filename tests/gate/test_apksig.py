@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import io
 import random
 import shutil
 import struct
@@ -31,6 +30,7 @@ from hypothesis import strategies as st
 from gate.apk.apksig import SchemeResult, SignatureReport, SignerCert, verify_apk
 from gate.apk.signature import v1 as _v1
 from gate.apk.signature.v1 import parse_jar_manifest as _parse_manifest
+from tests.zipcraft import zip_bytes
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "apks"
@@ -341,14 +341,6 @@ _MAGIC = b"APK Sig Block 42"
 _V2, _V3, _V31 = 0x7109871A, 0xF05368C0, 0x1B93AD61
 
 
-def _zip(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def _pair(block_id: int, value: bytes) -> bytes:
     return struct.pack("<QI", len(value) + 4, block_id) + value
 
@@ -381,7 +373,7 @@ def _check(tmp_path: Path, data: bytes, name: str = "hostile.apk") -> SignatureR
     return report
 
 
-BASE = _zip({"AndroidManifest.xml": b"\x03\x00" * 50, "classes.dex": b"dex\n035\x00" + bytes(200)})
+BASE = zip_bytes({"AndroidManifest.xml": b"\x03\x00" * 50, "classes.dex": b"dex\n035\x00" + bytes(200)})
 
 
 @pytest.mark.parametrize("size", [0, 1, 21, 22, 100, 4096, 70_000])
@@ -492,7 +484,7 @@ def test_huge_pair_count(tmp_path: Path) -> None:
     ],
 )
 def test_garbage_jar_signature(tmp_path: Path, entries: dict[str, bytes]) -> None:
-    report = _check(tmp_path, _zip({**entries, "classes.dex": b"dex"}))
+    report = _check(tmp_path, zip_bytes({**entries, "classes.dex": b"dex"}))
     v1 = report.scheme("v1")
     assert v1 is not None and not v1.verified and v1.problems
 

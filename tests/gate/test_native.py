@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from gate.core import native, payloads
 from gate.core import policy as policy_mod
 from gate.core.context import BuildContext
 from tests.conftest import ROOT, corpus_file, fixture_apk
-from tests.zipcraft import copy_with
+from tests.zipcraft import copy_with, zip_bytes
 
 NATIVE = ROOT / "tests" / "fixtures" / "native" / "lib"
 EXPECTED = json.loads((ROOT / "tests" / "fixtures" / "expected.json").read_text(encoding="utf-8"))["fixtures"]
@@ -134,22 +133,14 @@ def test_a_zip_of_json_is_not_a_payload() -> None:
     assert found.containers == [] and found.dexes == []
 
 
-def _zip(entries: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in entries.items():
-            z.writestr(name, data)
-    return buf.getvalue()
-
-
 def test_nested_archives_within_depth_ratio_and_damage(tmp_path: Path) -> None:
     dex = zipfile.ZipFile(fixture_apk("hidden-payload")).read("assets/raw.bin")
-    nested = _zip({"classes.dex": dex})
+    nested = zip_bytes({"classes.dex": dex})
     for _ in range(payloads.MAX_DEPTH - 1):
-        nested = _zip({"inner.jar": nested})
-    too_deep = _zip({"inner.jar": nested})
-    bomb = _zip({"classes.dex": b"dex\n035\x00" + bytes(8 * 1024 * 1024)})  # 8 MiB of zeros: ratio ~1000
-    broken = _zip({"classes.dex": b"dex\n035\x00" + bytes(200)})
+        nested = zip_bytes({"inner.jar": nested})
+    too_deep = zip_bytes({"inner.jar": nested})
+    bomb = zip_bytes({"classes.dex": b"dex\n035\x00" + bytes(8 * 1024 * 1024)})  # 8 MiB of zeros: ratio ~1000
+    broken = zip_bytes({"classes.dex": b"dex\n035\x00" + bytes(200)})
     apk = copy_with(fixture_apk("clean"), tmp_path / "nested.apk",
                     {"assets/deep.bin": nested, "assets/too-deep.bin": too_deep, "res/raw/bomb.dat": bomb,
                      "assets/broken.zip": broken, "unknown/root.pak": dex})

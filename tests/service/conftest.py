@@ -70,9 +70,10 @@ def client(app):  # type: ignore[no-untyped-def]
 class CallbackServer:
     """The store's callback endpoint: a real HTTP server on loopback that records what it receives."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
+            s.bind((host, 0))
             self.port = s.getsockname()[1]
         self.received: list[dict[str, Any]] = []
         self.status = 204
@@ -81,7 +82,7 @@ class CallbackServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/gate-callback"
+        return f"http://{self.host}:{self.port}/gate-callback"
 
     def start(self) -> CallbackServer:
         outer = self
@@ -97,7 +98,7 @@ class CallbackServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = http.server.ThreadingHTTPServer((self.host, self.port), Handler)
         self._server.allow_reuse_address = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)

@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -72,6 +73,16 @@ def remove_leftovers() -> None:
                          re.MULTILINE):
         if not _alive(int(m.group(2))):
             _ip("link", "del", m.group(1), check=False)
+    for d in Path(tempfile.gettempdir()).glob(f"{PREFIX}-*"):
+        m = re.fullmatch(rf"{PREFIX}-(\d+)-.*", d.name)
+        if m and not _alive(int(m.group(1))):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def private_dir(role: str) -> Path:
+    """A directory outside the test's root-only tmp_path (PostgreSQL runs unprivileged), removed by
+    :func:`remove_leftovers` once this process is gone if the test could not remove it itself."""
+    return Path(tempfile.mkdtemp(prefix=f"{PREFIX}-{os.getpid()}-{role}-"))
 
 
 def namespace_pids(ns: str) -> list[int]:

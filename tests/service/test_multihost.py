@@ -22,7 +22,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -102,6 +101,7 @@ class Cluster:
     workers: list[hosts.Host]
     base: str  # the web host's URL, as the store reaches it
     env: dict[str, str]
+    data_dir: Path  # shared by the web and worker hosts, as an NFS volume would be
     callbacks: CallbackServer
     tenant: dict[str, str] = field(default_factory=dict)
 
@@ -141,7 +141,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     hosts.remove_leftovers()
     network = hosts.Network(tmp_path / "logs")
     # PostgreSQL refuses root, and the test's tmp_path is private to root: its files go where its account can go
-    pg_base = Path(tempfile.mkdtemp(prefix="gate-mh-pg-"))
+    pg_base = hosts.private_dir("pg")
     callbacks: CallbackServer | None = None
     db: hosts.Host | None = None
     try:
@@ -157,9 +157,11 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GATE_")}
         env.update(settings.env(), DATABASE_URL=database_url, PYTHONPATH=str(ROOT))
         callbacks = CallbackServer(network.address).start()
-        c = Cluster(network, db, web, workers, base, env, callbacks)
+        c = Cluster(network, db, web, workers, base, env, settings.data_dir, callbacks)
 
-        c.gate(web, "migrate")  # the operator's deploy step, before any process uses the record
+        # the operator's deploy step, before any process uses the record: over the network, on the db host
+        migrated = json.loads(c.gate(web, "migrate"))
+        assert migrated["database"].startswith("postgresql") and migrated["revision"], migrated
         web.start([sys.executable, "-m", "gate.cli", "serve", "--host", web.address, "--port", str(WEB_PORT),
                    "--workers", "0"], env, "serve", cwd=ROOT)
         for w in workers:
@@ -298,3 +300,5 @@ def _run(c: Cluster, apks: list[Path], held: bytes, artifacts: ArtifactHost) -> 
         assert [a["result"] for a in _api(c, build_id)["callback_attempts"]] == ["delivered"], build_id
     metrics = requests.get(f"{c.base}/metrics", timeout=10).text
     assert _decided_count(metrics) == len(expected)
+    # no upload or half-fetched artifact left on the shared volume, the dead host's included
+    assert sorted(p.name for p in (c.data_dir / "apks").iterdir()) == []

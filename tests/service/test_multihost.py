@@ -114,30 +114,28 @@ class Cluster:
         return done.stdout
 
 
-def _skip_reason() -> tuple[str | None, Path | None, str | None, str | None]:
+def _tools() -> tuple[Path, str, str]:
+    """PostgreSQL's binaries, the account to run it as, redis-server; skips naming what this machine lacks."""
     reason = hosts.why_not()
-    if reason:
-        return reason, None, None, None
     pg, user = hosts.postgres_bin(), hosts.service_user()
-    if pg is None:
-        return "no PostgreSQL server binaries (initdb, postgres, pg_ctl; Debian package postgresql)", None, None, None
-    if user is None or shutil.which("runuser") is None:
-        return "no unprivileged account or runuser to start PostgreSQL as", None, None, None
+    if reason is None and pg is None:
+        reason = "no PostgreSQL server binaries (initdb, postgres, pg_ctl; Debian package postgresql)"
+    if reason is None and (user is None or shutil.which("runuser") is None):
+        reason = "no unprivileged account or no runuser to start PostgreSQL as"
     try:
         from gate.record.embedded import redis_server_binary
 
         redis_bin = redis_server_binary()
     except Exception as exc:  # noqa: BLE001 - any failure to find one is the reason to skip
-        return f"no redis-server binary ({exc})", None, None, None
-    return None, pg, user, redis_bin
+        reason = reason or f"no redis-server binary ({exc})"
+    if reason or pg is None or user is None:
+        pytest.skip(f"cannot make test hosts: {reason}")
+    return pg, user, redis_bin
 
 
 @pytest.fixture()
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    reason, pg_bin, pg_user, redis_bin = _skip_reason()
-    if reason:
-        pytest.skip(f"cannot make test hosts: {reason}")
-    assert pg_bin and pg_user and redis_bin
+    pg_bin, pg_user, redis_bin = _tools()
     hosts.remove_leftovers()
     network = hosts.Network(tmp_path / "logs")
     # PostgreSQL refuses root, and the test's tmp_path is private to root: its files go where its account can go

@@ -30,6 +30,9 @@ from gate.service.runtime import Runtime, failure_verdict, finalize
 MAX_ATTEMPTS = 2
 # A decided build's callback with no attempt after this long is looked at (its job may have been lost).
 CALLBACK_GRACE_S = 60
+# Decided builds are looked at for a lost callback this long after their decision (a day: far longer than
+# any outage the workers wait out; older ones are the store's to ask for, POST .../redeliver).
+CALLBACK_WINDOW_S = 86400
 # A build queued this recently may not have its job yet (created, then enqueued).
 GRACE_S = 30
 
@@ -71,20 +74,19 @@ def reap(rt: Runtime, *, now: float | None = None) -> list[tuple[str, str]]:
     actions: list[tuple[str, str]] = []
     try:
         current = time.time() if now is None else now
-        for build_id, _ in rt.store.active_builds():
-            build = rt.store.get_build(build_id)
+        for build_id, _ in rt.record.active_builds():
+            build = rt.build(build_id)
             if build is None or build.status in FINAL:
-                rt.store.forget_active(build_id)
                 continue
             reason = _dead_reason(rt, build, _job(rt, build.job_id), current)
             if reason is None:
                 continue
             if build.attempts < MAX_ATTEMPTS:
                 job = enqueue_analysis(rt.rq, rt.settings, build_id, attempt=build.attempts + 1)
-                rt.store.update_build(build_id, status="queued", job_id=job.id, last_problem=reason)
+                rt.update_build(build_id, status="queued", job_id=job.id, last_problem=reason)
                 actions.append((build_id, "retried"))
                 continue
-            tenant = rt.store.get_tenant(build.tenant)
+            tenant = rt.record.get_tenant(build.tenant)
             verdict = failure_verdict(build, rt.policy_for(tenant), "GATE-CHECK-FAILED",
                                       f"The analysis did not finish after {build.attempts} attempt(s): {reason}.",
                                       f"尝试 {build.attempts} 次后分析仍未完成：{reason}。")
@@ -100,10 +102,9 @@ def _lost_callbacks(rt: Runtime, now: float) -> list[tuple[str, str]]:
     actions: list[tuple[str, str]] = []
     queue = Queue(CALLBACKS, connection=rt.rq)
     waiting: set[str] | None = None
-    for build_id in rt.store.undelivered(now - CALLBACK_GRACE_S):
-        build = rt.store.get_build(build_id)
+    for build_id in rt.record.undelivered(now - CALLBACK_GRACE_S, now - CALLBACK_WINDOW_S):
+        build = rt.build(build_id)
         if build is None:
-            rt.store.forget_undelivered(build_id)
             continue
         job = _job(rt, build.callback_job_id)
         status = job.get_status(refresh=True) if job is not None else None
@@ -120,7 +121,7 @@ def _lost_callbacks(rt: Runtime, now: float) -> list[tuple[str, str]]:
             continue
         # the job is gone, or ended (finished, failed, stopped) without recording any attempt
         new = enqueue_callback(rt.rq, rt.settings, build_id)
-        rt.store.update_build(build_id, callback_job_id=new.id)
+        rt.update_build(build_id, callback_job_id=new.id)
         actions.append((build_id, "callback queued again"))
     return actions
 

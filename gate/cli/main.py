@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--out", metavar="FILE", help="write the verdict to FILE instead of standard output")
     scan.add_argument("--history", action="store_true",
                       help="read and record the package's history and the delisted registry in the store "
-                           "(REDIS_URL, or the embedded one)")
+                           "(the record: DATABASE_URL, or the SQLite file under the data directory)")
     scan.add_argument("--tenant", default="cli", help="whose history --history uses (default: cli)")
     scan.set_defaults(command_module="scan")
 

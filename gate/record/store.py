@@ -1,4 +1,10 @@
-"""Redis persistence: tenants, builds, verdicts, webhook dedupe, callback attempts, package history.
+"""Redis: what is in flight (webhook-id claims, rate limits, locks); and the Redis-only store of old.
+
+The service keeps tenants, builds, verdicts, history, deliveries and delisted entries in the record
+(gate.record.repository); from this class it uses only the claims (``claim_webhook``, ``commit_claim``,
+``release_webhook``), the rate limits, the locks and ``ping``, every key of which has a TTL. The other methods
+write the store as it was before the record, which gate.record.importer moves into the record once; they
+remain for that import and its tests.
 
 Every key starts with the configured prefix (``gate:`` by default):
 
@@ -190,7 +196,29 @@ class Store:
             except redis.WatchError:
                 pass
 
-    # -- builds -------------------------------------------------------------------------------------
+    def commit_claim(self, tenant: str, msg_id: str, build_id: str, ttl_s: int,
+                     also: Callable[[Any], object] | None = None) -> None:
+        """The build is in the record: keep its webhook claim for the dedupe period (``ttl_s``) and write
+        whatever ``also`` adds (the analysis job) in one MULTI/EXEC. Raises ClaimLost when another delivery of
+        the same webhook-id holds the claim now (this one's lapsed)."""
+        key = self._claim_key(tenant, msg_id)
+        with self.r.pipeline(transaction=True) as pipe:
+            pipe.watch(key)
+            if pipe.get(key) not in (None, build_id):
+                pipe.unwatch()
+                raise ClaimLost(msg_id)
+            pipe.multi()
+            pipe.set(key, build_id, ex=ttl_s)
+            if also is not None:
+                also(pipe)
+            try:
+                pipe.execute()
+            except redis.WatchError:
+                if self.r.get(key) not in (None, build_id):
+                    raise ClaimLost(msg_id) from None
+                raise redis.ConnectionError("the connection to Redis broke while storing the build") from None
+
+    # -- builds (the Redis-only store before the record: what gate.record.importer moves, and its tests) ----
 
     def create_build(self, build: Build, *, claim: tuple[str, int] | None = None,
                      also: Callable[[Any], object] | None = None) -> None:

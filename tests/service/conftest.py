@@ -130,7 +130,7 @@ def callback_server() -> Iterator[CallbackServer]:
 
 @pytest.fixture()
 def tenant(rt: Runtime, callback_server: CallbackServer) -> dict[str, str]:
-    t, token = rt.store.add_tenant("store-a", callback_server.url, allowed_hosts=["127.0.0.1"])
+    t, token = rt.record.add_tenant("store-a", callback_server.url, allowed_hosts=["127.0.0.1"])
     return {"name": t.name, "secret": t.secret, "token": token}
 
 
@@ -209,11 +209,11 @@ def wait_status(rt: Runtime, build_id: str, statuses: tuple[str, ...], timeout_s
                 poll_s: float = 0.05) -> Build:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        build = rt.store.get_build(build_id)
+        build = rt.build(build_id)
         if build and build.status in statuses:
             return build
         time.sleep(poll_s)
-    raise AssertionError(f"build {build_id} did not reach {statuses}: {rt.store.get_build(build_id)}")
+    raise AssertionError(f"build {build_id} did not reach {statuses}: {rt.build(build_id)}")
 
 
 def free_port() -> int:

@@ -12,6 +12,9 @@ It also walks decided builds whose callback has had no attempt for a while: a ca
 (dequeued just as Redis or the worker died, so it is `queued` but on no queue, or it ended without running)
 is queued again, once; a job still waiting, running or scheduled for a retry is left alone. One reaper at a time
 holds a short Redis lock, so running several (one per `gate serve`, a sidecar) is harmless.
+
+With GATE_RETENTION_DAYS set it also archives, once a day, the decided builds older than that many days
+(JSON Lines under the data directory) and deletes them from the record, as `gate retention` does.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ CALLBACK_GRACE_S = 60
 # Decided builds are looked at for a lost callback this long after their decision (a day: far longer than
 # any outage the workers wait out; older ones are the store's to ask for, POST .../redeliver).
 CALLBACK_WINDOW_S = 86400
+# Retention (GATE_RETENTION_DAYS) runs at most this often.
+RETENTION_EVERY_S = 86400
 # A build queued this recently may not have its job yet (created, then enqueued).
 GRACE_S = 30
 
@@ -93,6 +98,7 @@ def reap(rt: Runtime, *, now: float | None = None) -> list[tuple[str, str]]:
             if finalize(rt, build, "failed", verdict, reason="worker_lost"):
                 actions.append((build_id, "failed"))
         actions += _lost_callbacks(rt, current)
+        actions += _retention(rt, current)
     finally:
         rt.store.release_lock("reaper-lock")
     return actions
@@ -124,6 +130,20 @@ def _lost_callbacks(rt: Runtime, now: float) -> list[tuple[str, str]]:
         rt.update_build(build_id, callback_job_id=new.id)
         actions.append((build_id, "callback queued again"))
     return actions
+
+
+def _retention(rt: Runtime, now: float) -> list[tuple[str, str]]:
+    """Once a day (a Redis lock that lasts the day), when GATE_RETENTION_DAYS is set: archive decided builds
+    older than the period to JSON Lines under the data directory and delete them from the record."""
+    days = rt.settings.retention_days
+    if days <= 0 or not rt.store.take_lock("retention-ran", RETENTION_EVERY_S):
+        return []
+    try:
+        result = rt.record.archive(days, rt.settings.archive_dir, now=now)
+    except Exception:
+        rt.store.release_lock("retention-ran")  # try again at the next pass
+        raise
+    return [("retention", f"archived {result['builds']} build(s) to {result['file']}")] if result["builds"] else []
 
 
 def run_forever(rt: Runtime, interval_s: float = 5.0) -> None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from gate.record.build import FINAL, Build
 from gate.record.store import Tenant
+from gate.service import reports
 from gate.service.queues import enqueue_callback
 from gate.service.runtime import Runtime, public_build
 from gate.web.problems import Problem
@@ -80,3 +81,21 @@ def redeliver(build_id: str) -> Any:
     resp = jsonify({"build_id": build_id, "status": "redelivery_queued", "job_id": job.id})
     resp.status_code = 202
     return resp
+
+
+@bp.get("/reports/decisions")
+def decisions_report() -> Any:
+    """The store's decisions report (gate.service.reports): ?from=&to= (dates or UTC times), format csv|jsonl."""
+    rt = _rt()
+    tenant: Tenant = g.tenant
+    fmt = request.args.get("format", "jsonl")
+    try:
+        if fmt not in reports.FORMATS:
+            raise reports.ReportError(f"format is one of {', '.join(reports.FORMATS)}")
+        start, end = reports.parse_period(request.args.get("from"), request.args.get("to"))
+    except reports.ReportError as exc:
+        raise Problem(400, str(exc)) from None
+    text = reports.render(reports.rows(rt.record, start, end, tenant.name), fmt)
+    name = f"decisions-{tenant.name}-{request.args.get('from', '')[:10]}-{request.args.get('to', '')[:10]}.{fmt}"
+    return Response(text, mimetype=reports.MEDIA_TYPES[fmt].split(";")[0],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})

@@ -58,6 +58,8 @@ class Settings:
     # Address-space cap of one analysis job (the forked work horse); 0 disables it.
     job_memory_bytes: int = defaults.JOB_MEMORY_BYTES
     callback_timeout_s: float = defaults.CALLBACK_TIMEOUT_S
+    # How long RQ keeps a finished job's key (its result); the build's record keeps what matters.
+    job_result_ttl_s: int = defaults.JOB_RESULT_TTL_S
     callback_retry_intervals_s: tuple[int, ...] = CALLBACK_RETRY_INTERVALS_S
     artifact_timeout_s: float = defaults.ARTIFACT_TIMEOUT_S
     # Whole time a client may take to send a webhook body (512 MB at 2 MB/s); slower senders get 408.
@@ -87,6 +89,7 @@ class Settings:
             job_heartbeat_s=int(e.get("GATE_JOB_HEARTBEAT_S", defaults.JOB_HEARTBEAT_S)),
             job_memory_bytes=int(e.get("GATE_JOB_MEMORY_BYTES", defaults.JOB_MEMORY_BYTES)),
             callback_timeout_s=float(e.get("GATE_CALLBACK_TIMEOUT_S", defaults.CALLBACK_TIMEOUT_S)),
+            job_result_ttl_s=int(e.get("GATE_JOB_RESULT_TTL_S", defaults.JOB_RESULT_TTL_S)),
             callback_retry_intervals_s=_ints(e.get("GATE_CALLBACK_RETRY_INTERVALS_S"), CALLBACK_RETRY_INTERVALS_S),
             artifact_timeout_s=float(e.get("GATE_ARTIFACT_TIMEOUT_S", defaults.ARTIFACT_TIMEOUT_S)),
             body_timeout_s=float(e.get("GATE_BODY_TIMEOUT_S", defaults.BODY_TIMEOUT_S)),
@@ -119,6 +122,7 @@ class Settings:
             "GATE_JOB_HEARTBEAT_S": str(self.job_heartbeat_s),
             "GATE_JOB_MEMORY_BYTES": str(self.job_memory_bytes),
             "GATE_CALLBACK_TIMEOUT_S": str(self.callback_timeout_s),
+            "GATE_JOB_RESULT_TTL_S": str(self.job_result_ttl_s),
             "GATE_CALLBACK_RETRY_INTERVALS_S": ",".join(str(i) for i in self.callback_retry_intervals_s),
             "GATE_WEBHOOK_TOLERANCE_S": str(self.webhook_tolerance_s),
             "GATE_WEBHOOK_CLAIM_TTL_S": str(self.webhook_claim_ttl_s),

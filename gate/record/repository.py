@@ -403,6 +403,15 @@ class Record:
         with self.engine.connect() as conn:
             return list(conn.scalars(query))
 
+    def gauges(self) -> dict[str, int]:
+        """What /metrics shows of the record: builds not decided yet, and decided builds waiting for a reviewer."""
+        with self.engine.connect() as conn:
+            undecided = conn.scalar(select(func.count()).select_from(BuildRow)
+                                    .where(BuildRow.status.in_(("queued", "running"))))
+            pending = conn.scalar(select(func.count()).select_from(BuildRow)
+                                  .where(BuildRow.review_status == "pending"))
+        return {"undecided": int(undecided or 0), "review_pending": int(pending or 0)}
+
     def delete_build(self, build_id: str) -> bool:
         """Undo ``create_build`` for a build that could not be queued: nothing of it stays."""
         with self._tx() as conn:

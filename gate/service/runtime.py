@@ -73,7 +73,8 @@ class Runtime:
 
     def collector(self) -> RedisCollector:
         """The Prometheus collector that reads the queues and the store's counters at scrape time."""
-        return RedisCollector(self.store.r, self.rq, self.settings.key_prefix, WORKER_QUEUES)
+        return RedisCollector(self.store.r, self.rq, self.settings.key_prefix, WORKER_QUEUES,
+                              record_gauges=self.record.gauges)
 
     def policy_for(self, tenant: Tenant | None) -> Policy:
         """The tenant's effective policy: its pack (or the service default) with its override applied."""

@@ -126,6 +126,7 @@ def test_metrics_count_what_happened(client, rt, tenant, workers, callback_serve
     assert 'gate_findings_total{outcome="block",rule_id="PKG-DEBUGGABLE"} 1.0' in text
     assert 'gate_analysis_duration_seconds_count 1.0' in text
     assert 'gate_queue_depth{queue="analysis"} 0.0' in text
+    assert "gate_builds_undecided 0.0" in text and "gate_builds_review_pending 0.0" in text  # a block: no review
     deadline = time.monotonic() + 5
     while 'gate_callback_deliveries_total{result="delivered"} 1.0' not in text and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -393,7 +393,8 @@ def test_deeply_nested_json_is_refused_naming_the_limit(client, tenant) -> None:
 
 # -- 8. Redis unavailable at request time -------------------------------------------------------------------
 
-def test_redis_down_at_request_time_answers_503_with_retry_after_and_reads_still_answer(own: OwnRedis, own_settings: Settings) -> None:
+def test_redis_down_at_request_time_answers_503_with_retry_after_and_reads_still_answer(
+        own: OwnRedis, own_settings: Settings) -> None:
     rt = Runtime(own_settings)
     t, token = rt.record.add_tenant("store-a", "http://127.0.0.1:9/cb")
     port = free_port()

@@ -81,3 +81,28 @@ def test_a_decided_build_leaves_only_expiring_keys_in_redis(client, rt, tenant, 
     # RQ's own keys of the finished jobs expire too (result and failure TTLs); its registries are bounded
     rq_jobs = [k for k in rt.rq.scan_iter(match=b"rq:job:*")]
     assert rq_jobs and all(rt.rq.ttl(k) > 0 for k in rq_jobs)
+
+
+def test_the_first_start_on_an_old_redis_store_imports_it_once(settings, client) -> None:  # type: ignore[no-untyped-def]
+    """A gate upgraded from the Redis-only store: the service's first start moves the old keys into the empty
+    record (tenants keep their credentials, builds their verdict page), and a second start moves nothing."""
+    from gate.record.build import Build
+    from gate.record.store import Store
+    from gate.service.runtime import Runtime
+    from tests.record.conftest import verdict
+
+    old = Store.from_url(str(settings.redis_url), settings.key_prefix)
+    tenant, token = old.add_tenant("store-old", "http://127.0.0.1:9/cb")
+    old.create_build(Build(build_id="b_old1", tenant="store-old", status="queued", received_at=1000.0,
+                           verdict_token="old-page-token", listing=LISTING))
+    old.mark_running("b_old1")
+    assert old.finalize("b_old1", "done", verdict("clean"))
+
+    rt = Runtime(settings)
+    moved = rt.record.get_tenant("store-old")
+    assert moved is not None and moved.secret == tenant.secret
+    build = client.get("/api/v1/builds/b_old1", headers={"authorization": f"Bearer {token}"})
+    assert build.status_code == 200 and build.json["verdict"] == "pass" and build.json["status"] == "done"
+    assert client.get("/v/old-page-token").status_code == 200
+    old.add_tenant("store-later", "http://127.0.0.1:9/cb")  # written to the old keys after the import
+    assert Runtime(settings).record.get_tenant("store-later") is None  # imported once, not again

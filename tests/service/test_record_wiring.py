@@ -87,7 +87,7 @@ def test_the_first_start_on_an_old_redis_store_imports_it_once(settings, client)
     """A gate upgraded from the Redis-only store: the service's first start moves the old keys into the empty
     record (tenants keep their credentials, builds their verdict page), and a second start moves nothing."""
     from gate.record.build import Build
-    from gate.record.store import Store
+    from gate.record.legacy_store import RedisOnlyStore as Store
     from gate.service.runtime import Runtime
     from tests.record.conftest import verdict
 

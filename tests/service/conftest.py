@@ -213,7 +213,22 @@ def wait_status(rt: Runtime, build_id: str, statuses: tuple[str, ...], timeout_s
         if build and build.status in statuses:
             return build
         time.sleep(poll_s)
-    raise AssertionError(f"build {build_id} did not reach {statuses}: {rt.build(build_id)}")
+    build = rt.build(build_id)
+    raise AssertionError(f"build {build_id} did not reach {statuses}: {build}; {_job_state(rt, build)}")
+
+
+def _job_state(rt: Runtime, build: Build | None) -> str:
+    """What RQ says of the build's analysis job (why a build stayed queued)."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    if build is None or not build.job_id:
+        return "no job"
+    try:
+        job = Job.fetch(build.job_id, connection=rt.rq)
+    except NoSuchJobError:
+        return f"job {build.job_id} is gone"
+    return f"job {job.id}: {job.get_status()}, result {job.return_value()!r}, {(job.exc_info or '')[-600:]}"
 
 
 def free_port() -> int:

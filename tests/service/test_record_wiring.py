@@ -106,3 +106,30 @@ def test_the_first_start_on_an_old_redis_store_imports_it_once(settings, client)
     assert client.get("/v/old-page-token").status_code == 200
     old.add_tenant("store-later", "http://127.0.0.1:9/cb")  # written to the old keys after the import
     assert Runtime(settings).record.get_tenant("store-later") is None  # imported once, not again
+
+
+def test_the_whole_path_on_each_database(db_settings, runtimes, callback_server) -> None:  # type: ignore[no-untyped-def]
+    """Webhook, worker, verdict, history by version, callback and API, on SQLite and on PostgreSQL."""
+    from gate.service.runtime import Runtime
+    from gate.web.app import create_app
+    from tests.service.conftest import Workers
+
+    rt = Runtime(db_settings)
+    runtimes.append(rt)
+    t, token = rt.record.add_tenant("store-a", callback_server.url, allowed_hosts=["127.0.0.1"])
+    tenant = {"name": t.name, "secret": t.secret, "token": token}
+    app = create_app({f: getattr(db_settings, f) for f in db_settings.__dataclass_fields__})
+    runtimes.append(app.extensions["gate"])
+    client = app.test_client()
+    workers = Workers(db_settings)
+    try:
+        docs = [_decide(client, rt, tenant, workers, "self-start") for _ in range(2)]
+    finally:
+        workers.stop_all()
+    assert [(d["verdict"], d["review_status"]) for d in docs] == [("warn", "pending")] * 2
+    assert all("PLT-RECURRENCE" not in {f["rule_id"] for f in d["findings"]} for d in docs)
+    [entry] = rt.record.history("store-a", docs[0]["app"]["package"])
+    assert entry["builds"] == 2
+    events = callback_server.wait_for(2)
+    assert sorted(e["data"]["build_id"] for e in events) == sorted(d["build_id"] for d in docs)
+    assert all(len(d["callback_attempts"]) <= 1 for d in docs)

@@ -6,59 +6,21 @@ import csv
 import io
 import json
 import os
-import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import text
-
-from gate.record.db import make_engine
 from gate.record.repository import Record, new_build_id
 from gate.service.runtime import Runtime
 from gate.service.settings import Settings
 from tests.conftest import ROOT
-from tests.record.conftest import PG_URL, _pg_problem, verdict
+from tests.record.conftest import verdict
 
 DAY = 86400
 LISTING = {"category": "utility_tools", "developer": {"name": "Example Ltd", "id": "dev-1"}, "app_name": "x"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_settings(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Settings]:
-    """The service's settings on each database: the SQLite file of the data directory, or a PostgreSQL schema
-    of its own (dropped afterwards)."""
-    if request.param == "sqlite":
-        yield settings
-        return
-    problem = _pg_problem()
-    if problem:
-        pytest.skip(problem)
-    schema = "t_" + secrets.token_hex(6)
-    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield replace(settings, database_url=f"{PG_URL}?options=-csearch_path%3D{schema}")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture()
-def runtimes() -> Iterator[list[Runtime]]:
-    """Runtimes made by a test; their database connections are closed before its schema is dropped."""
-    made: list[Runtime] = []
-    yield made
-    for rt in made:
-        if "record" in rt.__dict__:
-            rt.record.engine.dispose()
 
 
 def _decided(record: Record, tenant: str, fixture: str, at: float) -> str:

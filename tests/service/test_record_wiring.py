@@ -133,3 +133,17 @@ def test_the_whole_path_on_each_database(db_settings, runtimes, callback_server)
     events = callback_server.wait_for(2)
     assert sorted(e["data"]["build_id"] for e in events) == sorted(d["build_id"] for d in docs)
     assert all(len(d["callback_attempts"]) <= 1 for d in docs)
+
+
+def test_the_record_down_answers_503_with_retry_after(settings) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from gate.web.app import create_app
+    from tests.service.conftest import free_port
+
+    down = replace(settings, database_url=f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test")
+    client = create_app({f: getattr(down, f) for f in down.__dataclass_fields__}).test_client()
+    for resp in (client.get("/api/v1/builds/b_000", headers={"authorization": "Bearer gt_x"}),
+                 client.post("/webhooks/v1/store-a/builds", data=b"{}", headers={"content-type": "application/json"})):
+        assert resp.status_code == 503, resp.get_data(as_text=True)
+        assert resp.headers.get("Retry-After", "").isdigit() and "record" in resp.json["detail"]

@@ -152,6 +152,7 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--result-ttl", type=int, default=30, help="GATE_JOB_RESULT_TTL_S for the run (s)")
     ap.add_argument("--database-url", help="PostgreSQL (a schema of its own is made); default: SQLite")
+    ap.add_argument("--keep-schema", action="store_true", help="leave the PostgreSQL schema (default: dropped)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "redis_flat.json"))
     args = ap.parse_args()
 
@@ -204,6 +205,15 @@ def main() -> int:
         gate.stop()
         recorder.close()
         own.stop()
+        if args.database_url and schema and not args.keep_schema:
+            from sqlalchemy import text
+
+            from gate.record.db import make_engine
+
+            admin = make_engine(args.database_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
     last = samples[-1]
     growth = last["used_memory"] - samples[1]["used_memory"] if len(samples) > 2 else None
     summary = {

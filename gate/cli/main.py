@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help='JSON: {"outcomes": {...}, "settings": {...}, "limits": {...}}')
     tpol.add_argument("--clear-override", action="store_true")
     tpol.add_argument("--allowed-host", action="append", metavar="HOST[:PORT]", help="replaces the allowed hosts")
+    tpol.add_argument("--review-blocks", choices=("yes", "no"),
+                      help="whether the store's blocked builds also wait for a reviewer (review_status pending)")
     tenants.set_defaults(command_module="tenants")
 
     status = sub.add_parser("status", help="queues, workers, failed jobs and undecided builds (for operators)")

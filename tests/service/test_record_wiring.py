@@ -36,7 +36,15 @@ def test_every_decided_build_has_a_review_status(client, rt, tenant, workers) ->
 def test_a_store_that_reviews_blocks_gets_blocked_builds_pending(client, rt, tenant, workers) -> None:  # type: ignore[no-untyped-def]
     blocked = _decide(client, rt, tenant, workers, "debuggable")
     assert (blocked["verdict"], blocked["review_status"]) == ("block", "not_required")
-    rt.record.update_tenant(tenant["name"], review_blocks=True)
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    cli = subprocess.run([sys.executable, "-m", "gate.cli", "tenants", "policy", tenant["name"], "--review-blocks",
+                          "yes"], capture_output=True, text=True, env={**os.environ, **rt.settings.env()}, cwd=ROOT)
+    assert cli.returncode == 0 and json.loads(cli.stdout)["review_blocks"] is True, cli.stderr
     again = _decide(client, rt, tenant, workers, "debuggable")
     assert (again["verdict"], again["review_status"]) == ("block", "pending")
 

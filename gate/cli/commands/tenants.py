@@ -59,5 +59,7 @@ def _tenant_policy(store: Record, args: argparse.Namespace) -> dict[str, Any]:
     fields: dict[str, Any] = {"policy": pack, "policy_override": override}
     if args.allowed_host is not None:
         fields["allowed_hosts"] = sorted({h.lower() for h in args.allowed_host})
+    if args.review_blocks is not None:
+        fields["review_blocks"] = args.review_blocks == "yes"
     tenant = store.update_tenant(tenant.name, **fields)
     return {**tenant.public(), "effective_policy": {"name": effective.name, "version": effective.version}}

@@ -32,7 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import LISTING, Callbacks, GateServe, free_port, pct  # noqa: E402
+from gate.record.db import database_url  # noqa: E402
 from gate.record.embedded import redis_server_binary  # noqa: E402
+from gate.record.repository import Record  # noqa: E402
 from gate.service import webhook_signing as signing  # noqa: E402
 
 FIXTURES = sorted(p for p in (ROOT / "tests" / "fixtures" / "apks").glob("*.apk")
@@ -156,11 +158,13 @@ def run_one(outage_s: float, builds: int, clients: int, timeout_s: float) -> dic
             time.sleep(0.2)
         time.sleep(3)  # a late duplicate would arrive now
         finished = time.monotonic() - started
-        client_r = redis.Redis.from_url(store.url, decode_responses=True)
+        record = Record.from_url(database_url(gate.env))  # the builds are in the record, not in Redis
         statuses: dict[str, int] = {}
         for b in accepted:
-            s = client_r.hget(f"gate:build:{b}", "status") or "missing"
+            row = record.get_build(b)
+            s = row["status"] if row else "missing"
             statuses[s] = statuses.get(s, 0) + 1
+        record.engine.dispose()
         serve_alive = gate.proc.poll() is None
     finally:
         done.set()

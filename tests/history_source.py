@@ -1,5 +1,5 @@
 """A History (gate.core.history) held in lists: the pure core's input for unit tests. The service's Redis-backed
-one (gate.record.store.StoreHistory) is tested against a real Redis in tests/service."""
+one (gate.record.repository.RecordHistory) is tested against the record in tests/service and tests/record."""
 
 from __future__ import annotations
 

@@ -61,7 +61,7 @@ def receive(tenant: str) -> Any:
         _count("rate_limited")
         return _too_many(f"more than {settings.rate_limit_per_minute} unauthenticated requests a minute from "
                          f"this address; retry in {wait} s", wait)
-    t = rt.store.get_tenant(tenant)
+    t = rt.record.get_tenant(tenant)
     if t is None:
         _count("unknown_tenant")
         _unauthenticated(rt, source)
@@ -146,7 +146,7 @@ def _authenticated(rt: Runtime, tenant: Any, envelope: webhook_signing.Envelope,
     build_id = new_build_id()
     existing = rt.store.claim_webhook(tenant.name, envelope.msg_id, build_id, rt.settings.webhook_claim_ttl_s)
     if existing is not None:
-        build = rt.store.get_build(existing)
+        build = rt.build(existing)
         if build is None:
             _count("in_progress")
             resp = problem(409, "a delivery with this webhook-id is being processed; retry shortly")
@@ -154,25 +154,32 @@ def _authenticated(rt: Runtime, tenant: Any, envelope: webhook_signing.Envelope,
             return resp
         _count("duplicate")
         return _accepted(rt, build)
-    # From the claim on, the claim ends in a stored build or is released: the build, its lists, its analysis
-    # job and the claim's full dedupe period are written in one MULTI/EXEC; if anything fails before, the
-    # claim is released, and if even that fails (Redis gone), it lapses after webhook_claim_ttl_s.
+    # From the claim on, the claim ends in a stored build or is released: the build goes into the record, then
+    # its analysis job and the claim's full dedupe period in one MULTI/EXEC; if anything fails before, the
+    # build is deleted and the claim released, and if even that fails (Redis gone), it lapses after
+    # webhook_claim_ttl_s. (A process dying between the record and Redis leaves a queued build without a job:
+    # the reaper analyses it.)
+    stored = False
     try:
         build = _parse(rt, tenant, build_id, body_path, total)
         build.job_id = analysis_job_id(build_id)
-        rt.store.create_build(build, claim=(envelope.msg_id, rt.settings.webhook_dedupe_ttl_s),
+        rt.record.create_build(build.to_row())
+        stored = True
+        rt.store.commit_claim(tenant.name, envelope.msg_id, build_id, rt.settings.webhook_dedupe_ttl_s,
                               also=lambda pipe: enqueue_analysis(rt.rq, rt.settings, build_id, pipeline=pipe))
     except ClaimLost:
-        (rt.settings.apk_dir / f"{build_id}.apk").unlink(missing_ok=True)
+        _forget(rt, build_id, stored)
         _count("in_progress")
         resp = problem(409, "a delivery with this webhook-id is being processed; retry shortly")
         resp.headers["Retry-After"] = "5"
         return resp
     except Problem as p:
+        _forget(rt, build_id, stored)
         _release(rt, tenant.name, envelope.msg_id, build_id)
         _count("invalid" if p.status in (400, 415, 422) else "too_large" if p.status == 413 else "rejected")
         return p.response()
     except Exception as exc:  # noqa: BLE001 - whatever failed, nothing is stored and the store may retry
+        _forget(rt, build_id, stored)
         _release(rt, tenant.name, envelope.msg_id, build_id)
         _count("error")
         if isinstance(exc, redis.RedisError):
@@ -182,6 +189,16 @@ def _authenticated(rt: Runtime, tenant: Any, envelope: webhook_signing.Envelope,
         return unavailable("the build could not be stored; nothing was stored, please retry")
     _count("accepted")
     return _accepted(rt, build)
+
+
+def _forget(rt: Runtime, build_id: str, stored: bool) -> None:
+    """Take back a build that could not be queued: its APK and, once stored, its row."""
+    (rt.settings.apk_dir / f"{build_id}.apk").unlink(missing_ok=True)
+    if stored:
+        try:
+            rt.record.delete_build(build_id)
+        except Exception:  # noqa: BLE001 - the database is down too: the reaper analyses the build instead
+            current_app.logger.exception("could not take back build %s", build_id)
 
 
 def _release(rt: Runtime, tenant: str, msg_id: str, build_id: str) -> None:

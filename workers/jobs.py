@@ -20,10 +20,11 @@ from rq import get_current_job
 from rq.timeouts import JobTimeoutException
 
 from gate.core import listing as listing_mod
+from gate.core import waivers
 from gate.core.scan import scan
 from gate.errors import GateError
 from gate.record.build import FINAL, Build
-from gate.record.store import StoreHistory
+from gate.record.repository import RecordHistory, listing_facts
 from gate.service import webhook_signing
 from gate.service.artifact import ArtifactError, fetch
 from gate.service.runtime import Runtime, failure_verdict, finalize, public_build
@@ -47,21 +48,22 @@ def runtime() -> Runtime:
 
 def analyse_build(build_id: str) -> str:
     rt = runtime()
-    build = rt.store.get_build(build_id)
+    build = rt.build(build_id)
     if build is None:
         return "unknown build"
     if build.status in FINAL:
         return f"already {build.status}"
-    tenant = rt.store.get_tenant(build.tenant)
+    tenant = rt.record.get_tenant(build.tenant)
     policy = rt.policy_for(tenant)
-    rt.store.mark_running(build_id)
+    rt.record.mark_running(build_id)
     _limit_memory(rt.settings.job_memory_bytes)
     started = time.perf_counter()
     try:
         path = _apk_path(rt, build, tenant.allowed_hosts if tenant else [])
         listing = listing_mod.load(build.listing) if build.listing else None
-        history = StoreHistory(rt.store, build.tenant)
+        history = RecordHistory(rt.record, build.tenant, build.apk_sha256)
         verdict = scan(path, policy, listing, history=history).to_dict()
+        verdict = waivers.apply(verdict, _waivers(rt, build, verdict))
         status, reason = "done", "analysed"
     except ArtifactError as exc:
         if not exc.permanent and (get_current_job() or _NoJob()).retries_left:
@@ -95,6 +97,13 @@ def analyse_build(build_id: str) -> str:
     return f"{status}: {verdict.get('verdict')}"
 
 
+def _waivers(rt: Runtime, build: Build, verdict: dict[str, Any]) -> list[dict[str, Any]]:
+    """The store's active waivers for this package or its developer (matched to findings by gate.core.waivers)."""
+    developer, _ = listing_facts(build.listing)
+    package = (verdict.get("app") or {}).get("package")
+    return rt.record.matching_waivers(build.tenant, package, developer)
+
+
 def _limit_memory(max_bytes: int) -> None:
     """Cap the work horse's address space: an APK built to exhaust memory fails its own job, not the host.
 
@@ -119,24 +128,24 @@ def _apk_path(rt: Runtime, build: Build, allowed: list[str]) -> Path:
     dest = rt.settings.apk_dir / f"{build.build_id}.apk"
     size = fetch(artifact["url"], dest, allowed=allowed, sha256=artifact["sha256"], size=artifact.get("size"),
                  max_bytes=rt.settings.max_upload_bytes, timeout_s=rt.settings.artifact_timeout_s)
-    rt.store.update_build(build.build_id, apk_path=str(dest), apk_size=size, apk_sha256=artifact["sha256"])
+    rt.update_build(build.build_id, apk_path=str(dest), apk_size=size, apk_sha256=artifact["sha256"])
     build.apk_path = str(dest)
     return dest
 
 
 def deliver_callback(build_id: str, reason: str = "verdict") -> str:
     rt = runtime()
-    build = rt.store.get_build(build_id)
+    build = rt.build(build_id)
     if build is None:
         return "unknown build"
-    tenant = rt.store.get_tenant(build.tenant)
+    tenant = rt.record.get_tenant(build.tenant)
     job = get_current_job()
     attempt: dict[str, Any] = {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "reason": reason,
                                "url": tenant.callback_url if tenant else None}
     if tenant is None or tenant.callback_disabled:
         attempt.update(result="skipped", error="the store's callback endpoint answered 410 Gone earlier; "
                                                "deliveries are stopped until it is re-enabled")
-        rt.store.record_delivery(build_id, attempt)
+        rt.record.record_delivery(build_id, attempt)
         rt.metrics.safe_inc("gate_callback_deliveries_total", result="skipped")
         return "skipped"
     body = json.dumps({"type": "build.verdict", "data": public_build(rt.settings, build)},
@@ -156,19 +165,19 @@ def deliver_callback(build_id: str, reason: str = "verdict") -> str:
                    retries_left=job.retries_left if job else None)
     if code is not None and 200 <= code < 300:
         attempt["result"] = "delivered"
-        rt.store.record_delivery(build_id, attempt)
+        rt.record.record_delivery(build_id, attempt)
         rt.metrics.safe_inc("gate_callback_deliveries_total", result="delivered")
         if build.received_at:
             rt.metrics.observe("gate_accepted_to_callback_seconds", time.time() - build.received_at)
         return "delivered"
     if code == 410:
         attempt.update(result="gone", error="HTTP 410: the store's endpoint is gone; no further retries")
-        rt.store.record_delivery(build_id, attempt)
-        rt.store.update_tenant(tenant.name, callback_disabled=True)
+        rt.record.record_delivery(build_id, attempt)
+        rt.record.update_tenant(tenant.name, callback_disabled=True)
         rt.metrics.safe_inc("gate_callback_deliveries_total", result="gone")
         return "gone"
     final = not (job and job.retries_left)
     attempt.update(result="gave_up" if final else "retrying", error=error)
-    rt.store.record_delivery(build_id, attempt)
+    rt.record.record_delivery(build_id, attempt)
     rt.metrics.safe_inc("gate_callback_deliveries_total", result="failed")
     raise CallbackFailed(f"callback to {tenant.name} failed: {error}")

@@ -12,6 +12,9 @@ It also walks decided builds whose callback has had no attempt for a while: a ca
 (dequeued just as Redis or the worker died, so it is `queued` but on no queue, or it ended without running)
 is queued again, once; a job still waiting, running or scheduled for a retry is left alone. One reaper at a time
 holds a short Redis lock, so running several (one per `gate serve`, a sidecar) is harmless.
+
+With GATE_RETENTION_DAYS set it also archives, once a day, the decided builds older than that many days
+(JSON Lines under the data directory) and deletes them from the record, as `gate retention` does.
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ from gate.service.runtime import Runtime, failure_verdict, finalize
 MAX_ATTEMPTS = 2
 # A decided build's callback with no attempt after this long is looked at (its job may have been lost).
 CALLBACK_GRACE_S = 60
+# Decided builds are looked at for a lost callback this long after their decision (a day: far longer than
+# any outage the workers wait out; older ones are the store's to ask for, POST .../redeliver).
+CALLBACK_WINDOW_S = 86400
+# Retention (GATE_RETENTION_DAYS) runs at most this often.
+RETENTION_EVERY_S = 86400
 # A build queued this recently may not have its job yet (created, then enqueued).
 GRACE_S = 30
 
@@ -71,26 +79,26 @@ def reap(rt: Runtime, *, now: float | None = None) -> list[tuple[str, str]]:
     actions: list[tuple[str, str]] = []
     try:
         current = time.time() if now is None else now
-        for build_id, _ in rt.store.active_builds():
-            build = rt.store.get_build(build_id)
+        for build_id, _ in rt.record.active_builds():
+            build = rt.build(build_id)
             if build is None or build.status in FINAL:
-                rt.store.forget_active(build_id)
                 continue
             reason = _dead_reason(rt, build, _job(rt, build.job_id), current)
             if reason is None:
                 continue
             if build.attempts < MAX_ATTEMPTS:
                 job = enqueue_analysis(rt.rq, rt.settings, build_id, attempt=build.attempts + 1)
-                rt.store.update_build(build_id, status="queued", job_id=job.id, last_problem=reason)
+                rt.update_build(build_id, status="queued", job_id=job.id, last_problem=reason)
                 actions.append((build_id, "retried"))
                 continue
-            tenant = rt.store.get_tenant(build.tenant)
+            tenant = rt.record.get_tenant(build.tenant)
             verdict = failure_verdict(build, rt.policy_for(tenant), "GATE-CHECK-FAILED",
                                       f"The analysis did not finish after {build.attempts} attempt(s): {reason}.",
                                       f"尝试 {build.attempts} 次后分析仍未完成：{reason}。")
             if finalize(rt, build, "failed", verdict, reason="worker_lost"):
                 actions.append((build_id, "failed"))
         actions += _lost_callbacks(rt, current)
+        actions += _retention(rt, current)
     finally:
         rt.store.release_lock("reaper-lock")
     return actions
@@ -100,10 +108,9 @@ def _lost_callbacks(rt: Runtime, now: float) -> list[tuple[str, str]]:
     actions: list[tuple[str, str]] = []
     queue = Queue(CALLBACKS, connection=rt.rq)
     waiting: set[str] | None = None
-    for build_id in rt.store.undelivered(now - CALLBACK_GRACE_S):
-        build = rt.store.get_build(build_id)
+    for build_id in rt.record.undelivered(now - CALLBACK_GRACE_S, now - CALLBACK_WINDOW_S):
+        build = rt.build(build_id)
         if build is None:
-            rt.store.forget_undelivered(build_id)
             continue
         job = _job(rt, build.callback_job_id)
         status = job.get_status(refresh=True) if job is not None else None
@@ -120,9 +127,23 @@ def _lost_callbacks(rt: Runtime, now: float) -> list[tuple[str, str]]:
             continue
         # the job is gone, or ended (finished, failed, stopped) without recording any attempt
         new = enqueue_callback(rt.rq, rt.settings, build_id)
-        rt.store.update_build(build_id, callback_job_id=new.id)
+        rt.update_build(build_id, callback_job_id=new.id)
         actions.append((build_id, "callback queued again"))
     return actions
+
+
+def _retention(rt: Runtime, now: float) -> list[tuple[str, str]]:
+    """Once a day (a Redis lock that lasts the day), when GATE_RETENTION_DAYS is set: archive decided builds
+    older than the period to JSON Lines under the data directory and delete them from the record."""
+    days = rt.settings.retention_days
+    if days <= 0 or not rt.store.take_lock("retention-ran", RETENTION_EVERY_S):
+        return []
+    try:
+        result = rt.record.archive(days, rt.settings.archive_dir, now=now)
+    except Exception:
+        rt.store.release_lock("retention-ran")  # try again at the next pass
+        raise
+    return [("retention", f"archived {result['builds']} build(s) to {result['file']}")] if result["builds"] else []
 
 
 def run_forever(rt: Runtime, interval_s: float = 5.0) -> None:

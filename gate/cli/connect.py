@@ -1,4 +1,5 @@
-"""The service side of the commands that need one: the configured store, a policy checked before start."""
+"""The service side of the commands that need one: the configured record and Redis, a policy checked before
+start."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from contextlib import contextmanager
 from gate.core import policy as policy_mod
 from gate.errors import UsageError
 from gate.record.embedded import with_redis
+from gate.record.repository import Record
 from gate.record.store import Store
 from gate.service.settings import Settings
 
@@ -22,6 +24,19 @@ def store() -> Iterator[Store]:
     finally:
         if embedded is not None:
             embedded.stop()
+
+
+@contextmanager
+def record() -> Iterator[Record]:
+    """The configured record (DATABASE_URL, else the SQLite file under the data directory), its schema
+    upgraded first as the service does at start."""
+    from gate.service.runtime import open_record
+
+    opened = open_record(Settings.from_env(redis_url=None))
+    try:
+        yield opened
+    finally:
+        opened.engine.dispose()
 
 
 def check_policy(name: str) -> None:

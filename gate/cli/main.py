@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--out", metavar="FILE", help="write the verdict to FILE instead of standard output")
     scan.add_argument("--history", action="store_true",
                       help="read and record the package's history and the delisted registry in the store "
-                           "(REDIS_URL, or the embedded one)")
+                           "(the record: DATABASE_URL, or the SQLite file under the data directory)")
     scan.add_argument("--tenant", default="cli", help="whose history --history uses (default: cli)")
     scan.set_defaults(command_module="scan")
 
@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help='JSON: {"outcomes": {...}, "settings": {...}, "limits": {...}}')
     tpol.add_argument("--clear-override", action="store_true")
     tpol.add_argument("--allowed-host", action="append", metavar="HOST[:PORT]", help="replaces the allowed hosts")
+    tpol.add_argument("--review-blocks", choices=("yes", "no"),
+                      help="whether the store's blocked builds also wait for a reviewer (review_status pending)")
     tenants.set_defaults(command_module="tenants")
 
     status = sub.add_parser("status", help="queues, workers, failed jobs and undecided builds (for operators)")
@@ -108,6 +110,22 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--redis-url", help="the Redis store to import (default: REDIS_URL)")
     migrate.add_argument("--no-import", action="store_true", help="only the schema; import nothing from Redis")
     migrate.set_defaults(command_module="migrate")
+
+    report = sub.add_parser("report", help="export the record: every build decided in a period")
+    rsub = report.add_subparsers(dest="report", required=True, parser_class=_Parser)
+    rdec = rsub.add_parser("decisions", help="every build, verdict, rules fired, review decision, reviewer and time")
+    rdec.add_argument("--from", dest="start", required=True, metavar="DATE",
+                      help="first day (YYYY-MM-DD) or UTC time (YYYY-MM-DDTHH:MM:SSZ)")
+    rdec.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day (included) or UTC time")
+    rdec.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    rdec.add_argument("--tenant", help="one store's builds only")
+    rdec.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    report.set_defaults(command_module="report")
+
+    retention = sub.add_parser("retention", help="archive decided builds older than N days to JSON Lines under the "
+                                                 "data directory, then delete them from the record")
+    retention.add_argument("--days", type=float, help="the retention period (default: GATE_RETENTION_DAYS)")
+    retention.set_defaults(command_module="retention")
 
     submit = sub.add_parser("submit", help="sign and post a build to a running gate (smoke tests)")
     submit.add_argument("apk")

@@ -1,6 +1,6 @@
 """What the gate remembers about a package at one store, as the checks see it (no I/O here).
 
-The service backs this with Redis per tenant (gate.record.store.StoreHistory); `gate scan --history` uses the
+The service backs this with the record per tenant (gate.record.repository.RecordHistory); `gate scan --history` uses the
 same; a plain `gate scan` has no history, and the history rules then stay silent.
 """
 

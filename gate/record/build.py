@@ -1,8 +1,9 @@
-"""The build record: one upload from intake to verdict, as the store keeps it and the service passes it on.
+"""The build record: one upload from intake to verdict, as the record keeps it and the service passes it on.
 
-The webhook makes it, the store saves it as a Redis hash, the worker, the reaper, the API and the page read
-it. Its fields are typed here once; ``to_record``/``from_record`` are the only place that knows how a
-field is written in the hash (JSON for the nested values, "" for none).
+The webhook makes it, the record (gate.record.repository) keeps it, the worker, the reaper, the API and the
+page read it. Its fields are typed here once; ``from_row``/``to_row`` convert to and from the record's build
+dicts, ``to_record``/``from_record`` to and from the older Redis hash (JSON for the nested values, "" for
+none), which the one-time import reads.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class Build:
     package: str | None = None  # the analysed app's package, once decided
     verdict: dict[str, Any] | None = None  # the verdict contract's JSON, once decided
     callback_job_id: str | None = None  # the RQ job delivering the verdict's callback, queued with the decision
+    # not_required / pending / approved / rejected, set with the decision (the record's review desk)
+    review_status: str | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -65,6 +68,23 @@ class Build:
             else:
                 values[f.name] = raw or None
         return cls(**values)
+
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Build:
+        """The build of a record's build dict (gate.record.repository.Record.get_build)."""
+        values: dict[str, Any] = {f.name: row.get(f.name) for f in fields(cls)}
+        values["received_at"] = float(values["received_at"] or 0.0)
+        values["attempts"] = int(values["attempts"] or 0)
+        values["apk_size"] = int(values["apk_size"] or 0)
+        return cls(**values)
+
+    def to_row(self) -> dict[str, Any]:
+        """The fields the record stores for a new build (the verdict is stored with the decision)."""
+        out = asdict(self)
+        out.pop("verdict")
+        out.pop("review_status")
+        return out
 
 
 _JSON = frozenset({"listing", "artifact", "verdict"})

@@ -104,6 +104,8 @@ class BuildRow(Base):
         Index("ix_builds_decided", "decided_at"),
         # the queue filtered by developer (a developer has few builds among many pending)
         Index("ix_builds_developer", "tenant", "developer", "review_status", "decided_at"),
+        # the reaper's work list: builds not decided yet (few among many)
+        Index("ix_builds_status", "status"),
     )
 
     build_id: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -50,6 +50,7 @@ from gate.record.models import (
     WaiverRow,
 )
 from gate.record.tenant import TENANT_NAME, Tenant, token_hash
+from gate.service import webhook_signing
 
 REVIEWER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 DECISIONS = {"approve": "approved", "reject": "rejected"}
@@ -165,8 +166,9 @@ class Record:
     # -- tenants ------------------------------------------------------------------------------------------
 
     def add_tenant(self, name: str, callback_url: str, allowed_hosts: Iterable[str] = (), policy: str | None = None,
-                   *, secret: str, review_blocks: bool = False) -> tuple[RecordTenant, str]:
+                   *, secret: str | None = None, review_blocks: bool = False) -> tuple[RecordTenant, str]:
         """A new store; returns it and its API token (shown once: only its hash is kept)."""
+        secret = secret or webhook_signing.new_secret()
         if not TENANT_NAME.match(name):
             raise RecordError("a tenant name is 1-63 lowercase letters, digits, '-' or '_'")
         if not re.match(r"^https?://[^\s/]+", callback_url):
@@ -196,7 +198,8 @@ class Record:
             rows = conn.execute(select(TenantRow).order_by(TenantRow.name)).all()
         return [_tenant(TenantRow(**r._mapping)) for r in rows]
 
-    def rotate_tenant(self, name: str, *, secret: str) -> tuple[RecordTenant, str]:
+    def rotate_tenant(self, name: str, *, secret: str | None = None) -> tuple[RecordTenant, str]:
+        secret = secret or webhook_signing.new_secret()
         token = "gt_" + secrets.token_urlsafe(32)
         with self._tx() as conn:
             done = conn.execute(update(TenantRow).where(TenantRow.name == name)
@@ -376,6 +379,43 @@ class Record:
             index_elements=["tenant", "package", "version_key", "sha256"],
             set_={"build_id": excluded.build_id, "verdict": excluded.verdict, "finding_keys": excluded.finding_keys,
                   "decided_at": excluded.decided_at, "builds": HistoryRow.builds + 1}))
+
+    def recent_builds(self, tenant: str, limit: int) -> list[dict[str, Any]]:
+        """The tenant's ``limit`` latest builds by arrival, newest first."""
+        with self.engine.connect() as conn:
+            return self._builds(conn, BuildRow.tenant == tenant,
+                                (BuildRow.received_at.desc(), BuildRow.build_id.desc()), limit)
+
+    def active_builds(self) -> list[tuple[str, float]]:
+        """Builds not decided yet, with their last change (start of the latest attempt, else arrival)."""
+        changed = func.coalesce(BuildRow.started_at, BuildRow.received_at)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(BuildRow.build_id, changed).where(BuildRow.status.in_(("queued", "running")))
+                                .order_by(changed)).all()
+        return [(r[0], float(r[1] or 0)) for r in rows]
+
+    def undelivered(self, older_than: float, since: float) -> list[str]:
+        """Builds decided in [since, older_than] whose callback has had no attempt (no delivery row)."""
+        query = (select(BuildRow.build_id)
+                 .where(BuildRow.decided_at >= since, BuildRow.decided_at <= older_than,
+                        ~exists().where(DeliveryRow.build_id == BuildRow.build_id))
+                 .order_by(BuildRow.decided_at))
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query))
+
+    def gauges(self) -> dict[str, int]:
+        """What /metrics shows of the record: builds not decided yet, and decided builds waiting for a reviewer."""
+        with self.engine.connect() as conn:
+            undecided = conn.scalar(select(func.count()).select_from(BuildRow)
+                                    .where(BuildRow.status.in_(("queued", "running"))))
+            pending = conn.scalar(select(func.count()).select_from(BuildRow)
+                                  .where(BuildRow.review_status == "pending"))
+        return {"undecided": int(undecided or 0), "review_pending": int(pending or 0)}
+
+    def delete_build(self, build_id: str) -> bool:
+        """Undo ``create_build`` for a build that could not be queued: nothing of it stays."""
+        with self._tx() as conn:
+            return bool(conn.execute(delete(BuildRow).where(BuildRow.build_id == build_id)).rowcount)
 
     def builds_for_package(self, tenant: str, package: str, limit: int = 100) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

@@ -9,7 +9,7 @@ come from bounded sets only: results, outcomes, rule ids, queue names; never a b
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,8 +88,9 @@ class RedisCollector(Collector):
     """Read side, for ``/metrics``: counters and histograms from Redis, plus queue and worker gauges."""
 
     def __init__(self, client: redis.Redis, rq_client: redis.Redis, prefix: str = "gate:",
-                 queues: tuple[str, ...] = ()) -> None:
+                 queues: tuple[str, ...] = (), record_gauges: Callable[[], dict[str, int]] | None = None) -> None:
         self.r: Any = client  # decode_responses=True
+        self.record_gauges = record_gauges  # the record's counts (gate.record.repository.Record.gauges)
         self.rq = rq_client  # bytes, as RQ needs
         self.prefix = prefix + "metrics:"
         self.queues = queues
@@ -143,3 +144,10 @@ class RedisCollector(Collector):
         workers = GaugeMetricFamily("gate_workers", "RQ workers alive.")
         workers.add_metric([], Worker.count(connection=self.rq))
         yield from (depth, started, scheduled, failed, workers)
+        if self.record_gauges is not None:
+            counts = self.record_gauges()
+            undecided = GaugeMetricFamily("gate_builds_undecided", "Builds queued or running (the record).")
+            undecided.add_metric([], counts["undecided"])
+            pending = GaugeMetricFamily("gate_builds_review_pending", "Decided builds waiting for a reviewer.")
+            pending.add_metric([], counts["review_pending"])
+            yield from (undecided, pending)

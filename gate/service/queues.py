@@ -8,7 +8,7 @@ import redis
 from rq import Queue, Retry
 from rq.job import Job
 
-from gate.defaults import JOB_FAILURE_TTL_S, JOB_RESULT_TTL_S
+from gate.defaults import JOB_FAILURE_TTL_S
 from gate.service.settings import Settings
 
 if TYPE_CHECKING:
@@ -36,8 +36,8 @@ def enqueue_analysis(conn: redis.Redis, settings: Settings, build_id: str, attem
     # Retry(max=1): a work horse killed mid-job (OOM, SIGKILL) gets one more try before the build fails.
     return Queue(ANALYSIS, connection=conn).enqueue_call(
         "workers.jobs.analyse_build", args=(build_id,), job_id=analysis_job_id(build_id, attempt),
-        timeout=settings.job_timeout_s, retry=Retry(max=1), result_ttl=JOB_RESULT_TTL_S, failure_ttl=JOB_FAILURE_TTL_S,
-        pipeline=pipeline,
+        timeout=settings.job_timeout_s, retry=Retry(max=1), result_ttl=settings.job_result_ttl_s,
+        failure_ttl=JOB_FAILURE_TTL_S, pipeline=pipeline,
     )
 
 
@@ -47,5 +47,5 @@ def enqueue_callback(conn: redis.Redis, settings: Settings, build_id: str, reaso
     return Queue(CALLBACKS, connection=conn).enqueue_call(
         "workers.jobs.deliver_callback", args=(build_id,), kwargs={"reason": reason},
         timeout=int(settings.callback_timeout_s) + 30, retry=Retry(max=len(intervals), interval=intervals),
-        result_ttl=JOB_RESULT_TTL_S, failure_ttl=JOB_FAILURE_TTL_S, pipeline=pipeline,
+        result_ttl=settings.job_result_ttl_s, failure_ttl=JOB_FAILURE_TTL_S, pipeline=pipeline,
     )

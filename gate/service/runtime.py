@@ -1,7 +1,13 @@
-"""What the web side and the workers share: connections, the public verdict shape, finalising a build."""
+"""What the web side and the workers share: connections, the public verdict shape, finalising a build.
+
+Two stores: ``record`` (SQL: tenants, builds, verdicts, findings, history, deliveries, delisted entries, kept
+for as long as the retention setting says) and ``store`` (Redis: only what is in flight - the queues, webhook-id
+claims, rate limits, locks and metric counters, each key with a TTL or bounded by its labels).
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,7 +21,8 @@ from gate.core import policy as policy_mod
 from gate.core.model import AppInfo, Evidence, Finding, Verdict
 from gate.core.policy import Policy, decide
 from gate.errors import ConfigError
-from gate.record.build import Build
+from gate.record.build import FIELDS, Build
+from gate.record.repository import Record
 from gate.record.store import Store, Tenant
 from gate.service.metrics import Metrics, RedisCollector
 from gate.service.queues import WORKER_QUEUES, enqueue_callback, rq_connection
@@ -33,6 +40,28 @@ class Runtime:
         return Store.from_url(self.settings.redis_url, self.settings.key_prefix)
 
     @cached_property
+    def record(self) -> Record:
+        """The record (DATABASE_URL, else the SQLite file under the data directory), its schema brought to the
+        newest revision first, as `gate migrate` does; an older Redis-only store found beside an empty
+        record is imported once (gate.record.importer)."""
+        return open_record(self.settings)
+
+    def build(self, build_id: str) -> Build | None:
+        row = self.record.get_build(build_id) if build_id.startswith("b_") and len(build_id) < 64 else None
+        return Build.from_row(row) if row else None
+
+    def update_build(self, build_id: str, **fields: Any) -> None:
+        """Set some fields of a build (names and values as in ``Build``; another name is refused)."""
+        unknown = set(fields) - FIELDS
+        if unknown:
+            raise ValueError(f"not fields of a build: {sorted(unknown)}")
+        self.record.update_build(build_id, **fields)
+
+    def build_by_page_token(self, token: str) -> Build | None:
+        row = self.record.build_by_page_token(token)
+        return Build.from_row(row) if row else None
+
+    @cached_property
     def metrics(self) -> Metrics:
         return Metrics(self.store.r, self.settings.key_prefix)
 
@@ -44,7 +73,8 @@ class Runtime:
 
     def collector(self) -> RedisCollector:
         """The Prometheus collector that reads the queues and the store's counters at scrape time."""
-        return RedisCollector(self.store.r, self.rq, self.settings.key_prefix, WORKER_QUEUES)
+        return RedisCollector(self.store.r, self.rq, self.settings.key_prefix, WORKER_QUEUES,
+                              record_gauges=self.record.gauges)
 
     def policy_for(self, tenant: Tenant | None) -> Policy:
         """The tenant's effective policy: its pack (or the service default) with its override applied."""
@@ -52,6 +82,42 @@ class Runtime:
         if tenant is not None and tenant.policy_override:
             return policy_mod.with_override(base, tenant.policy_override, tenant.name)
         return base
+
+
+def open_record(settings: Settings) -> Record:
+    from gate.record.db import current_revision, head_revision, upgrade
+
+    record = Record.from_url(settings.record_url)
+    if current_revision(record.engine) != head_revision():
+        try:
+            upgrade(record.engine)
+        except Exception:  # noqa: BLE001 - another process (a worker starting alongside) may have just done it
+            if current_revision(record.engine) != head_revision():
+                raise
+    if settings.redis_url:
+        _import_old_store(record, settings)
+    return record
+
+
+def _import_old_store(record: Record, settings: Settings) -> None:
+    """The one-time import of a Redis-only store (the gate before the record): only when the record holds no
+    tenant yet and Redis holds the old tenant set. `gate migrate` does the same, reporting the counts."""
+    if record.list_tenants():
+        return
+    import redis as redis_mod
+
+    from gate.record.importer import already_imported, import_redis
+
+    client = redis_mod.Redis.from_url(settings.redis_url or "", decode_responses=True)
+    try:
+        if already_imported(record) or not client.exists(settings.key_prefix + "tenants"):
+            return
+        counts = import_redis(client, record, settings.key_prefix)
+        logging.getLogger(__name__).warning("imported the Redis store into the record: %s", counts)
+    except redis_mod.RedisError:
+        return  # Redis down at start: the next start (or `gate migrate`) imports it
+    finally:
+        client.close()
 
 
 def verdict_url(settings: Settings, build: Build) -> str:
@@ -68,9 +134,10 @@ def _iso(ts: float | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
-def public_build(settings: Settings, build: Build, *, deliveries: list[dict[str, Any]] | None = None
-                 ) -> dict[str, Any]:
-    """The build as the API and the callback show it: the verdict (when decided) plus the build fields."""
+def public_build(settings: Settings, build: Build, *, deliveries: list[dict[str, Any]] | None = None,
+                 review: bool = False) -> dict[str, Any]:
+    """The build as the API and the callback show it: the verdict (when decided) plus the build fields; with
+    ``review`` (the API) also its ``review_status`` once decided."""
     out: dict[str, Any] = dict(build.verdict or {})
     out.update({
         "build_id": build.build_id,
@@ -89,6 +156,8 @@ def public_build(settings: Settings, build: Build, *, deliveries: list[dict[str,
                           "developer": developer.get("name")}
     if deliveries is not None:
         out["callback_attempts"] = deliveries
+    if review and build.decided:
+        out["review_status"] = build.review_status
     return out
 
 
@@ -117,16 +186,18 @@ def failure_verdict(build: Build, policy: Policy, rule_id: str, message: str, me
 
 def finalize(rt: Runtime, build: Build, status: str, verdict: dict[str, Any], *,
              reason: str = "analysed") -> bool:
-    """Store the decision and queue its callback in one Redis transaction, count it, drop the APK. False if
-    already decided. (A crash or a Redis outage at any point leaves either an undecided build, which the
-    reaper answers, or a decided one with its callback job; never a decision without a callback.)"""
-
-    def _callback(pipe: Any) -> None:
-        job = enqueue_callback(rt.rq, rt.settings, build.build_id, pipeline=pipe)
-        rt.store.note_callback_job(pipe, build.build_id, job.id)
-
-    if not rt.store.finalize(build.build_id, status, verdict, also=_callback):
+    """Store the decision in the record (verdict, findings, history entry, review status: one transaction),
+    then queue its callback, count it, drop the APK. False if already decided. (A crash or a Redis outage
+    between the decision and its callback job leaves a decided build with no delivery attempt: the reaper's
+    sweep of those queues the callback, so there is never a decision without a callback.)"""
+    if not rt.record.finalize(build.build_id, status, verdict):
         return False
+    try:
+        job = enqueue_callback(rt.rq, rt.settings, build.build_id)
+        rt.update_build(build.build_id, callback_job_id=job.id)
+    except redis.RedisError as exc:
+        logging.getLogger(__name__).warning("build %s decided; its callback waits for the reaper (Redis %s)",
+                                            build.build_id, type(exc).__name__)
     m = rt.metrics
     m.safe_inc("gate_verdicts_total", outcome=verdict.get("verdict", "block"))
     for f in verdict.get("findings", []):

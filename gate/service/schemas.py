@@ -26,6 +26,15 @@ class EvidenceSchema(_Open):
     sdk = fields.String(required=True, allow_none=True, metadata={"description": "SDK id of the catalogue"})
 
 
+class WaiverRefSchema(_Open):
+    id = fields.Integer(required=True)
+    reason = fields.String(required=True)
+    author = fields.String(required=True)
+    expires_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+    outcome = fields.String(validate=validate.OneOf(OUTCOMES),
+                            metadata={"description": "the outcome the finding had before the waiver"})
+
+
 class FindingSchema(_Open):
     rule_id = fields.String(required=True, validate=validate.Regexp(RULE_ID), metadata={"example": "PI-DEVICE-ID"})
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
@@ -36,6 +45,8 @@ class FindingSchema(_Open):
     remediation = fields.String(required=True, allow_none=True)
     message_zh = fields.String(allow_none=True, metadata={"description": "the message in Chinese (zh-CN)"})
     remediation_zh = fields.String(allow_none=True, metadata={"description": "the remediation in Chinese (zh-CN)"})
+    waiver = fields.Nested(WaiverRefSchema, metadata={
+        "description": "the store's waiver that turned this finding into info (interface.md section 8)"})
 
 
 class CertificateSchema(_Open):
@@ -126,6 +137,10 @@ class BuildSchema(VerdictSchema):
     verdict_url = fields.String(required=True)
     listing = fields.Nested(BuildListingSchema)
     callback_attempts = fields.List(fields.Dict())
+    review_status = fields.String(allow_none=True, validate=validate.OneOf(
+        ("not_required", "pending", "approved", "rejected")), metadata={
+        "description": "the review desk's status once decided: not_required (pass), pending (warn, or block when "
+                       "the store reviews blocks), approved, rejected"})
 
 
 class BuildListSchema(_Open):

@@ -29,6 +29,12 @@ def _ints(value: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
 @dataclass(frozen=True)
 class Settings:
     redis_url: str | None = None
+    # The record (tenants, builds, verdicts, history...): a SQLAlchemy URL, PostgreSQL in production; without it
+    # an embedded SQLite file under the data directory (gate.record.db.database_url).
+    database_url: str | None = None
+    # Decided builds older than this many days are archived to JSON Lines under the data directory and
+    # deleted from the record by `gate retention` (0 keeps them forever).
+    retention_days: float = 0
     data_dir: Path = field(default_factory=lambda: Path("var"))
     public_url: str = "http://127.0.0.1:8000"
     policy: str = "cn-default"
@@ -52,6 +58,8 @@ class Settings:
     # Address-space cap of one analysis job (the forked work horse); 0 disables it.
     job_memory_bytes: int = defaults.JOB_MEMORY_BYTES
     callback_timeout_s: float = defaults.CALLBACK_TIMEOUT_S
+    # How long RQ keeps a finished job's key (its result); the build's record keeps what matters.
+    job_result_ttl_s: int = defaults.JOB_RESULT_TTL_S
     callback_retry_intervals_s: tuple[int, ...] = CALLBACK_RETRY_INTERVALS_S
     artifact_timeout_s: float = defaults.ARTIFACT_TIMEOUT_S
     # Whole time a client may take to send a webhook body (512 MB at 2 MB/s); slower senders get 408.
@@ -66,6 +74,8 @@ class Settings:
         e = os.environ if env is None else env
         base = cls(
             redis_url=e.get("REDIS_URL") or None,
+            database_url=e.get("DATABASE_URL") or None,
+            retention_days=float(e.get("GATE_RETENTION_DAYS") or 0),
             data_dir=Path(e.get("GATE_DATA_DIR", "var")),
             public_url=e.get("GATE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             policy=e.get("GATE_POLICY", "cn-default"),
@@ -79,6 +89,7 @@ class Settings:
             job_heartbeat_s=int(e.get("GATE_JOB_HEARTBEAT_S", defaults.JOB_HEARTBEAT_S)),
             job_memory_bytes=int(e.get("GATE_JOB_MEMORY_BYTES", defaults.JOB_MEMORY_BYTES)),
             callback_timeout_s=float(e.get("GATE_CALLBACK_TIMEOUT_S", defaults.CALLBACK_TIMEOUT_S)),
+            job_result_ttl_s=int(e.get("GATE_JOB_RESULT_TTL_S", defaults.JOB_RESULT_TTL_S)),
             callback_retry_intervals_s=_ints(e.get("GATE_CALLBACK_RETRY_INTERVALS_S"), CALLBACK_RETRY_INTERVALS_S),
             artifact_timeout_s=float(e.get("GATE_ARTIFACT_TIMEOUT_S", defaults.ARTIFACT_TIMEOUT_S)),
             body_timeout_s=float(e.get("GATE_BODY_TIMEOUT_S", defaults.BODY_TIMEOUT_S)),
@@ -86,6 +97,17 @@ class Settings:
             rate_limit_per_minute=int(e.get("GATE_RATE_LIMIT_PER_MINUTE", defaults.RATE_LIMIT_PER_MINUTE)),
         )
         return replace(base, **overrides) if overrides else base
+
+    @property
+    def record_url(self) -> str:
+        """DATABASE_URL, else the embedded SQLite file under the data directory."""
+        from gate.record.db import database_url
+
+        return database_url({"DATABASE_URL": self.database_url or "", "GATE_DATA_DIR": str(self.data_dir)})
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.data_dir / "archive"
 
     @property
     def apk_dir(self) -> Path:
@@ -100,6 +122,7 @@ class Settings:
             "GATE_JOB_HEARTBEAT_S": str(self.job_heartbeat_s),
             "GATE_JOB_MEMORY_BYTES": str(self.job_memory_bytes),
             "GATE_CALLBACK_TIMEOUT_S": str(self.callback_timeout_s),
+            "GATE_JOB_RESULT_TTL_S": str(self.job_result_ttl_s),
             "GATE_CALLBACK_RETRY_INTERVALS_S": ",".join(str(i) for i in self.callback_retry_intervals_s),
             "GATE_WEBHOOK_TOLERANCE_S": str(self.webhook_tolerance_s),
             "GATE_WEBHOOK_CLAIM_TTL_S": str(self.webhook_claim_ttl_s),
@@ -110,6 +133,10 @@ class Settings:
         }
         if self.redis_url:
             out["REDIS_URL"] = self.redis_url
+        if self.database_url:
+            out["DATABASE_URL"] = self.database_url
+        if self.retention_days:
+            out["GATE_RETENTION_DAYS"] = f"{self.retention_days:g}"
         if self.admin_token:
             out["GATE_ADMIN_TOKEN"] = self.admin_token
         return out

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from gate.record.store import StoreError
+from gate.record.repository import RecordError
 from gate.service.runtime import Runtime
 from gate.web.problems import Problem
 
@@ -34,7 +34,7 @@ def authenticate() -> None:
 
 @bp.get("/delisted")
 def list_delisted() -> Any:
-    return jsonify({"delisted": _rt().store.delisted_entries()})
+    return jsonify({"delisted": _rt().record.delisted_entries()})
 
 
 @bp.post("/delisted")
@@ -57,8 +57,8 @@ def add_delisted() -> Any:
         for row in rows:
             if not all(v is None or isinstance(v, str) for v in row.values()):
                 raise Problem(422, "packages and developers are strings", field="packages")
-            added.append(_rt().store.delist(row["package"], row["developer"], notice, source="api"))
-    except StoreError as exc:
+            added.append(_rt().record.delist(row["package"], row["developer"], notice, source="api"))
+    except RecordError as exc:
         raise Problem(422, str(exc)) from None
     resp = jsonify({"added": added})
     resp.status_code = 201
@@ -67,6 +67,6 @@ def add_delisted() -> Any:
 
 @bp.delete("/delisted/<package>")
 def remove_delisted(package: str) -> Any:
-    if not _rt().store.undelist(package, request.args.get("developer")):
+    if not _rt().record.undelist(package, request.args.get("developer")):
         raise Problem(404, f"{package} is not on the delisted registry")
     return jsonify({"removed": package})

@@ -7,6 +7,7 @@ from typing import Any
 
 import redis
 from flask import Flask, Response, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from gate.errors import ConfigError
@@ -55,6 +56,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # recovered or stored then), so 503 with Retry-After, never a 500
         app.logger.warning("Redis unavailable on %s: %s", request.path, type(exc).__name__)
         return unavailable("the gate's store (Redis) is unavailable; please retry")
+
+    @app.errorhandler(OperationalError)
+    def _record_down(exc: OperationalError) -> Response:
+        # the record's database unreachable (or locked past its timeout): as for Redis, 503 and a retry later
+        app.logger.warning("the record is unavailable on %s: %s", request.path, str(exc.orig)[:200])
+        return unavailable("the gate's record (its database) is unavailable; please retry")
 
     @app.errorhandler(RecursionError)
     def _too_deep(exc: RecursionError) -> Response:

@@ -163,6 +163,31 @@ def spec() -> dict[str, Any]:
             }
         },
     )
+    api.path(
+        path="/api/v1/reports/decisions",
+        operations={
+            "get": {
+                "summary": "Every build of the store decided in a period: verdict, rules fired, review decision, "
+                           "reviewer and time (CSV or JSON Lines)",
+                "security": secured,
+                "parameters": [
+                    {"name": "from", "in": "query", "required": True,
+                     "description": "first day (YYYY-MM-DD) or UTC time (YYYY-MM-DDTHH:MM:SSZ)",
+                     "schema": {"type": "string"}},
+                    {"name": "to", "in": "query", "required": True,
+                     "description": "last day (included) or UTC time (excluded)", "schema": {"type": "string"}},
+                    {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["csv", "jsonl"],
+                                                                 "default": "jsonl"}},
+                ],
+                "responses": {
+                    "200": {"description": "One line per build (CSV with a header; JSON Lines: one object each)",
+                            "content": {"text/csv": {"schema": {"type": "string"}},
+                                        "application/jsonl": {"schema": {"type": "string"}}}},
+                    **_problem(400, 401),
+                },
+            }
+        },
+    )
     admin: list[dict[str, list[str]]] = [{"operatorToken": []}]
     api.path(
         path="/api/v1/admin/delisted",

@@ -39,7 +39,9 @@ TEXT = {
            "kind": "类型", "data": "收集的信息", "name": "名称", "category": "信息类别", "protection": "保护级别",
            "no_findings": "没有发现问题。", "chain": "调用链", "rule": "规则", "switch": "English", "lang": "zh-CN",
            "outcome_block": "阻止", "outcome_warn": "警告", "outcome_info": "信息", "none": "无", "sdk": "SDK",
-           "default_outcomes": "各策略下的结果", "all_rules": "全部规则"},
+           "default_outcomes": "各策略下的结果", "all_rules": "全部规则", "waived": "已豁免",
+           "waiver": "应用商店的豁免", "waiver_by": "批准人", "waiver_until": "有效期至", "waiver_forever": "长期有效",
+           "waiver_was": "原结果"},
     "en": {"pass": "PASS", "warn": "WARN: review needed", "block": "BLOCK", "pending": "In review",
            "pass_long": "Nothing stands in the way of listing this build.",
            "warn_long": "Review the warnings below before listing.",
@@ -51,7 +53,9 @@ TEXT = {
            "name": "Name", "category": "Data category", "protection": "Protection", "no_findings": "No findings.",
            "chain": "Call chain", "rule": "Rule", "switch": "中文", "lang": "en", "outcome_block": "Block",
            "outcome_warn": "Warn", "outcome_info": "Info", "none": "none", "sdk": "SDK",
-           "default_outcomes": "Outcome under each policy", "all_rules": "All rules"},
+           "default_outcomes": "Outcome under each policy", "all_rules": "All rules", "waived": "Waived",
+           "waiver": "Waived by the store", "waiver_by": "by", "waiver_until": "until", "waiver_forever": "no expiry",
+           "waiver_was": "was"},
 }
 
 
@@ -93,7 +97,7 @@ def _grouped(findings: list[dict[str, Any]]) -> list[tuple[tuple[str, str, str],
 @bp.get("/v/<token>")
 def verdict_page(token: str) -> Any:
     rt = _rt()
-    build = rt.store.build_by_page_token(token)
+    build = rt.build_by_page_token(token)
     if build is None:
         abort(404)
     doc = public_build(rt.settings, build)

@@ -13,8 +13,9 @@ import pytest
 from gate.record.build import Build
 from gate.record.embedded import EmbeddedRedis
 from gate.record.importer import import_redis
+from gate.record.legacy_store import RedisOnlyStore as Store
+from gate.record.legacy_store import StoreHistory
 from gate.record.repository import Record
-from gate.record.store import Store, StoreHistory
 from tests.record.conftest import verdict
 
 LISTING = {"category": "utility_tools", "developer": {"name": "Example Ltd", "id": "dev-1"}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -12,19 +13,23 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 import requests
+from sqlalchemy import text
 
 from gate.record.build import Build
+from gate.record.db import make_engine
 from gate.record.embedded import EmbeddedRedis
 from gate.service import webhook_signing
 from gate.service.runtime import Runtime
 from gate.service.settings import Settings
 from tests.conftest import ROOT
+from tests.record.conftest import PG_URL, _pg_problem
 
 TEST_DB_URL = os.environ.get("GATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -131,7 +136,7 @@ def callback_server() -> Iterator[CallbackServer]:
 
 @pytest.fixture()
 def tenant(rt: Runtime, callback_server: CallbackServer) -> dict[str, str]:
-    t, token = rt.store.add_tenant("store-a", callback_server.url, allowed_hosts=["127.0.0.1"])
+    t, token = rt.record.add_tenant("store-a", callback_server.url, allowed_hosts=["127.0.0.1"])
     return {"name": t.name, "secret": t.secret, "token": token}
 
 
@@ -210,11 +215,26 @@ def wait_status(rt: Runtime, build_id: str, statuses: tuple[str, ...], timeout_s
                 poll_s: float = 0.05) -> Build:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        build = rt.store.get_build(build_id)
+        build = rt.build(build_id)
         if build and build.status in statuses:
             return build
         time.sleep(poll_s)
-    raise AssertionError(f"build {build_id} did not reach {statuses}: {rt.store.get_build(build_id)}")
+    build = rt.build(build_id)
+    raise AssertionError(f"build {build_id} did not reach {statuses}: {build}; {_job_state(rt, build)}")
+
+
+def _job_state(rt: Runtime, build: Build | None) -> str:
+    """What RQ says of the build's analysis job (why a build stayed queued)."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    if build is None or not build.job_id:
+        return "no job"
+    try:
+        job = Job.fetch(build.job_id, connection=rt.rq)
+    except NoSuchJobError:
+        return f"job {build.job_id} is gone"
+    return f"job {job.id}: {job.get_status()}, result {job.return_value()!r}, {(job.exc_info or '')[-600:]}"
 
 
 def free_port() -> int:
@@ -251,3 +271,35 @@ def wait_ready(url: str, timeout_s: float = 60) -> bool:
             pass
         time.sleep(0.2)
     return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_settings(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Settings]:
+    """The service's settings on each database: the SQLite file of the data directory, or a PostgreSQL schema
+    of its own (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield settings
+        return
+    problem = _pg_problem()
+    if problem:
+        pytest.skip(problem)
+    schema = "t_" + secrets.token_hex(6)
+    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield replace(settings, database_url=f"{PG_URL}?options=-csearch_path%3D{schema}")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture()
+def runtimes() -> Iterator[list[Runtime]]:
+    """Runtimes made by a test; their database connections are closed before its schema is dropped."""
+    made: list[Runtime] = []
+    yield made
+    for rt in made:
+        if "record" in rt.__dict__:
+            rt.record.engine.dispose()

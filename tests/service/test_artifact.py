@@ -74,7 +74,7 @@ def test_a_missing_artifact_is_answered(client, rt, tenant, workers, artifact_ho
 def test_a_job_that_raises_still_answers_the_store(client, rt, tenant, workers, callback_server) -> None:  # type: ignore[no-untyped-def]
     build_id = post_build(client, tenant, fixture_apk("clean"), LISTING).json["build_id"]
     # a listing that slipped past validation makes the job raise inside the worker
-    rt.store.update_build(build_id, listing={"category": 5})
+    rt.update_build(build_id, listing={"category": 5})
     workers.burst()
     build = wait_status(rt, build_id, ("failed",))
     [finding] = build.verdict["findings"]
@@ -87,7 +87,7 @@ def test_a_job_that_raises_still_answers_the_store(client, rt, tenant, workers, 
 def test_an_unexpected_failure_keeps_its_text_out_of_the_verdict(client, rt, tenant, workers, callback_server) -> None:  # type: ignore[no-untyped-def]
     build_id = post_build(client, tenant, fixture_apk("clean"), LISTING).json["build_id"]
     # a stored artifact record without its sha256: a KeyError deep in the job, i.e. a bug, not a refusal
-    rt.store.update_build(build_id, apk_path="", artifact={"url": "http://127.0.0.1:9/secret-internal-path.apk"})
+    rt.update_build(build_id, apk_path="", artifact={"url": "http://127.0.0.1:9/secret-internal-path.apk"})
     workers.burst()
     build = wait_status(rt, build_id, ("failed",))
     [finding] = build.verdict["findings"]

@@ -30,7 +30,7 @@ def test_redis_killed_after_accepting_builds_loses_none(tmp_path: Path) -> None:
 
         app = create_app({f: getattr(settings, f) for f in settings.__dataclass_fields__})
         rt = Runtime(settings)
-        t, token = rt.store.add_tenant("store-f", callbacks.url)
+        t, token = rt.record.add_tenant("store-f", callbacks.url)
         tenant = {"name": t.name, "secret": t.secret, "token": token}
         client = app.test_client()
         accepted = [post_build(client, tenant, fixture_apk(name), LISTING).json["build_id"]
@@ -44,7 +44,7 @@ def test_redis_killed_after_accepting_builds_loses_none(tmp_path: Path) -> None:
 
         fresh = Runtime(settings)
         assert fresh.store.r.ping()
-        assert [fresh.store.get_build(b).status for b in accepted] == ["queued"] * 5
+        assert [fresh.build(b).status for b in accepted] == ["queued"] * 5
         Workers(settings).burst()
         verdicts = [wait_status(fresh, b, ("done",)).verdict["verdict"] for b in accepted]
         assert verdicts == ["pass", "block", "warn", "warn", "warn"]
@@ -99,9 +99,9 @@ def _answered_with_reaper(rt: Runtime, build_id: str, timeout_s: float = 120) ->
 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        build = rt.store.get_build(build_id)
+        build = rt.build(build_id)
         if build and build.status in ("done", "failed"):
             return build
         reap(rt)
         time.sleep(0.5)
-    raise AssertionError(f"build {build_id} was never answered: {rt.store.get_build(build_id)}")
+    raise AssertionError(f"build {build_id} was never answered: {rt.build(build_id)}")

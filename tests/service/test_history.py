@@ -30,29 +30,44 @@ def test_three_versions_clean_then_cert_change_then_recurring(client, rt, tenant
     third = _decide(client, rt, tenant, workers, "clean-v3")  # back to the original key
     assert "PKG-CERT-CHANGED" not in _rules(third)
     assert [d["rule_id"] for d in third["diff"]["fixed"]] == ["PKG-CERT-CHANGED"]
-    history = rt.store.history("store-a", "cn.gate.fixture.clean")
+    history = rt.record.history("store-a", "cn.gate.fixture.clean")
     assert [h["version_code"] for h in history] == [1, 2, 3]
 
 
-def test_a_finding_recurring_three_times_blocks(client, rt, tenant, workers) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_apk_posted_three_times_is_one_version_and_stays_warn(client, rt, tenant, workers) -> None:  # type: ignore[no-untyped-def]
+    """A store's retry with a new webhook id (or a fix to the listing alone) sends the same binary again: it is
+    the same version (package, version code, sha256), never counted as a new one."""
     verdicts = [_decide(client, rt, tenant, workers, "self-start") for _ in range(3)]
-    assert "PLT-RECURRENCE" not in _rules(verdicts[0])
-    assert _rules(verdicts[1])["PLT-RECURRENCE"] == "warn" and verdicts[1]["verdict"] == "warn"
-    assert _rules(verdicts[2])["PLT-RECURRENCE"] == "block" and verdicts[2]["verdict"] == "block"
-    assert [d["rule_id"] for d in verdicts[2]["diff"]["recurring"]] == ["HAR-SELF-START"]
+    assert [v["verdict"] for v in verdicts] == ["warn", "warn", "warn"]
+    assert all("PLT-RECURRENCE" not in _rules(v) for v in verdicts)
+    [entry] = rt.record.history("store-a", "cn.gate.fixture.self_start")
+    assert entry["builds"] == 3 and entry["sha256"] == verdicts[0]["app"]["sha256"]
+
+
+def test_a_finding_recurring_on_three_versions_blocks(client, rt, tenant, workers) -> None:  # type: ignore[no-untyped-def]
+    first = _decide(client, rt, tenant, workers, "self-start")
+    package = first["app"]["package"]
+    # two later versions of the package (other binaries) that carried the same finding
+    for n in (1, 2):
+        app = {**first["app"], "sha256": f"{n}" * 64, "version_code": first["app"]["version_code"] + n}
+        rt.record.append_history("store-a", package, f"b_earlier{n}", {**first, "app": app})
+    again = _decide(client, rt, tenant, workers, "self-start")
+    assert _rules(again)["PLT-RECURRENCE"] == "block" and again["verdict"] == "block"
+    assert [d["rule_id"] for d in again["diff"]["recurring"]] == ["HAR-SELF-START"]
+    assert len(rt.record.history("store-a", package)) == 3  # the binary sent again is still one version
 
 
 def test_the_delisted_registry_blocks_and_names_the_notice(client, rt, tenant, workers) -> None:  # type: ignore[no-untyped-def]
-    rt.store.delist("cn.gate.fixture.debuggable", None, "工信部信管函〔2024〕12号")
+    rt.record.delist("cn.gate.fixture.debuggable", None, "工信部信管函〔2024〕12号")
     verdict = _decide(client, rt, tenant, workers, "debuggable")
     [f] = [f for f in verdict["findings"] if f["rule_id"] == "PLT-DELISTED"]
     assert "工信部信管函〔2024〕12号" in f["message"]
-    rt.store.undelist("cn.gate.fixture.debuggable")
+    rt.record.undelist("cn.gate.fixture.debuggable")
     assert "PLT-DELISTED" not in _rules(_decide(client, rt, tenant, workers, "debuggable"))
 
 
 def test_a_store_switched_to_google_play_with_an_override(client, rt, tenant, workers) -> None:  # type: ignore[no-untyped-def]
-    rt.store.update_tenant("store-a", policy="google-play",
+    rt.record.update_tenant("store-a", policy="google-play",
                            policy_override={"outcomes": {"PI-PERMISSIONS": "warn"}})
     verdict = _decide(client, rt, tenant, workers, "clean")
     assert verdict["policy"]["name"] == "google-play+store-a"
@@ -105,7 +120,7 @@ def test_cli_tenant_policy_is_validated(rt, settings, tmp_path) -> None:  # type
 
     from tests.conftest import ROOT
 
-    rt.store.add_tenant("store-p", "http://127.0.0.1:9/cb")
+    rt.record.add_tenant("store-p", "http://127.0.0.1:9/cb")
     env = {**os.environ, **settings.env()}
     good = tmp_path / "o.json"
     good.write_text(json.dumps({"outcomes": {"PKG-EXPORTED": "block"}}), encoding="utf-8")
@@ -118,7 +133,7 @@ def test_cli_tenant_policy_is_validated(rt, settings, tmp_path) -> None:  # type
     out = subprocess.run([sys.executable, "-m", "gate.cli", "tenants", "policy", "store-p", "--override", str(bad)],
                          capture_output=True, text=True, env=env, cwd=ROOT)
     assert out.returncode == 3 and "must be one of" in out.stderr
-    assert rt.store.get_tenant("store-p").policy_override == {"outcomes": {"PKG-EXPORTED": "block"}}
+    assert rt.record.get_tenant("store-p").policy_override == {"outcomes": {"PKG-EXPORTED": "block"}}
 
 
 def test_operators_api_for_the_registry(app, rt) -> None:  # type: ignore[no-untyped-def]
@@ -138,7 +153,7 @@ def test_operators_api_for_the_registry(app, rt) -> None:  # type: ignore[no-unt
         {"a.b.c", "d.e.f"}
     assert client.delete("/api/v1/admin/delisted/a.b.c", headers=auth).status_code == 200
     assert client.delete("/api/v1/admin/delisted/a.b.c", headers=auth).status_code == 404
-    assert rt.store.delisted_lookup("d.e.f", None)["notice"] == "通报 2024-7"
+    assert rt.record.delisted_lookup("d.e.f", None)["notice"] == "通报 2024-7"
 
 
 def test_a_malformed_policy_is_refused_at_start(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]

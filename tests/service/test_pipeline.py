@@ -48,7 +48,7 @@ def test_submission_ends_in_verdict_api_answer_and_signed_callback(  # type: ign
     page = client.get(doc["verdict_url"].replace("http://gate.test", ""))
     assert page.status_code == 200 and "PKG-DEBUGGABLE" in page.text
 
-    history = rt.store.history("store-a", "cn.gate.fixture.debuggable")
+    history = rt.record.history("store-a", "cn.gate.fixture.debuggable")
     assert len(history) == 1 and history[0]["certificates"] == [c["sha256"] for c in doc["app"]["certificates"]]
     assert any(k.startswith("PKG-DEBUGGABLE:") for k in history[0]["findings"])
 
@@ -72,12 +72,12 @@ def test_an_endpoint_down_at_first_gets_the_callback_once_it_is_up(  # type: ign
     workers.start()
     wait_status(rt, build_id, ("done",), timeout_s=20)
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not rt.store.deliveries(build_id):
+    while time.monotonic() < deadline and not rt.record.deliveries(build_id):
         time.sleep(0.05)
-    assert rt.store.deliveries(build_id)[0]["result"] == "retrying"
+    assert rt.record.deliveries(build_id)[0]["result"] == "retrying"
     callback_server.start()  # back up, same address
     callback_server.wait_for(1, timeout_s=30)
-    attempts = rt.store.deliveries(build_id)
+    attempts = rt.record.deliveries(build_id)
     assert attempts[-1]["result"] == "delivered"
     assert attempts[0]["result"] == "retrying" and attempts[0]["status_code"] is None
 
@@ -89,8 +89,8 @@ def test_410_stops_deliveries_and_redeliver_sends_again(  # type: ignore[no-unty
     workers.burst()
     callback_server.wait_for(1)
     workers.burst()
-    assert [a["result"] for a in rt.store.deliveries(build_id)] == ["gone"]
-    assert rt.store.get_tenant("store-a").callback_disabled
+    assert [a["result"] for a in rt.record.deliveries(build_id)] == ["gone"]
+    assert rt.record.get_tenant("store-a").callback_disabled
 
     callback_server.status = 200
     auth = {"authorization": f"Bearer {tenant['token']}"}
@@ -98,8 +98,8 @@ def test_410_stops_deliveries_and_redeliver_sends_again(  # type: ignore[no-unty
     assert resp.status_code == 202
     workers.burst()
     callback_server.wait_for(2)
-    assert [a["result"] for a in rt.store.deliveries(build_id)] == ["gone", "delivered"]
-    assert [a["reason"] for a in rt.store.deliveries(build_id)] == ["verdict", "redeliver"]
+    assert [a["result"] for a in rt.record.deliveries(build_id)] == ["gone", "delivered"]
+    assert [a["reason"] for a in rt.record.deliveries(build_id)] == ["verdict", "redeliver"]
 
 
 def test_a_corpus_apk_from_webhook_to_callback(client, rt, tenant, workers, callback_server) -> None:  # type: ignore[no-untyped-def]
@@ -126,6 +126,7 @@ def test_metrics_count_what_happened(client, rt, tenant, workers, callback_serve
     assert 'gate_findings_total{outcome="block",rule_id="PKG-DEBUGGABLE"} 1.0' in text
     assert 'gate_analysis_duration_seconds_count 1.0' in text
     assert 'gate_queue_depth{queue="analysis"} 0.0' in text
+    assert "gate_builds_undecided 0.0" in text and "gate_builds_review_pending 0.0" in text  # a block: no review
     deadline = time.monotonic() + 5
     while 'gate_callback_deliveries_total{result="delivered"} 1.0' not in text and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -37,14 +37,14 @@ def test_a_killed_worker_is_retried_then_answered(client, rt, tenant, workers, c
     build_id = post_build(client, tenant, apk, LISTING).json["build_id"]
 
     _kill_while_running(rt, workers, build_id)
-    assert rt.store.get_build(build_id).status == "running"
+    assert rt.build(build_id).status == "running"
     assert reap(rt) == []  # the worker only just went silent: not yet
     assert reap(rt, now=time.time() + 60) == [(build_id, "retried")]
-    assert rt.store.get_build(build_id).status == "queued"
+    assert rt.build(build_id).status == "queued"
 
     _kill_while_running(rt, workers, build_id)  # the second attempt dies too
     assert reap(rt, now=time.time() + 60) == [(build_id, "failed")]
-    build = rt.store.get_build(build_id)
+    build = rt.build(build_id)
     assert build.status == "failed" and build.attempts == 2
     rules = [f["rule_id"] for f in build.verdict["findings"]]
     assert rules == ["GATE-CHECK-FAILED"]

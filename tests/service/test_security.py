@@ -53,7 +53,7 @@ def test_verdict_page_tokens_are_long_and_random(client, rt, tenant) -> None:  #
     tokens = set()
     for _ in range(20):
         build_id = post_build(client, tenant, fixture_apk("clean"), LISTING).json["build_id"]
-        tokens.add(rt.store.get_build(build_id).verdict_token)
+        tokens.add(rt.build(build_id).verdict_token)
     assert len(tokens) == 20
     assert all(len(t) >= 43 for t in tokens)  # 32 random bytes, URL-safe base64: 256 bits
 
@@ -97,6 +97,6 @@ def test_artifact_redirects_away_from_allowed_hosts_are_refused(client, rt, tena
 
 def test_the_verdict_page_does_not_leak_through_the_api_of_another_store(client, rt, tenant, callback_server) -> None:  # type: ignore[no-untyped-def]
     build_id = post_build(client, tenant, fixture_apk("clean"), LISTING).json["build_id"]
-    _, other = rt.store.add_tenant("store-z", callback_server.url)
+    _, other = rt.record.add_tenant("store-z", callback_server.url)
     listed = client.get("/api/v1/builds", headers={"authorization": f"Bearer {other}"}).json["builds"]
     assert build_id not in {b["build_id"] for b in listed}

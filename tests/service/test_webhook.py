@@ -19,7 +19,7 @@ def _queued(rt) -> int:  # type: ignore[no-untyped-def]
 
 
 def _builds(rt) -> int:  # type: ignore[no-untyped-def]
-    return len(rt.store.r.keys(rt.store.k("build", "*")))
+    return sum(len(rt.record.recent_builds(t.name, 10_000)) for t in rt.record.list_tenants())
 
 
 def test_signed_multipart_is_accepted_stored_and_queued(client, rt, tenant) -> None:  # type: ignore[no-untyped-def]
@@ -29,7 +29,7 @@ def test_signed_multipart_is_accepted_stored_and_queued(client, rt, tenant) -> N
     assert doc["status"] == "queued"
     assert doc["status_url"] == f"http://gate.test/api/v1/builds/{doc['build_id']}"
     assert doc["verdict_url"].startswith("http://gate.test/v/")
-    build = rt.store.get_build(doc["build_id"])
+    build = rt.build(doc["build_id"])
     assert build.platform_build_id == "p-1" and build.listing["app_name"] == LISTING["app_name"]
     assert build.apk_size == fixture_apk("clean").stat().st_size
     assert _queued(rt) == 1
@@ -124,7 +124,7 @@ def test_json_body_with_an_artifact_url(client, rt, tenant) -> None:  # type: ig
     resp = client.post(f"/webhooks/v1/{tenant['name']}/builds", data=body,
                        headers={**signed(tenant["secret"], body), "content-type": "application/json"})
     assert resp.status_code == 202
-    assert rt.store.get_build(resp.json["build_id"]).artifact["url"] == "http://127.0.0.1:9/app.apk"
+    assert rt.build(resp.json["build_id"]).artifact["url"] == "http://127.0.0.1:9/app.apk"
     elsewhere = dict(ok, artifact={"url": "https://evil.example/app.apk", "sha256": sha, "size": 1})
     body = json.dumps(elsewhere).encode()
     resp = client.post(f"/webhooks/v1/{tenant['name']}/builds", data=body,

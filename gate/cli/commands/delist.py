@@ -8,15 +8,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gate.cli.connect import store as configured_store
+from gate.cli.connect import record as configured_record
 from gate.cli.output import write
 from gate.errors import UsageError
-from gate.record.store import StoreError
+from gate.record.repository import RecordError
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        with configured_store() as store:
+        with configured_record() as store:
             out: dict[str, Any]
             if args.action == "add":
                 out = {"added": store.delist(args.package, args.developer, args.notice)}
@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
                                  for r in read_notice_list(args.file, args.notice)]}
             else:
                 out = {"delisted": store.delisted_entries()}
-    except StoreError as exc:
+    except RecordError as exc:
         raise UsageError(str(exc)) from None
     write(json.dumps(out, ensure_ascii=False, indent=2), None)
     return 0

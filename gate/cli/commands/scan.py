@@ -59,11 +59,17 @@ def _scan(args: argparse.Namespace, ctx: BuildContext, policy: Policy) -> Verdic
             raise UsageError(str(exc)) from None
     try:
         if args.history:
-            from gate.cli.connect import store as configured_store
-            from gate.record.store import StoreHistory
+            from gate.cli.connect import record as configured_record
+            from gate.record.repository import RecordHistory
 
-            with configured_store() as store:
-                ctx.history = StoreHistory(store, args.tenant)
+            with configured_record() as store:
+                if store.get_tenant(args.tenant) is None:
+                    if args.tenant != "cli":
+                        raise UsageError(f"no tenant {args.tenant} in the record (gate tenants add)")
+                    # the CLI's own history: a tenant the service never calls back (no store behind it)
+                    store.add_tenant("cli", "http://127.0.0.1/")
+                    store.update_tenant("cli", callback_disabled=True)
+                ctx.history = RecordHistory(store, args.tenant)
                 verdict = scan_context(ctx, policy)
                 if verdict.app.package:
                     store.append_history(args.tenant, verdict.app.package, f"cli-{verdict.app.sha256[:16]}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from gate.cli.connect import record as configured_record
 from gate.cli.connect import store as configured_store
 from gate.cli.output import write
 from gate.service.queues import rq_connection
@@ -12,7 +13,7 @@ from gate.service.status import as_text, status
 
 
 def run(args: argparse.Namespace) -> int:
-    with configured_store() as store:
-        doc = status(rq_connection(str(store.url)), store.active_builds())
+    with configured_store() as store, configured_record() as record:
+        doc = status(rq_connection(str(store.url)), record.active_builds())
     write(json.dumps(doc, indent=2) if args.format == "json" else as_text(doc), None)
     return 0

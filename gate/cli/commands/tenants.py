@@ -7,24 +7,24 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gate.cli.connect import store as configured_store
+from gate.cli.connect import record as configured_record
 from gate.cli.output import write
 from gate.core import policy as policy_mod
 from gate.errors import UsageError
-from gate.record.store import Store, StoreError
+from gate.record.repository import Record, RecordError
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        with configured_store() as store:
-            out = _tenants(store, args)
-    except StoreError as exc:
+        with configured_record() as record:
+            out = _tenants(record, args)
+    except RecordError as exc:
         raise UsageError(str(exc)) from None
     write(json.dumps(out, ensure_ascii=False, indent=2), None)
     return 0
 
 
-def _tenants(store: Store, args: argparse.Namespace) -> dict[str, Any]:
+def _tenants(store: Record, args: argparse.Namespace) -> dict[str, Any]:
     if args.action == "add":
         tenant, token = store.add_tenant(args.name, args.callback_url, args.allowed_host or (), args.policy)
         return {"tenant": tenant.name, "webhook_secret": tenant.secret, "api_token": token,
@@ -37,7 +37,7 @@ def _tenants(store: Store, args: argparse.Namespace) -> dict[str, Any]:
     return {"tenants": [t.public() for t in store.list_tenants()]}
 
 
-def _tenant_policy(store: Store, args: argparse.Namespace) -> dict[str, Any]:
+def _tenant_policy(store: Record, args: argparse.Namespace) -> dict[str, Any]:
     """Switch a store to a policy pack and/or set its override; refused unless the result is a valid policy."""
     tenant = store.get_tenant(args.name)
     if tenant is None:
@@ -59,5 +59,7 @@ def _tenant_policy(store: Store, args: argparse.Namespace) -> dict[str, Any]:
     fields: dict[str, Any] = {"policy": pack, "policy_override": override}
     if args.allowed_host is not None:
         fields["allowed_hosts"] = sorted({h.lower() for h in args.allowed_host})
+    if args.review_blocks is not None:
+        fields["review_blocks"] = args.review_blocks == "yes"
     tenant = store.update_tenant(tenant.name, **fields)
     return {**tenant.public(), "effective_policy": {"name": effective.name, "version": effective.version}}

@@ -16,6 +16,7 @@ from gate.core.model import AppInfo, Evidence, Finding, Verdict
 from gate.core.policy import Policy, decide
 from gate.errors import ConfigError
 from gate.record.build import Build
+from gate.record.repository import Record
 from gate.record.store import Store, Tenant
 from gate.service.metrics import Metrics, RedisCollector
 from gate.service.queues import WORKER_QUEUES, enqueue_callback, rq_connection
@@ -31,6 +32,21 @@ class Runtime:
         if not self.settings.redis_url:
             raise ConfigError("REDIS_URL is not set")
         return Store.from_url(self.settings.redis_url, self.settings.key_prefix)
+
+    @cached_property
+    def record(self) -> Record:
+        """The record (DATABASE_URL, else the SQLite file under the data directory), its schema brought to the
+        newest revision first, as `gate migrate` does."""
+        from gate.record.db import current_revision, head_revision, upgrade
+
+        record = Record.from_url(self.settings.record_url)
+        if current_revision(record.engine) != head_revision():
+            try:
+                upgrade(record.engine)
+            except Exception:  # noqa: BLE001 - another process (a worker starting alongside) may have just done it
+                if current_revision(record.engine) != head_revision():
+                    raise
+        return record
 
     @cached_property
     def metrics(self) -> Metrics:

@@ -29,6 +29,9 @@ def _ints(value: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
 @dataclass(frozen=True)
 class Settings:
     redis_url: str | None = None
+    # The record (tenants, builds, verdicts, history...): a SQLAlchemy URL, PostgreSQL in production; without it
+    # an embedded SQLite file under the data directory (gate.record.db.database_url).
+    database_url: str | None = None
     data_dir: Path = field(default_factory=lambda: Path("var"))
     public_url: str = "http://127.0.0.1:8000"
     policy: str = "cn-default"
@@ -66,6 +69,7 @@ class Settings:
         e = os.environ if env is None else env
         base = cls(
             redis_url=e.get("REDIS_URL") or None,
+            database_url=e.get("DATABASE_URL") or None,
             data_dir=Path(e.get("GATE_DATA_DIR", "var")),
             public_url=e.get("GATE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             policy=e.get("GATE_POLICY", "cn-default"),
@@ -86,6 +90,13 @@ class Settings:
             rate_limit_per_minute=int(e.get("GATE_RATE_LIMIT_PER_MINUTE", defaults.RATE_LIMIT_PER_MINUTE)),
         )
         return replace(base, **overrides) if overrides else base
+
+    @property
+    def record_url(self) -> str:
+        """DATABASE_URL, else the embedded SQLite file under the data directory."""
+        from gate.record.db import database_url
+
+        return database_url({"DATABASE_URL": self.database_url or "", "GATE_DATA_DIR": str(self.data_dir)})
 
     @property
     def apk_dir(self) -> Path:
@@ -110,6 +121,8 @@ class Settings:
         }
         if self.redis_url:
             out["REDIS_URL"] = self.redis_url
+        if self.database_url:
+            out["DATABASE_URL"] = self.database_url
         if self.admin_token:
             out["GATE_ADMIN_TOKEN"] = self.admin_token
         return out

@@ -3,13 +3,18 @@ to manage waivers, and what it gets back. `/openapi.json` lists them beside gate
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
 from gate.record.models import REVIEW_STATUSES
-from gate.service.schemas import RULE_ID, _Open
+from gate.service.schemas import RULE_ID
 
 TIME = {"format": "date-time", "description": "UTC, ISO 8601"}
 WHEN = ("an ISO 8601 date or date-time (UTC unless it carries an offset), e.g. 2027-06-30; null: no expiry")
+
+
+class _Open(Schema):
+    class Meta:
+        unknown = INCLUDE  # what the gate answers only ever gains fields
 
 
 class _Strict(Schema):

@@ -23,13 +23,24 @@ def desk(rt, callback_server):  # type: ignore[no-untyped-def]
     return {"warn": decided(rt.record, "sdk-calls", now=100.0), "other": decided(rt.record, "preconsent", now=200.0)}
 
 
+def _go(driver, element) -> None:  # type: ignore[no-untyped-def]
+    """Click ``element`` and wait until the next page has replaced this one (a click returns before that)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+
+
 def _sign_in(driver, base: str, name: str, password: str, lang: str = "zh") -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
 
     driver.get(f"{base}/review/login" + ("?lang=en" if lang == "en" else ""))
     driver.find_element(By.ID, "name").send_keys(name)
     driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "sign-in").click()
+    _go(driver, driver.find_element(By.ID, "sign-in"))
 
 
 def _text(driver) -> str:  # type: ignore[no-untyped-def]
@@ -48,16 +59,16 @@ def test_sign_in_work_the_queue_and_approve(browser, served, rt, desk) -> None: 
     assert rows == [desk["other"], desk["warn"]]  # newest first
     browser.find_element(By.ID, "f-order").send_keys("最早在前")
     browser.find_element(By.ID, "f-rule").send_keys("PI-CLIPBOARD")
-    browser.find_element(By.ID, "filter").click()
+    _go(browser, browser.find_element(By.ID, "filter"))
     rows = [r.get_attribute("data-build") for r in browser.find_elements(By.CSS_SELECTOR, "#queue tbody tr")]
     assert rows == [desk["warn"]]
-    browser.find_element(By.LINK_TEXT, desk["warn"]).click()
+    _go(browser, browser.find_element(By.LINK_TEXT, desk["warn"]))
     assert "待审核" in browser.find_element(By.ID, "review-status").text
     assert browser.find_elements(By.CSS_SELECTOR, "article.finding.warn")  # the verdict's findings with evidence
     assert "此应用的历史版本" in _text(browser)
     form = browser.find_element(By.ID, "approve-form")
     form.find_element(By.NAME, "reason").send_keys("SDK 已在隐私政策中披露")
-    browser.find_element(By.ID, "approve").click()
+    _go(browser, browser.find_element(By.ID, "approve"))
     assert browser.find_element(By.ID, "notice").text == "已批准，已通知应用商店。"
     assert browser.find_element(By.ID, "review-status").text == "已批准"
     assert "SDK 已在隐私政策中披露" in browser.find_element(By.ID, "decision-log").text
@@ -76,7 +87,7 @@ def test_waive_a_finding_in_english(browser, served, rt, desk) -> None:  # type:
     rule = article.get_attribute("data-rule")
     article.find_element(By.CSS_SELECTOR, "details.waive summary").click()
     article.find_element(By.NAME, "reason").send_keys("reviewed: the SDK is disclosed")
-    article.find_element(By.CLASS_NAME, "waive-button").click()
+    _go(browser, article.find_element(By.CLASS_NAME, "waive-button"))
     assert browser.find_element(By.ID, "notice").text == "Waiver added."
     waived = browser.find_element(By.CSS_SELECTOR, f"article[data-rule='{rule}'] .waiver")
     assert "bob" in waived.text and "reviewed: the SDK is disclosed" in waived.text
@@ -95,7 +106,7 @@ def test_a_wrong_password_and_a_forged_form_are_refused(browser, served, rt, des
     form = browser.find_element(By.ID, "reject-form")
     browser.execute_script("arguments[0].querySelector('[name=csrf]').value = 'forged'", form)
     form.find_element(By.NAME, "reason").send_keys("forged")
-    browser.find_element(By.ID, "reject").click()
+    _go(browser, browser.find_element(By.ID, "reject"))
     assert "The form expired or came from elsewhere" in _text(browser)
     assert rt.record.get_build(desk["warn"])["review_status"] == "pending"
     assert rt.record.decisions(desk["warn"]) == []

@@ -72,6 +72,17 @@ MAX_JSON_BODY_BYTES = 4 * MIB
 JOB_RESULT_TTL_S = 24 * 3600
 JOB_FAILURE_TTL_S = 7 * 24 * 3600
 
+# -- the review pages (/review) --------------------------------------------------------------------------------
+
+# A reviewer's session ends after this long without a request, in seconds (kept in Redis with this TTL).
+REVIEW_SESSION_IDLE_S = 8 * 3600
+# Failed sign-ins counted over this window, in seconds; past either limit the sign-in answers 429 until the
+# window since the first failure ends: per account name (guessing one password) and per client address
+# (trying many names).
+REVIEW_LOGIN_WINDOW_S = 15 * 60
+REVIEW_LOGIN_FAILURES_PER_NAME = 5
+REVIEW_LOGIN_FAILURES_PER_ADDRESS = 20
+
 
 class LimitError(GateError, ValueError):
     """A bad limit value; ``key`` names the limit so callers can point at it."""

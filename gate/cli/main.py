@@ -127,6 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
     retention.add_argument("--days", type=float, help="the retention period (default: GATE_RETENTION_DAYS)")
     retention.set_defaults(command_module="retention")
 
+    reviewers = sub.add_parser("reviewers", help="the review desk's accounts (roles reviewer, senior, admin)")
+    rsub = reviewers.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    radd = rsub.add_parser("add", help="a new reviewer; the password is asked for, or read from a file or stdin")
+    radd.add_argument("name")
+    radd.add_argument("--role", choices=("reviewer", "senior", "admin"), default="reviewer")
+    radd.add_argument("--password-file", metavar="FILE", help="first line is the password ('-': standard input)")
+    rsub.add_parser("list", help="the reviewers (no passwords)")
+    rdis = rsub.add_parser("disable", help="a reviewer can no longer sign in (the record keeps the account)")
+    rdis.add_argument("name")
+    reviewers.set_defaults(command_module="reviewers")
+
     submit = sub.add_parser("submit", help="sign and post a build to a running gate (smoke tests)")
     submit.add_argument("apk")
     submit.add_argument("--listing", required=True, metavar="FILE")

@@ -27,6 +27,10 @@ from gate.errors import GateError
 # hash, only how they differ from the defaults.
 DEFAULT_POLICY = "cn-default"
 
+# How the store's review desk treats verdicts, beside the rules' outcomes (a policy's [review] table):
+#   second_reviewer_for_block  approving (overriding) a `block` needs a second, senior reviewer
+REVIEW_DEFAULTS: dict[str, bool] = {"second_reviewer_for_block": False}
+
 
 class PolicyError(GateError, ValueError):
     """A policy file that cannot be used; the message names the file, the line and the reason."""
@@ -41,6 +45,8 @@ class Policy:
     # Every setting the rules declare, with this policy's value (its override, else the rule's default).
     settings: dict[str, Any] = field(default_factory=dict)
     version: str = field(default="", compare=False)
+    # the review desk's settings (REVIEW_DEFAULTS, with this policy's [review] values)
+    review: dict[str, bool] = field(default_factory=lambda: dict(REVIEW_DEFAULTS))
 
     def outcome_for(self, rule_id: str) -> str:
         """``info``/``warn``/``block``/``off`` for a rule, falling back to the rule's declared default."""
@@ -61,13 +67,18 @@ class Policy:
         if self.name == DEFAULT_POLICY or self.name.startswith(DEFAULT_POLICY + "+"):
             outcomes = {rule.id: self.outcome_for(rule.id) for rule in reference.rules().values()
                         if rule.status is not Status.PLANNED}
-        return {
+        out = {
             "name": self.name,
             "description": self.description,
             "outcomes": dict(sorted(outcomes.items())),
             "settings": dict(sorted(self.settings.items())),
             "limits": self.limits.to_dict(),
         }
+        # only when it differs from the defaults: a policy without [review] keeps the version it had before
+        review = {k: v for k, v in self.review.items() if REVIEW_DEFAULTS.get(k) != v}
+        if review:
+            out["review"] = dict(sorted(review.items()))
+        return out
 
 
 def _content_hash(content: dict[str, Any]) -> str:
@@ -120,7 +131,7 @@ def parse_data(data: dict[str, Any], text: str, *, origin: str) -> Policy:
         where = f"{origin}, line {line}" if line else origin
         return PolicyError(f"{where}: {reason}")
 
-    allowed_top = {"name", "description", "settings", "limits", "outcomes"}
+    allowed_top = {"name", "description", "settings", "limits", "outcomes", "review"}
     for key in data:
         if key not in allowed_top:
             raise fail(f"unknown key {key!r} (allowed: {', '.join(sorted(allowed_top))})", key)
@@ -151,28 +162,36 @@ def parse_data(data: dict[str, Any], text: str, *, origin: str) -> Policy:
     except LimitError as exc:
         raise fail(str(exc), exc.key) from None
 
+    review = dict(REVIEW_DEFAULTS)
+    for key, value in (data.get("review") or {}).items():
+        if key not in REVIEW_DEFAULTS:
+            raise fail(f"unknown review setting {key!r} (known: {', '.join(sorted(REVIEW_DEFAULTS))})", key)
+        if not isinstance(value, bool):
+            raise fail(f"review setting {key} is true or false, got {value!r}", key)
+        review[key] = value
+
     policy = Policy(name=name, description=str(data.get("description", "")), outcomes=outcomes, limits=limits,
-                    settings=settings)
+                    settings=settings, review=review)
     return replace(policy, version=_content_hash(policy.content()))
 
 
 def with_override(base: Policy, override: dict[str, Any], label: str) -> Policy:
-    """``base`` with a store's override applied: outcomes per rule id, settings, limits.
+    """``base`` with a store's override applied: outcomes per rule id, settings, limits, review settings.
 
     The result is validated like any policy file, named ``<base>+<label>`` and hashed on its content, so a
     verdict always shows exactly which rules applied.
     """
     if not isinstance(override, dict):
-        raise PolicyError(f"override for {label}: expected an object with outcomes, settings and/or limits")
-    unknown = set(override) - {"outcomes", "settings", "limits"}
+        raise PolicyError(f"override for {label}: expected an object with outcomes, settings, limits and/or review")
+    unknown = set(override) - {"outcomes", "settings", "limits", "review"}
     if unknown:
         raise PolicyError(f"override for {label}: unknown key(s) {', '.join(sorted(unknown))}")
     content = base.content()
-    for section in ("outcomes", "settings", "limits"):
+    for section in ("outcomes", "settings", "limits", "review"):
         extra = override.get(section) or {}
         if not isinstance(extra, dict):
             raise PolicyError(f"override for {label}: {section} must be an object")
-        content[section] = {**content[section], **extra}
+        content[section] = {**content.get(section, {}), **extra}
     content["name"] = f"{base.name}+{label}"
     text = json.dumps(content, ensure_ascii=False, indent=1)
     return parse_data(content, text, origin=f"override for {label}")

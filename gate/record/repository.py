@@ -726,6 +726,12 @@ class Record:
 
     # -- the audit log (read only: nothing here changes or removes a row) ------------------------------------
 
+    def append_audit(self, actor: str, action: str, subject_kind: str, subject_id: str, tenant: str | None = None,
+                     data: Mapping[str, Any] | None = None) -> None:
+        """One more row of the log, on its own (a step that changes nothing else, e.g. an override request)."""
+        with self._tx() as conn:
+            self._audit(conn, actor, action, subject_kind, subject_id, tenant, data)
+
     def audit_log(self, *, subject_kind: str | None = None, subject_id: str | None = None,
                   tenant: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
         query = select(AuditRow)

@@ -49,3 +49,14 @@ def enqueue_callback(conn: redis.Redis, settings: Settings, build_id: str, reaso
         timeout=int(settings.callback_timeout_s) + 30, retry=Retry(max=len(intervals), interval=intervals),
         result_ttl=settings.job_result_ttl_s, failure_ttl=JOB_FAILURE_TTL_S, pipeline=pipeline,
     )
+
+
+def enqueue_decision_callback(conn: redis.Redis, settings: Settings, build_id: str, *,
+                              pipeline: Pipeline | None = None) -> Job:
+    """The reviewer's decision to the store (``build.decision``): the queue and retries of the verdict's callback."""
+    intervals = list(settings.callback_retry_intervals_s)
+    return Queue(CALLBACKS, connection=conn).enqueue_call(
+        "workers.decisions.deliver_decision", args=(build_id,),
+        timeout=int(settings.callback_timeout_s) + 30, retry=Retry(max=len(intervals), interval=intervals),
+        result_ttl=settings.job_result_ttl_s, failure_ttl=JOB_FAILURE_TTL_S, pipeline=pipeline,
+    )

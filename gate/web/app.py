@@ -32,6 +32,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from gate.web.api import bp as api_bp
     from gate.web.openapi import bp as openapi_bp
     from gate.web.pages import bp as pages_bp
+    from gate.web.review_api import bp as review_api_bp
+    from gate.web.review_pages import bp as review_pages_bp
     from webhooks.inbound import bp as inbound_bp
 
     app.register_blueprint(inbound_bp)
@@ -39,6 +41,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(openapi_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(review_api_bp)
+    app.register_blueprint(review_pages_bp)
 
     @app.errorhandler(Problem)
     def _problem(exc: Problem) -> Response:

@@ -10,7 +10,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify
 
 from gate import __version__
-from gate.service import schemas
+from gate.service import review_schemas, schemas
 
 bp = Blueprint("openapi", __name__)
 
@@ -55,7 +55,7 @@ def spec() -> dict[str, Any]:
             "signed store webhooks in, pass/warn/block verdicts out."
         },
     )
-    for name, schema in schemas.COMPONENTS:
+    for name, schema in (*schemas.COMPONENTS, *review_schemas.COMPONENTS):
         api.components.schema(name, schema=schema)
     api.components.security_scheme(
         "storeToken", {"type": "http", "scheme": "bearer", "description": "the store's API token (gate tenants add)"}
@@ -188,6 +188,7 @@ def spec() -> dict[str, Any]:
             }
         },
     )
+    _review_paths(api, build_id, secured)
     admin: list[dict[str, list[str]]] = [{"operatorToken": []}]
     api.path(
         path="/api/v1/admin/delisted",
@@ -289,6 +290,79 @@ def spec() -> dict[str, Any]:
         },
     )
     return api.to_dict()
+
+
+def _review_paths(api: APISpec, build_id: dict[str, Any], secured: list[dict[str, list[str]]]) -> None:
+    """The review desk (interface.md section 8): queue, decisions, waivers."""
+    query = [{"name": n, "in": "query", "schema": {"type": "string"}, "description": d} for n, d in (
+        ("rule", "builds where this rule warned or blocked"), ("sdk", "builds with a finding in this SDK"),
+        ("developer", "the listing's developer id (or name)"), ("category", "the listing's app type"))]
+    api.path(
+        path="/api/v1/review",
+        operations={"get": {
+            "summary": "The store's builds by review status (pending by default), newest decided first",
+            "security": secured,
+            "parameters": [
+                {"name": "status", "in": "query",
+                 "schema": {"type": "string", "enum": ["not_required", "pending", "approved", "rejected"]}},
+                *query,
+                {"name": "order", "in": "query", "schema": {"type": "string", "enum": ["newest", "oldest"]}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+                {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+            ],
+            "responses": {"200": _json("ReviewQueue", "Builds"), **_problem(400, 401)},
+        }},
+    )
+    api.path(
+        path="/api/v1/builds/{build_id}/decision",
+        operations={"post": {
+            "summary": "Approve or reject a build waiting for review; sends the signed build.decision callback",
+            "security": secured,
+            "parameters": [build_id],
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/DecisionRequest"}}}},
+            "responses": {"201": _json("Decision", "Decided"), **_problem(400, 401, 404, 409, 413, 415, 422)},
+            "callbacks": {"decision": {"https://store.example/gate-callback": {"post": {
+                "summary": "The reviewer's decision, POSTed to the store's callback URL, signed like the verdict",
+                "requestBody": {"content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/DecisionEvent"}}}},
+                "responses": {"2XX": {"description": "delivered"}, "410": {"description": "stop sending"}},
+            }}}},
+        }},
+    )
+    api.path(
+        path="/api/v1/waivers",
+        operations={
+            "get": {
+                "summary": "The store's active waivers (all, revoked ones too, with include_revoked=1)",
+                "security": secured,
+                "parameters": [
+                    {"name": "include_revoked", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]}},
+                    {"name": "package", "in": "query", "schema": {"type": "string"}},
+                    {"name": "developer", "in": "query", "schema": {"type": "string"}},
+                    {"name": "rule", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {"200": _json("WaiverList", "Waivers"), **_problem(401)},
+            },
+            "post": {
+                "summary": "Waive a rule's findings for a package or a developer (shown as info, with the waiver)",
+                "security": secured,
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/WaiverRequest"}}}},
+                "responses": {"201": _json("Waiver", "Added"), **_problem(400, 401, 413, 415, 422)},
+            },
+            "delete": {
+                "summary": "End a waiver (the record keeps it, marked revoked, with who and when)",
+                "security": secured,
+                "parameters": [
+                    {"name": "id", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "actor", "in": "query", "schema": {"type": "string"},
+                     "description": "who revokes it (default: the store's API)"},
+                ],
+                "responses": {"200": _json("Waiver", "Revoked"), **_problem(400, 401, 404)},
+            },
+        },
+    )
 
 
 @bp.get("/openapi.json")

@@ -64,8 +64,12 @@ def _rt() -> Runtime:
     return rt
 
 
-def _lang() -> str:
+def page_language() -> str:
+    """zh (zh-CN) by default, en with ``?lang=en``: every page for people chooses so (the review desk's too)."""
     return "en" if request.args.get("lang") == "en" else "zh"
+
+
+_lang = page_language
 
 
 def _check_docs() -> dict[str, dict[str, str]]:

@@ -188,3 +188,21 @@ def test_the_default_policy_version_covers_every_default_outcome(monkeypatch) ->
     rules["PKG-EXPORTED"] = dataclasses.replace(rules["PKG-EXPORTED"], default_outcome=Outcome.WARN)
     monkeypatch.setattr(reference, "rules", lambda: rules)
     assert policy.load("cn-default").version != before
+
+
+def test_the_review_table_defaults_validates_and_keeps_older_versions() -> None:
+    base = 'name = "mine"\n'
+    plain = policy.parse(base)
+    assert plain.review == policy.REVIEW_DEFAULTS == {"second_reviewer_for_block": False}
+    asks = policy.parse(base + "[review]\nsecond_reviewer_for_block = true\n")
+    assert asks.review["second_reviewer_for_block"] is True
+    assert asks.version != plain.version  # the verdict's policy version says which desk rules applied
+    # a policy that states the default is the same policy as one that leaves it out
+    assert policy.parse(base + "[review]\nsecond_reviewer_for_block = false\n").version == plain.version
+    with pytest.raises(policy.PolicyError, match="line 3.*true or false"):
+        policy.parse(base + "[review]\nsecond_reviewer_for_block = 'yes'\n")
+    with pytest.raises(policy.PolicyError, match="unknown review setting"):
+        policy.parse(base + "[review]\nthird_reviewer = true\n")
+    store = policy.with_override(policy.load("cn-default"), {"review": {"second_reviewer_for_block": True}}, "s")
+    assert store.review["second_reviewer_for_block"] is True
+    assert policy.with_override(policy.load("cn-default"), {"outcomes": {}}, "s").review == policy.REVIEW_DEFAULTS

@@ -34,6 +34,9 @@ def test_the_document_is_valid_and_covers_the_contract(client) -> None:  # type:
         "/api/v1/builds/{build_id}",
         "/api/v1/builds",
         "/api/v1/builds/{build_id}/redeliver",
+        "/api/v1/review",
+        "/api/v1/builds/{build_id}/decision",
+        "/api/v1/waivers",
         "/v/{token}",
         "/metrics",
         "/healthz",
@@ -41,6 +44,7 @@ def test_the_document_is_valid_and_covers_the_contract(client) -> None:  # type:
         "/openapi.json",
     ):
         assert path in spec["paths"], path
+    assert set(spec["paths"]["/api/v1/waivers"]) == {"get", "post", "delete"}
 
 
 def test_real_responses_conform(client, rt, tenant, workers, callback_server) -> None:  # type: ignore[no-untyped-def]
@@ -127,3 +131,33 @@ def test_the_models_dump_the_shape_the_schemas_declare() -> None:
         _same_keys(sdk, schemas.SdkSchema, sdk["id"])
     _same_keys(doc["diff"], schemas.DiffSchema, "diff")
     assert schemas.VerdictSchema().validate(doc) == {}
+
+
+def test_the_review_desk_responses_conform(client, rt, callback_server, workers) -> None:  # type: ignore[no-untyped-def]
+    from tests.service.desk import decided, store
+
+    spec = client.get("/openapi.json").json
+    auth = {"authorization": f"Bearer {store(rt.record, callback_server.url)['token']}"}
+    build_id = decided(rt.record, "sdk-calls")
+    queue = client.get("/api/v1/review", headers=auth).json
+    _check(spec, "ReviewQueue", queue)
+    assert queue["builds"][0]["rules"]
+    package = queue["builds"][0]["package"]
+    waiver = client.post("/api/v1/waivers", json={"rule_id": "PI-CLIPBOARD", "reason": "r", "author": "alice",
+                                                  "package": package}, headers=auth).json
+    _check(spec, "Waiver", waiver)
+    _check(spec, "WaiverList", client.get("/api/v1/waivers", headers=auth).json)
+    _check(spec, "Waiver", client.delete(f"/api/v1/waivers?id={waiver['id']}", headers=auth).json)
+    bad = client.post(f"/api/v1/builds/{build_id}/decision", json={"decision": "maybe"}, headers=auth)
+    _check(spec, "Problem", bad.json)
+    decision = client.post(f"/api/v1/builds/{build_id}/decision",
+                           json={"decision": "approve", "reason": "ok", "reviewer": "alice"}, headers=auth).json
+    _check(spec, "Decision", decision)
+    workers.burst()
+    [event] = callback_server.wait_for(1)
+    _check(spec, "DecisionEvent", event)
+    try:
+        _check(spec, "DecisionEvent", {**event, "type": "build.verdict"})
+    except jsonschema.ValidationError:
+        return
+    raise AssertionError("a build.verdict event passed as a decision")

@@ -1,0 +1,257 @@
+"""The review desk's service side: decisions on pending builds and the store's waivers (interface.md section 8).
+
+The API (the store's token) and the review pages (a signed-in reviewer) both come through here, so a rule holds
+the same way on both: a decision needs a reason; approving a `block` verdict (an override) needs a second,
+different reviewer with the senior or admin role when the tenant's policy asks it ([review]
+second_reviewer_for_block); every decision and waiver change is written with its audit row in one transaction
+(gate.record.repository); a decision queues the signed ``build.decision`` callback.
+
+On the pages an override is two steps: the first reviewer's request is an audit row
+(``build.override_requested``), and a senior's confirmation decides the build with both names.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import redis
+
+from gate.core import history as hist
+from gate.core import reference
+from gate.errors import GateError
+from gate.record.repository import DECISIONS, RecordError, RecordTenant
+from gate.service.queues import enqueue_decision_callback
+from gate.service.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+SENIOR_ROLES = ("senior", "admin")
+OVERRIDE_REQUESTED = "build.override_requested"
+
+
+class ReviewError(GateError, ValueError):
+    """A refused review action; ``status`` is the HTTP status that says why (404, 409 or 422)."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.field = field
+
+
+def _iso(ts: float | None) -> str | None:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts)) if ts else None
+
+
+def own_build(rt: Runtime, tenant: str | None, build_id: str) -> dict[str, Any]:
+    """The build, if it is ``tenant``'s (any tenant's with None: a reviewer on the pages); else 404."""
+    build = rt.record.get_build(build_id) if build_id.startswith("b_") and len(build_id) < 64 else None
+    if build is None or (tenant is not None and build["tenant"] != tenant):
+        raise ReviewError(404, f"no build {build_id}" + (" for this store" if tenant else ""))
+    return build
+
+
+def second_needed(rt: Runtime, build: Mapping[str, Any], decision: str) -> bool:
+    """Whether this decision overrides a block under a policy that asks for a second reviewer."""
+    if decision != "approve" or build.get("outcome") != "block":
+        return False
+    tenant = rt.record.get_tenant(build["tenant"])
+    return bool(rt.policy_for(tenant).review.get("second_reviewer_for_block"))
+
+
+def _check_second(rt: Runtime, reviewer: str, second: str | None) -> None:
+    if not second or not second.strip():
+        raise ReviewError(422, "approving a blocked build needs a second reviewer (senior or admin) under this "
+                               "store's policy", "second_reviewer")
+    if second.strip() == reviewer.strip():
+        raise ReviewError(422, "the second reviewer is someone other than the first", "second_reviewer")
+    account = next((r for r in rt.record.reviewers() if r["name"] == second.strip()), None)
+    if account is None or account["disabled"] or account["role"] not in SENIOR_ROLES:
+        raise ReviewError(422, f"the second reviewer must be an enabled reviewer account with the senior or admin "
+                               f"role ({second.strip()!r} is not)", "second_reviewer")
+
+
+def decide(rt: Runtime, tenant: str | None, build_id: str, decision: str, reason: str, reviewer: str, *,
+           second_reviewer: str | None = None) -> dict[str, Any]:
+    """Approve or reject a pending build; queues the ``build.decision`` callback. Returns the decision."""
+    build = own_build(rt, tenant, build_id)
+    if decision not in DECISIONS:
+        raise ReviewError(422, "decision is approve or reject", "decision")
+    if not reason or not reason.strip():
+        raise ReviewError(422, "a decision needs a reason", "reason")
+    if not reviewer or not reviewer.strip():
+        raise ReviewError(422, "a decision names its reviewer", "reviewer")
+    if build.get("review_status") != "pending":
+        raise ReviewError(409, f"build {build_id} is not waiting for review (it is "
+                               f"{build.get('review_status') or build.get('status')})")
+    needs_second = second_needed(rt, build, decision)
+    if needs_second:
+        _check_second(rt, reviewer, second_reviewer)
+    try:
+        out = rt.record.decide(build_id, decision, reason, reviewer.strip(),
+                               second_reviewer=second_reviewer.strip() if needs_second and second_reviewer else None,
+                               second_for_block=needs_second)
+    except RecordError as exc:  # another reviewer decided it in between
+        raise ReviewError(409, str(exc)) from None
+    try:
+        job = enqueue_decision_callback(rt.rq, rt.settings, build_id)
+        out["callback"] = {"status": "queued", "job_id": job.id}
+    except redis.RedisError as exc:
+        # the decision stands (it is in the record and the audit log); the answer says its callback is not queued
+        log.warning("build %s decided; its build.decision callback was not queued (Redis %s)", build_id,
+                    type(exc).__name__)
+        out["callback"] = {"status": "not_queued", "error": f"Redis {type(exc).__name__}"}
+    return out
+
+
+def request_override(rt: Runtime, build_id: str, reason: str, reviewer: str) -> dict[str, Any]:
+    """The first step of an override on the pages: recorded, shown to seniors, decided by one of them."""
+    build = own_build(rt, None, build_id)
+    if not reason.strip():
+        raise ReviewError(422, "a decision needs a reason", "reason")
+    if build.get("review_status") != "pending":
+        raise ReviewError(409, f"build {build_id} is not waiting for review")
+    data = {"reason": reason.strip(), "reviewer": reviewer}
+    rt.record.append_audit(reviewer, OVERRIDE_REQUESTED, "build", build_id, build["tenant"], data)
+    return data
+
+
+def override_request(rt: Runtime, build_id: str) -> dict[str, Any] | None:
+    """The open override request of a pending build (the latest), or None."""
+    rows = rt.record.audit_log(subject_kind="build", subject_id=build_id)
+    requests = [r for r in rows if r["action"] == OVERRIDE_REQUESTED]
+    return {**requests[-1]["data"], "at": requests[-1]["at"]} if requests else None
+
+
+def decision_event(rt: Runtime, build_id: str) -> dict[str, Any] | None:
+    """The ``build.decision`` callback body of the build's latest decision."""
+    build = rt.record.get_build(build_id)
+    decisions = rt.record.decisions(build_id)
+    if build is None or not decisions:
+        return None
+    last = decisions[-1]
+    return {"type": "build.decision", "data": {
+        "build_id": build_id, "decision": last["decision"], "reason": last["reason"], "reviewer": last["reviewer"],
+        "decided_at": _iso(last["decided_at"]), "verdict": build.get("outcome"),
+        "review_status": build.get("review_status"), "tenant": build["tenant"],
+        "platform_build_id": build.get("platform_build_id"),
+        "verdict_url": f"{rt.settings.public_url}/v/{build['verdict_token']}"}}
+
+
+# -- waivers -----------------------------------------------------------------------------------------------------
+
+def parse_time(value: Any, field: str) -> float | None:
+    """None, unix seconds, or an ISO 8601 date or time (UTC unless it says otherwise) -> unix seconds."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is None:
+                return float(calendar.timegm(parsed.timetuple()))
+            return parsed.timestamp()
+    raise ReviewError(422, f"{field} is an ISO 8601 date or time (e.g. 2027-06-30) or unix seconds", field)
+
+
+@dataclass(frozen=True)
+class WaiverRequest:
+    rule_id: str
+    reason: str
+    package: str | None = None
+    developer: str | None = None
+    evidence_match: str | None = None
+    expires_at: float | None = None
+
+
+def add_waiver(rt: Runtime, tenant: str, request: WaiverRequest, author: str) -> dict[str, Any]:
+    if request.rule_id not in reference.rules():
+        raise ReviewError(422, f"unknown rule id {request.rule_id!r}", "rule_id")
+    if bool(request.package) == bool(request.developer):
+        raise ReviewError(422, "a waiver names a package or a developer (one of them)", "package")
+    if not request.reason.strip():
+        raise ReviewError(422, "a waiver needs a reason", "reason")
+    if request.expires_at is not None and request.expires_at <= time.time():
+        raise ReviewError(422, "a waiver's expiry is in the future", "expires_at")
+    try:
+        return rt.record.add_waiver(tenant, request.rule_id, request.reason, author, package=request.package,
+                                    developer=request.developer, evidence_match=request.evidence_match or None,
+                                    expires_at=request.expires_at)
+    except RecordError as exc:
+        raise ReviewError(422, str(exc)) from None
+
+
+def revoke_waiver(rt: Runtime, tenant: str | None, waiver_id: int, actor: str) -> dict[str, Any]:
+    waiver = rt.record.get_waiver(waiver_id)
+    if waiver is None or (tenant is not None and waiver["tenant"] != tenant) or waiver["revoked_at"] is not None:
+        raise ReviewError(404, f"no active waiver {waiver_id}" + (" for this store" if tenant else ""))
+    rt.record.revoke_waiver(waiver_id, actor)
+    revoked = rt.record.get_waiver(waiver_id)
+    assert revoked is not None
+    return revoked
+
+
+def covers(waiver: Mapping[str, Any], finding: Mapping[str, Any]) -> bool:
+    """Whether ``waiver`` applies to ``finding``: its rule, and its evidence match (a substring of an evidence
+    value, location or call-chain step) when it has one."""
+    if waiver["rule_id"] != finding.get("rule_id"):
+        return False
+    match = waiver.get("evidence_match")
+    if not match:
+        return True
+    for e in finding.get("evidence") or []:
+        texts = [str(e.get("value") or ""), str(e.get("location") or ""), *(str(m) for m in e.get("chain") or [])]
+        if any(match in t for t in texts):
+            return True
+    return False
+
+
+def waivers_for(rt: Runtime, build: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The active waivers of the build's store for its package or developer."""
+    return rt.record.matching_waivers(build["tenant"], build.get("package"), build.get("developer"))
+
+
+def waived(findings: Sequence[Mapping[str, Any]], waivers: Sequence[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Finding index -> the first waiver that covers it."""
+    out: dict[int, dict[str, Any]] = {}
+    for i, f in enumerate(findings):
+        hit = next((w for w in waivers if covers(w, f)), None)
+        if hit is not None:
+            out[i] = dict(hit)
+    return out
+
+
+# -- what the reviewer reads beside the verdict ------------------------------------------------------------------
+
+def previous_version(rt: Runtime, build: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The package's version decided before this build (another binary), or None for a first version."""
+    package = build.get("package")
+    if not package:
+        return None
+    verdict = build.get("verdict") or {}
+    sha256 = (verdict.get("app") or {}).get("sha256")
+    decided = build.get("decided_at") or time.time()
+    earlier = [h for h in rt.record.history(build["tenant"], package, exclude_sha256=sha256)
+               if h["first_decided_at"] <= decided]
+    return earlier[-1] if earlier else None
+
+
+def diff(rt: Runtime, build: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Findings added, removed and still there against the previous version (gate.core.history.diff)."""
+    previous = previous_version(rt, build)
+    findings = (build.get("verdict") or {}).get("findings") or []
+    return hist.diff(findings, previous)
+
+
+def tenant_review_settings(rt: Runtime, tenant: RecordTenant | None) -> dict[str, Any]:
+    return {"review_blocks": bool(tenant and tenant.review_blocks),
+            **rt.policy_for(tenant).review}

@@ -42,6 +42,7 @@ ASYNC_ROOTS = ("Ljava/lang/Runnable;", "Ljava/util/concurrent/Callable;", "Ljava
                "Landroid/os/Handler;", "Ljava/util/TimerTask;", "Landroid/os/AsyncTask;",
                "Landroid/os/Handler$Callback;")
 VIRTUAL_OPS = frozenset({0x6E, 0x72, 0x74, 0x78})
+_NO_OVERRIDES: dict[tuple[int, int], int] = {}
 
 
 @dataclass(frozen=True)
@@ -501,7 +502,7 @@ class Code:
                                     queue.append((nxt, held_depth))
                 if depth >= max_depth:
                     continue
-                async_subs = self._async_overrides(di, op, index)
+                async_subs = self._async_overrides(di, op, index) if op in VIRTUAL_OPS else _NO_OVERRIDES
                 for nxt in self._successors(di, op, index):
                     sub = async_subs.get(nxt)
                     if sub is not None and (di, sub) not in created:
@@ -536,14 +537,23 @@ class Code:
             out.append(frozenset(types))
         return out
 
+    @cached_property
+    def _async_cache(self) -> dict[tuple[int, int, int], dict[tuple[int, int], int]]:
+        return {}
+
     def _async_overrides(self, di: int, op: int, index: int) -> dict[tuple[int, int], int]:
         """For a virtual or interface call, the override bodies in async subclasses, with the subclass."""
-        if op not in VIRTUAL_OPS:
+        if op not in VIRTUAL_OPS or not self._async_types[di]:
             return {}
+        key = (di, op, index)
+        cached = self._async_cache.get(key)
+        if cached is None:
+            cached = self._async_cache[key] = self._compute_async_overrides(di, index)
+        return cached
+
+    def _compute_async_overrides(self, di: int, index: int) -> dict[tuple[int, int], int]:
         d = self.dexes[di]
         asyncs = self._async_types[di]
-        if not asyncs:
-            return {}
         type_idx, name, proto = d.method_parts(index)
         out: dict[tuple[int, int], int] = {}
         for sub in d.subtypes(type_idx)[:50]:

@@ -3,7 +3,9 @@ system code.
 
 The Android support and Jetpack libraries (`android.support`, `android.arch`, `android.databinding`) and
 Google's published client libraries under `com.android` (Volley, the Play install referrer and billing
-clients, build tooling) are legitimate and left out.
+clients, build tooling) are legitimate and left out. An app that itself lives under `com.android.` (AOSP
+samples such as `com.android.example.text.styling`) is flagged only for the roots the platform really defines
+(`android.`, `java.`, `dalvik.`, `com.android.internal.`, `com.android.server.`), not for its sibling packages.
 
 Why it matters
 --------------
@@ -52,6 +54,9 @@ RULE = Rule(
 # The platform's own roots. Classes under the app's own package roots are never counted (an app whose package
 # is com.android.example.*), nor open-source libraries the catalogue knows.
 PLATFORM = ("Landroid/", "Lcom/android/", "Ljava/", "Ldalvik/", "Llibcore/")
+# The roots the platform really defines. An app that itself lives under com.android. (AOSP samples such as
+# com.android.example.text.styling) ships its sibling com.android.* packages as its own code: only these count.
+REAL_PLATFORM = ("Landroid/", "Ljava/", "Ldalvik/", "Llibcore/", "Lcom/android/internal/", "Lcom/android/server/")
 ALLOWED = ("Landroid/support/", "Landroid/arch/", "Landroid/databinding/", "Lcom/android/volley/",
            "Lcom/android/installreferrer/", "Lcom/android/billingclient/", "Lcom/android/tools/",
            "Lcom/android/vending/billing/", "Lcom/android/vending/licensing/")
@@ -59,7 +64,8 @@ ALLOWED = ("Landroid/support/", "Landroid/arch/", "Landroid/databinding/", "Lcom
 
 def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     code = ctx.code
-    found = [c for p in PLATFORM for c in code.classes_with_prefix(p)
+    roots = REAL_PLATFORM if ctx.manifest.package.startswith("com.android.") else PLATFORM
+    found = [c for p in roots for c in code.classes_with_prefix(p)
              if not c.startswith(ALLOWED) and not code.is_own(c) and not code.is_library(c)]
     if not found:
         return

@@ -6,7 +6,9 @@ code starts a service or an activity, which brings the app up without the user o
 is named with the actions it listens to. A receiver for connectivity or other state changes alone, or one
 that starts nothing, is not self-starting. In the code: starting other apps' components (关联启动):
 `getLaunchIntentForPackage`, or an explicit intent or `ComponentName` built for another app's package,
-named with the packages it targets and the SDK that does it. Opening system Settings, a permission or
+named with the packages it targets and the SDK that does it; and alarms that restart the app (an
+`AlarmManager` alarm whose PendingIntent starts a service or an activity, not one that only delivers a
+broadcast). Opening system Settings, a permission or
 security screen, the package installer or an app store, and binding a device-id service, are not starting
 another app; strings that are not package names (bundle keys such as ``google.message_id``) are not listed.
 
@@ -55,7 +57,7 @@ RULE = Rule(
     title="Self-starting or starting other apps",
     title_zh="自启动与关联启动",
     fires_when="receivers for wake-up broadcasts (BOOT_COMPLETED, CONNECTIVITY_CHANGE, USER_PRESENT, PACKAGE_ADDED, "
-               "...) or code that starts other apps' components (关联启动)",
+               "...), alarms that restart the app, or code that starts other apps' components (关联启动)",
     references=("CN-164-2.2", "TS-09"),
     default_outcome=Outcome.WARN,
     rank=10,
@@ -112,6 +114,43 @@ START_OTHERS = (
     "Landroid/content/ComponentName;-><init>(Ljava/lang/String;Ljava/lang/String;)V",
 )
 _PACKAGE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+_ALARM = "Landroid/app/AlarmManager;->"
+ALARM_SETS = tuple(_ALARM + m for m in (
+    "set(IJLandroid/app/PendingIntent;)V", "setExact(IJLandroid/app/PendingIntent;)V",
+    "setAndAllowWhileIdle(IJLandroid/app/PendingIntent;)V", "setExactAndAllowWhileIdle(IJLandroid/app/PendingIntent;)V",
+    "setRepeating(IJJLandroid/app/PendingIntent;)V", "setInexactRepeating(IJJLandroid/app/PendingIntent;)V",
+    "setWindow(IJJLandroid/app/PendingIntent;)V",
+    "setAlarmClock(Landroid/app/AlarmManager$AlarmClockInfo;Landroid/app/PendingIntent;)V",
+))
+# A PendingIntent that starts a component when the alarm fires: the app comes back up. One that only delivers a
+# broadcast (a reminder's receiver posting a notification) does not start the app by itself.
+PENDING_STARTS = tuple("Landroid/app/PendingIntent;->" + m for m in (
+    "getService(Landroid/content/Context;ILandroid/content/Intent;I)Landroid/app/PendingIntent;",
+    "getForegroundService(Landroid/content/Context;ILandroid/content/Intent;I)Landroid/app/PendingIntent;",
+    "getActivity(Landroid/content/Context;ILandroid/content/Intent;I)Landroid/app/PendingIntent;",
+    "getActivity(Landroid/content/Context;ILandroid/content/Intent;ILandroid/os/Bundle;)Landroid/app/PendingIntent;",
+))
+
+
+def _alarms(ctx: BuildContext) -> list[Evidence]:
+    """Methods that set an alarm whose PendingIntent starts a service or an activity: an alarm that restarts
+    the app (a keep-alive), named with the alarm call and the kind of component it starts."""
+    starts: dict[str, set[str]] = {}
+    for caller, api in ctx.code.instructions_calling(PENDING_STARTS):
+        starts.setdefault(caller, set()).add(api.split("->", 1)[1].split("(", 1)[0])
+    evidence = []
+    for caller, api in sorted(set(ctx.code.instructions_calling(ALARM_SETS))):
+        if caller not in starts:
+            continue
+        kind, sdk = ctx.code.owner(caller.split("->", 1)[0])
+        if kind == "library":
+            continue
+        alarm = api.split("->", 1)[1].split("(", 1)[0]
+        pending = sorted(starts[caller])
+        evidence.append(Evidence("api", f"AlarmManager.{alarm} with PendingIntent.{', '.join(pending)}", caller,
+                                 sdk=sdk if kind == "sdk" else None,
+                                 extra={"api": api, "alarm": alarm, "pending": pending}))
+    return evidence
 
 
 def _other_apps(ctx: BuildContext) -> list[Evidence]:
@@ -148,6 +187,7 @@ def _not_starting(package: str) -> bool:
 def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     receivers = _receivers(ctx)
     starts = _other_apps(ctx)
+    alarms = _alarms(ctx)
     parts = []
     parts_zh = []
     if receivers:
@@ -157,9 +197,12 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     if starts:
         parts.append(f"{len(starts)} place(s) in the code start other apps' components (关联启动)")
         parts_zh.append(f"代码中有 {len(starts)} 处启动其他应用的组件（关联启动）")
+    if alarms:
+        parts.append(f"{len(alarms)} alarm(s) restart the app's service or activity when they fire")
+        parts_zh.append(f"{len(alarms)} 处定时闹钟在触发时重新启动应用的服务或界面")
     if parts:
         yield Finding(rule_id=RULE.id, message="; ".join(parts) + ".", message_zh="；".join(parts_zh) + "。",
-                      evidence=tuple(receivers) + capped(starts, "places"))
+                      evidence=tuple(receivers) + capped(starts, "places") + capped(alarms, "alarms"))
 
 
 def _receivers(ctx: BuildContext) -> list[Evidence]:

@@ -4,7 +4,9 @@ Android runs the `Application` class (its constructor, static initialiser, `atta
 `onCreate`) and every `ContentProvider` (`onCreate`) before the first activity appears, so before a privacy
 dialog can ask anything. The check follows the app's call graph from those entry points (static and direct
 calls, overrides in app subclasses, class initialisers, and `run`/`call` of objects created on the way)
-to the sensitive APIs, and reports the shortest chain to each.
+to the sensitive APIs, and reports the shortest chain to each. A thread, task or Handler subclass is followed
+only once the walk has seen it created: a task created elsewhere and run through a shared base class is not
+a step of the chain.
 
 Why it matters
 --------------

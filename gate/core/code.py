@@ -35,6 +35,14 @@ MAX_DEPTH = 25
 # When a reached method creates an object of an app class, these of its methods can run (threads, tasks).
 CALLBACKS = ("<clinit>", "run", "call", "handleMessage")
 _PROTOS = {"<clinit>": "()V", "run": "()V", "call": "()Ljava/lang/Object;", "handleMessage": "(Landroid/os/Message;)V"}
+# Objects handed to a thread, a Handler or an executor. A virtual call on such a type reaches an override of an
+# app subclass only once the walk has seen that subclass created: a task created on another path (a button's
+# handler) and run through a shared base class is not a step of this path.
+ASYNC_ROOTS = ("Ljava/lang/Runnable;", "Ljava/util/concurrent/Callable;", "Ljava/lang/Thread;",
+               "Landroid/os/Handler;", "Ljava/util/TimerTask;", "Landroid/os/AsyncTask;",
+               "Landroid/os/Handler$Callback;")
+VIRTUAL_OPS = frozenset({0x6E, 0x72, 0x74, 0x78})
+_NO_OVERRIDES: dict[tuple[int, int], int] = {}
 
 
 @dataclass(frozen=True)
@@ -462,6 +470,9 @@ class Code:
                 queue.append((node, 0))
         found: dict[tuple[str, tuple[int, int]], str] = {}
         truncated = False
+        created: set[tuple[int, int]] = set()  # (dex, type) instantiated by a visited method
+        # overrides in async subclasses not yet seen created: (dex, subclass) -> ([(body, caller)], depth)
+        waiting: dict[tuple[int, int], list[tuple[list[tuple[tuple[int, int], tuple[int, int]]], int]]] = {}
         while queue:
             node, depth = queue.popleft()
             di, pos = node
@@ -481,9 +492,22 @@ class Code:
                         if not key or self._has_key(d, pos, key):
                             found[(api, node)] = signatures[api]
                     continue
+                if op == NEW_INSTANCE:  # the object exists from here on: release what waited for it
+                    for t in self._with_supertypes(di, index):
+                        created.add((di, t))
+                        for held, held_depth in waiting.pop((di, t), ()):
+                            for nxt, via in held:
+                                if nxt not in parent and len(parent) < MAX_REACHABLE:
+                                    parent[nxt] = via
+                                    queue.append((nxt, held_depth))
                 if depth >= max_depth:
                     continue
+                async_subs = self._async_overrides(di, op, index) if op in VIRTUAL_OPS else _NO_OVERRIDES
                 for nxt in self._successors(di, op, index):
+                    sub = async_subs.get(nxt)
+                    if sub is not None and (di, sub) not in created:
+                        waiting.setdefault((di, sub), []).append(([(nxt, node)], depth + 1))
+                        continue
                     if nxt not in parent:
                         if len(parent) >= MAX_REACHABLE:
                             truncated = True
@@ -499,6 +523,57 @@ class Code:
                 cur = parent[cur]
             chains.append(Chain(methods=tuple(reversed(path)), api=api, category=category))
         return chains, truncated
+
+    @cached_property
+    def _async_types(self) -> list[frozenset[int]]:
+        """Per dex, the classes defined there that descend from a thread, task or Handler type."""
+        out = []
+        for d in self.dexes:
+            types: set[int] = set()
+            for root in ASYNC_ROOTS:
+                t = d.find_type(root)
+                if t is not None:
+                    types.update(d.subtypes(t))
+            out.append(frozenset(types))
+        return out
+
+    @cached_property
+    def _async_cache(self) -> dict[tuple[int, int, int], dict[tuple[int, int], int]]:
+        return {}
+
+    def _async_overrides(self, di: int, op: int, index: int) -> dict[tuple[int, int], int]:
+        """For a virtual or interface call, the override bodies in async subclasses, with the subclass."""
+        if op not in VIRTUAL_OPS or not self._async_types[di]:
+            return {}
+        key = (di, op, index)
+        cached = self._async_cache.get(key)
+        if cached is None:
+            cached = self._async_cache[key] = self._compute_async_overrides(di, index)
+        return cached
+
+    def _compute_async_overrides(self, di: int, index: int) -> dict[tuple[int, int], int]:
+        d = self.dexes[di]
+        asyncs = self._async_types[di]
+        type_idx, name, proto = d.method_parts(index)
+        out: dict[tuple[int, int], int] = {}
+        for sub in d.subtypes(type_idx)[:50]:
+            if sub in asyncs:
+                midx = d.method_keys.get(d.method_key(sub, name, proto))
+                if midx is not None and (pos := d.code_of_method.get(midx)) is not None:
+                    out[(di, pos)] = sub
+        return out
+
+    def _with_supertypes(self, di: int, type_idx: int) -> list[int]:
+        """A created type and its superclasses defined in the dex: an instance runs their overrides too."""
+        d = self.dexes[di]
+        out: list[int] = []
+        t: int | None = type_idx
+        for _ in range(30):
+            if t is None or t in out:
+                break
+            out.append(t)
+            t = d.superclass_of.get(t)
+        return out
 
     def _bodies_named(self, cls: str, name: str) -> list[tuple[int, int]]:
         """Code of every method ``name`` (any parameters) of a class defined in the APK (reflection gives

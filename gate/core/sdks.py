@@ -159,13 +159,27 @@ class Detected:
                 "markers": sorted({e["marker"] for e in self.evidence if e.get("marker")})}
 
 
+def _simple_name(desc: str) -> str:
+    return desc.rstrip(";").rsplit("/", 1)[-1].split("$", 1)[0]
+
+
 def _stub_only(hits: list[str]) -> bool:
-    """Whether a handful of classes are only AIDL interface stubs (``IFoo``, ``IFoo$Stub``, ``...$Stub$Proxy``),
-    as another SDK ships for a big vendor's service it binds (HMS's device-id service inside MSA)."""
+    """Whether a handful of classes are only another SDK's copy of a vendor's API surface: AIDL interface stubs
+    (``IFoo``, ``IFoo$Stub``, ``...$Stub$Proxy``), as MSA ships for HMS's device-id service, or exception types
+    with obfuscated helpers, as Play services' basement ships ``com.google.firebase.FirebaseException`` into apps
+    with no Firebase at all."""
     if not hits or len(hits) > 12:
         return False
-    stubbed = {h.split("$", 1)[0] for h in hits if "$Stub" in h}
-    return all(h.split("$", 1)[0] in stubbed for h in hits)
+    stubbed = {h.rstrip(";").split("$", 1)[0] for h in hits if "$Stub" in h}
+
+    def surface(h: str) -> bool:
+        return h.rstrip(";").split("$", 1)[0] in stubbed or _simple_name(h).endswith("Exception")
+
+    def obfuscated(h: str) -> bool:  # zzb, a, ab: a shrinker's name, not an API of the SDK
+        name = _simple_name(h)
+        return len(name) <= 3 and name.islower()
+
+    return any(surface(h) for h in hits) and all(surface(h) or obfuscated(h) for h in hits)
 
 
 def detect(cat: Catalogue, classes_with_prefix: Any, has_class: Any, entries: list[str],

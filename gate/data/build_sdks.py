@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import re
 import sys
@@ -29,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 HAND = HERE / "sdks_hand.json"
 VENDOR = HERE / "sdks_vendor.psv"
+VENDOR_EVIDENCE = HERE / "sdks_vendor_evidence.tsv"
 OUT = HERE / "sdks.json"
 DEFAULT_SIGNATURES = ROOT.parent / "shared" / "corpus" / "signatures"
 
@@ -141,7 +143,25 @@ NAMED_KINDS: dict[str, str] = {
     "阿里云语音服务 SDK": "ai_speech_vision", "阿里移动推送": "push", "阿里移动热修复": "hot_update_plugin",
     "阿里聚安全": "risk_control", "顶象无感验证 SDK": "risk_control", "高德 SDK": "maps_location",
     "高德地图 SDK": "maps_location", "360 加固": "packer", "Weex": "hot_update_plugin", "Hippy": "hot_update_plugin",
+    # vendor SDKs among LibChecker labels and LibRadar names that were read as open-source libraries (issue 15)
+    "SNPE SDK": "ai_speech_vision", "HiAI Foundation": "ai_speech_vision", "HUAWEI AR Engine": "ai_speech_vision",
+    "HMS Audio Kit": "cloud_service", "HMS Video Kit": "cloud_service", "HMS Business Touch Kit": "cloud_service",
+    "HMS Core": "social_login_share", "HUAWEI CaaS Engine": "im_rtc", "HUAWEI WebView": "browser_engine",
+    "Games plugin for Unity": "game_service", "Unity": "game_service",
+    "Unreal Engine": "game_service", "LayaAir": "game_service", "团结引擎": "game_service",
+    "GameMaker Studio": "game_service", "Live2D Cubism SDK": "game_service", "Wwise": "game_service",
+    "FMOD": "game_service", "Matrix": "crash_apm", "Mira": "hot_update_plugin", "Qigsaw": "hot_update_plugin",
+    "Neptune": "hot_update_plugin", "VirtualApp": "hot_update_plugin", "LSPatch": "hot_update_plugin",
+    "GaiaX": "hot_update_plugin", "CodeLocator": "debug_bridge", "XNet": "cloud_service",
+    "Firebase C++ SDK": "cloud_service",
+    "Baidu Search SDK": "ads", "Aviary photo editing SDK": "ai_speech_vision", "Appbyme": "hot_update_plugin",
+    "YouTube Android Player API": "cloud_service", "Letv SDK": "cloud_service", "QihooPP Framework": "payment",
+    "Tencent SDK Utilities": "social_login_share", "ACRA (Application Crash Reports for Android)": "crash_apm",
+    "OpenUDID Salama Generator": "device_id_service", "Authorize.NET": "payment", "Corona": "game_service",
+    "Jirbo": "ads", "TapDaq Unity Plugin": "ads",
 }
+# Native-library names too common to identify anyone's SDK (libmain.so is NativeActivity's default name).
+GENERIC_NATIVE = {"libmain.so"}
 # What an SDK of each kind typically collects, used until its vendor's disclosure is read (then the entry
 # moves to the hand-kept file with the vendor's own list).
 KIND_DATA: dict[str, list[str]] = {
@@ -291,7 +311,8 @@ def libchecker(sig: Path) -> dict[str, dict[str, Any]]:
             name, kind, is_regex = row["name"].strip(), row["kind"], row["is_regex"] == "1"
             if kind == "native_lib":
                 value = _glob_of(name) if is_regex else name
-                if value and value.startswith("lib") and value.endswith(".so") and "/" not in value:
+                if value and value.startswith("lib") and value.endswith(".so") and "/" not in value \
+                        and value not in GENERIC_NATIVE:
                     entry["native_libs"].append(value)
             elif kind in ("service", "activity", "receiver", "provider") and not is_regex:
                 entry["components"].append(name)
@@ -308,22 +329,60 @@ def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def vendor_rows() -> list[dict[str, Any]]:
-    """The SDKs of sdks_vendor.psv, named from their vendors' integration guides."""
-    out = []
+def signature_names(sig: Path) -> list[str]:
+    """Every package prefix and component name the signature data carries (LibRadar, LibChecker, LibScout)."""
+    names = [_pkg(r["Package Name"]) for r in csv.DictReader(
+        (sig / "libradar" / "tag_rules.csv").open(encoding="utf-8"))]
+    with (sig / "libchecker-rules" / "rules_db_export.tsv").open(encoding="utf-8") as fh:
+        names += [r["name"].strip() for r in csv.DictReader(fh, delimiter="\t") if r["is_regex"] != "1"]
+    scout = json.loads((sig / "libscout" / "trackers.json").read_text(encoding="utf-8"))
+    names += [lib["groupid"] for lib in scout.get("libraries", [])]
+    return [n for n in names if n.count(".") >= 1]
+
+
+def vendor_evidence() -> dict[str, str]:
+    """Package → how it was confirmed, for the psv packages the signature data does not carry."""
+    out: dict[str, str] = {}
+    for line in VENDOR_EVIDENCE.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            package, how = line.split("\t", 1)
+            out[package.strip()] = how.strip()
+    return out
+
+
+def _confirmation(package: str, names: list[str], evidence: dict[str, str]) -> str | None:
+    # a signature name confirms the package when it is the package, lies under it, or is a specific parent of it
+    for name in names:
+        if name == package or name.startswith(package + ".") or (
+                package.startswith(name + ".") and name.count(".") >= 2):
+            return f"signature data ({name})"
+    return evidence.get(package)
+
+
+def vendor_rows(sig: Path) -> list[tuple[dict[str, Any], list[str]]]:
+    """The SDKs of sdks_vendor.psv, each with its packages that neither the signature data nor
+    sdks_vendor_evidence.tsv confirms (build() refuses a row that would enter the catalogue with one)."""
+    names, evidence = signature_names(sig), vendor_evidence()
+    out: list[tuple[dict[str, Any], list[str]]] = []
     for line in VENDOR.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        kind, ident, name_en, name_zh, vendor_en, vendor_zh, packages, site = line.split("|")
+        fields = line.split("|")
+        kind, ident, name_en, name_zh, vendor_en, vendor_zh, packages, site = fields[:8]
+        confirmed = [_confirmation(p, names, evidence) for p in packages.split()]
+        unconfirmed = [p for p, c in zip(packages.split(), confirmed, strict=True) if c is None]
         chinese = bool(CJK.search(name_zh + vendor_zh))
         data = KIND_DATA[kind] if (chinese or kind in COLLECTING) else []
         note = " Data categories: typical of the kind, the vendor's disclosure not yet read." if data else ""
-        out.append({
+        origin = fields[8] if len(fields) > 8 and fields[8].strip() else \
+            f"package named in the vendor's integration guide ({site})"
+        checks = "; ".join(dict.fromkeys(c for c in confirmed if c))
+        out.append(({
             "id": ident, "name_en": name_en, "name_zh": name_zh or name_en, "vendor_en": vendor_en,
             "vendor_zh": vendor_zh or vendor_en, "kind": kind, "packages": packages.split(), "classes": [],
             "native_libs": [], "components": [], "assets": [], "data_collected": list(data),
-            "source": f"sdks_vendor.psv: package named in the vendor's integration guide ({site}).{note}",
-        })
+            "source": f"sdks_vendor.psv: {origin}. Package confirmed by {checks}.{note}",
+        }, unconfirmed))
     return out
 
 
@@ -349,11 +408,16 @@ def build(sig: Path | None) -> dict[str, Any]:
     hand = json.loads(HAND.read_text(encoding="utf-8"))
     sdks: list[dict[str, Any]] = [_with_data(s) for s in hand["sdks"]]
     libraries: list[dict[str, Any]] = list(hand["libraries"])
-    for entry in vendor_rows():  # the hand-kept file wins over a vendor row that names the same packages
-        if not _clashes(entry, sdks, libraries):
-            sdks.append(entry)
     if sig is None or not sig.is_dir():
         raise SystemExit(f"signature data not found at {sig}: pass --signatures DIR")
+    unconfirmed: list[str] = []
+    for entry, missing in vendor_rows(sig):  # the hand-kept file wins over a vendor row naming the same packages
+        if not _clashes(entry, sdks, libraries):
+            sdks.append(entry)
+            unconfirmed += [f"{entry['id']}: {p}" for p in missing]
+    if unconfirmed:  # no package enters the catalogue on memory alone
+        raise SystemExit("sdks_vendor.psv packages confirmed by neither the signature data nor "
+                         "sdks_vendor_evidence.tsv: " + ", ".join(unconfirmed))
     taken_pkgs = [p for s in sdks for p in s["packages"]]
     lib_pkgs = [p for lib in libraries for p in lib["packages"]]
     taken_components = {c for s in sdks for c in s["components"]}
@@ -400,9 +464,13 @@ def build(sig: Path | None) -> dict[str, Any]:
         packages = [p for p in packages if not any(_overlaps(p, q) for q in lib_pkgs)]
         if not (packages or components or native_libs):
             continue
-        ident = _slug(c["name"]) or _slug(" ".join(packages)) or "sdk"
+        # a label with no ASCII name (most Chinese labels) gets an id from a hash of the label, so that ids do
+        # not move when entries are added before it
+        ident = _slug(c["name"]) or _slug(" ".join(packages)) or \
+            "sdk-" + hashlib.sha1(c["name"].encode("utf-8")).hexdigest()[:8]
         if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", ident) or ident in ids:
-            ident = f"{ident}-sdk" if ident and ident + "-sdk" not in ids else f"sdk-{len(ids)}"
+            ident = f"{ident}-sdk" if ident and ident + "-sdk" not in ids else \
+                "sdk-" + hashlib.sha1(c["name"].encode("utf-8")).hexdigest()[:8]
         vendor_en, vendor_zh = _vendor(c["name"], c["team"], " ".join(packages + components))
         if not vendor_en:
             vendor_en = c["team"] if c["team"] and not CJK.search(c["team"]) else c["name"]

@@ -32,3 +32,14 @@ def test_starting_other_apps_in_code() -> None:
     assert "com.other.app" in by_caller[base + "wakeService(Landroid/content/Context;)V"].extra["packages"]
     assert base + "bindOther(Landroid/content/Context;Landroid/content/ServiceConnection;)Z" in by_caller
     assert base + "startOwn(Landroid/content/Context;)V" not in by_caller
+
+
+def test_alarms_that_restart_the_app_but_not_screens_opened_for_the_user() -> None:
+    """A repeating alarm whose PendingIntent starts the app's own service restarts the app; an alarm that only
+    delivers a broadcast does not, and opening Settings, a permission screen or the store starts no other app."""
+    f = finding(scan_fixture("self-start-alarm"), "HAR-SELF-START")
+    base = "Lcn/gate/fixture/self_start_alarm/"
+    assert {e.location: e.extra.get("alarm") for e in f.evidence} == {
+        base + "Scheduler;->keepAlive(Landroid/content/Context;)V": "setRepeating"}
+    (e,) = f.evidence
+    assert e.extra["pending"] == ["getService"]

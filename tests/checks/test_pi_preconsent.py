@@ -56,3 +56,22 @@ def test_chain_through_resolved_reflection() -> None:
 def test_harmless_reflection_before_consent_is_quiet() -> None:
     # hidden-quiet's App.onCreate calls every harmless technique, including reflection on its own method
     assert "PI-PRECONSENT" not in rule_ids(scan_fixture("hidden-quiet"))
+
+
+def test_tasks_link_only_where_created_on_the_path_and_the_shortest_chain_is_reported() -> None:
+    """App.onCreate creates AndroidIdTask and posts it to a Handler (linked); ImeiTask is created by MainActivity
+    only and reachable from App.onCreate just through a virtual call on their shared base class (not linked);
+    of two chains to Ids.serial the shorter is reported."""
+    f = finding(scan_fixture("preconsent-async"), "PI-PRECONSENT")
+    base = "Lcn/gate/fixture/preconsent_async/"
+    chains = {e.extra["chain"][-1]: e.extra["chain"] for e in f.evidence}
+    assert set(chains) == {"Landroid/os/Build;->getSerial()Ljava/lang/String;",
+                           "Landroid/provider/Settings$Secure;->getString(Landroid/content/ContentResolver;"
+                           "Ljava/lang/String;)Ljava/lang/String;"}
+    assert chains["Landroid/os/Build;->getSerial()Ljava/lang/String;"] == [
+        base + "App;->onCreate()V", base + "Ids;->serial()Ljava/lang/String;",
+        "Landroid/os/Build;->getSerial()Ljava/lang/String;"]
+    assert chains["Landroid/provider/Settings$Secure;->getString(Landroid/content/ContentResolver;"
+                  "Ljava/lang/String;)Ljava/lang/String;"][:2] == [base + "App;->onCreate()V",
+                                                                  base + "AndroidIdTask;->run()V"]
+    assert not any("ImeiTask" in m for e in f.evidence for m in e.extra["chain"])

@@ -72,7 +72,7 @@ def test_file_loads_with_source_version_and_enough_sdks() -> None:
     assert isinstance(doc["source"], str) and doc["source"].strip()
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", doc["version"])
     assert isinstance(doc["sdks"], list)
-    assert len(doc["sdks"]) >= 700
+    assert len(doc["sdks"]) >= 800
 
 
 def test_collecting_and_chinese_sdks_say_what_they_collect() -> None:
@@ -100,6 +100,22 @@ def test_catalogue_is_what_build_sdks_writes() -> None:
     done = subprocess.run([sys.executable, str(ROOT / "gate" / "data" / "build_sdks.py"), "--check"],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_vendor_rows_are_confirmed_and_every_entry_names_its_source() -> None:
+    """No package of sdks_vendor.psv enters the catalogue on memory alone: each is confirmed by the signature data
+    or by a line of sdks_vendor_evidence.tsv, and its entry's source says which."""
+    vendor = [s for s in sdks() if s["source"].startswith("sdks_vendor.psv:")]
+    assert len(vendor) > 200
+    assert all("Package confirmed by " in s["source"] for s in vendor), [
+        s["id"] for s in vendor if "Package confirmed by " not in s["source"]]
+    evidence = (ROOT / "gate" / "data" / "sdks_vendor_evidence.tsv").read_text(encoding="utf-8")
+    rows = [line.split("\t") for line in evidence.splitlines() if line.strip() and not line.startswith("#")]
+    assert rows and all(len(r) == 2 and JAVA_NAME_RE.fullmatch(r[0]) and r[1].strip() for r in rows)
+    # the psv rows dropped by the audit (packages no public source confirms) stay out
+    dropped = {"com.miaozhen.mobile.tracking", "com.testin.agents", "io.mysdk", "cn.jiguang.jmlink",
+               "com.alibaba.sdk.android.tlog"}
+    assert not dropped & {p for s in vendor for p in s["packages"]}
 
 
 def test_ids_are_unique_kebab_case() -> None:

@@ -49,3 +49,23 @@ def test_no_third_party_call_attributed_to_the_app(relative: str) -> None:
     for site in counted:
         kind, _ident = code.owner(site.caller_class)
         assert (kind == "app") == code.is_own(site.caller_class), site.caller
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("relative", sorted(TRUTH["attribution"]))
+def test_each_sensitive_call_site_has_its_hand_checked_owner(relative: str) -> None:
+    """For a few SDK-heavy apps every sensitive call site is listed with the owner a reviewer assigned it from
+    the caller's package: the gate must give the same owner to each, and find no site the list lacks."""
+    if not CORPUS.is_dir():
+        pytest.skip("corpus not available")
+    ctx = _context(relative)
+    counted, _ = ctx.sensitive_calls
+    got = {(site.caller, site.api): "{}:{}".format(*ctx.code.owner(site.caller_class)) for site in counted}
+    expected = {(row["caller"], row["api"]): row["owner"] for row in TRUTH["attribution"][relative]}
+    assert expected
+    wrong = {key: (owner, got.get(key)) for key, owner in expected.items() if got.get(key) != owner}
+    assert not wrong
+    assert set(got) <= set(expected), set(got) - set(expected)
+    # what the list calls the app's is under the app's own roots
+    assert all(ctx.code.is_own(caller.split("->", 1)[0]) for (caller, _), owner in expected.items()
+               if owner.startswith("app:"))

@@ -45,3 +45,17 @@ def test_asset_markers_match_as_fnmatchcase() -> None:
             else:
                 expected = [e for e in entries if fnmatch.fnmatchcase(e.rsplit("/", 1)[-1], marker)]
             assert asset_matches(marker, entries) == expected, marker
+
+
+def test_an_sdk_seen_only_through_another_sdks_copy_of_its_api_surface_is_not_reported() -> None:
+    """AIDL stubs (HMS's device-id service inside MSA) and exception types with obfuscated helpers (Play services'
+    basement ships com.google.firebase.FirebaseException) are another SDK's copy; real code is not."""
+    from gate.core.sdks import _stub_only
+
+    assert _stub_only(["Lcom/huawei/hms/ads/identifier/aidl/IFoo;", "Lcom/huawei/hms/ads/identifier/aidl/IFoo$Stub;",
+                       "Lcom/huawei/hms/ads/identifier/aidl/IFoo$Stub$Proxy;"])
+    assert _stub_only(["Lcom/google/firebase/FirebaseException;",
+                       "Lcom/google/firebase/FirebaseApiNotAvailableException;", "Lcom/google/firebase/zzb;"])
+    assert not _stub_only(["Lcom/google/firebase/FirebaseException;", "Lcom/google/firebase/FirebaseApp;"])
+    assert not _stub_only(["Lcom/mob/a;", "Lcom/mob/b;"])  # obfuscated code alone is code, not a stub
+    assert not _stub_only([f"Lcom/x/E{i}Exception;" for i in range(13)])  # too many to be a copied surface

@@ -81,8 +81,7 @@ def find(code: Code, cat: Catalogue) -> list[Anchor]:
             hosts.setdefault(h.lower(), []).append(sdk.id)
         for k in sdk.meta_data:
             keys.setdefault(k, []).append(sdk.id)
-        if sdk.meta_data or sdk.hosts:  # library loads anchor only SDKs that declare fingerprints
-            libs += [(sdk.id, p) for p in sdk.native_libs]
+        libs += [(sdk.id, p) for p in sdk.native_libs]
     regex = _host_regex(hosts)
     out: list[Anchor] = []
     for d in code.dexes:
@@ -183,7 +182,8 @@ def with_renamed(detected: list[Detected], code: Code) -> list[Detected]:
         if not packages and not singles:
             out.append(d)
             continue
-        count = sum(1 for p in packages for c in code.classes_with_prefix(p) if "/" not in c[len(p):]) + len(singles)
+        count = sum(1 for p in packages for c in code.classes_with_prefix(p)
+                    if "/" not in c[len(p):] and code.owner(c) == ("sdk", d.sdk.id)) + len(singles)
         names = [p[1:-1].replace("/", ".") + ".*" for p in packages] + [c[1:-1].replace("/", ".") for c in singles]
         item = {"kind": "sdk", "value": f"renamed code {', '.join(names[:5])} ({count} classes) attributed by its "
                                         "fingerprints", "location": (packages or singles)[0], "sdk": d.sdk.id,

@@ -25,11 +25,12 @@ app's classes there are attributed to the SDK too; the evidence names the anchor
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from gate.apk.dex import DexFile
 from gate.core.sdks import Catalogue, Detected, lib_matches
@@ -50,6 +51,14 @@ class Anchor:
     value: str  # the host, the meta-data key, or the library file name
     cls: str  # the class loading the constant (Lpkg/Cls;)
     text: str = ""  # the whole constant (the URL, for a host)
+    free: bool = True  # the class is nobody's in the catalogue (renamed code), not the SDK's own package
+
+
+def _host_scan(hosts: Iterable[str]) -> re.Pattern[bytes] | None:
+    """The hosts as plain alternatives: the fast pass over a whole dex (no look-around, no case folding, as
+    hosts in code are written in lower case); ``_host_regex`` then checks each hit's string."""
+    names = sorted({h.lower() for h in hosts}, key=len, reverse=True)
+    return re.compile(b"|".join(re.escape(h.encode()) for h in names)) if names else None
 
 
 def _host_regex(hosts: Iterable[str]) -> re.Pattern[bytes] | None:
@@ -63,14 +72,6 @@ def _host_regex(hosts: Iterable[str]) -> re.Pattern[bytes] | None:
                       re.IGNORECASE)
 
 
-def _lib_stem(pattern: str) -> str:
-    """The literal start of ``System.loadLibrary``'s argument for a library marker: ``libjcore*.so`` → ``jcore``."""
-    body = pattern[3:] if pattern.startswith("lib") else pattern
-    cut = min((body.find(c) for c in "*?[" if c in body), default=len(body))
-    stem = body[:cut]
-    return stem[:-3] if stem.endswith(".so") else stem
-
-
 def find(code: Code, cat: Catalogue) -> list[Anchor]:
     """Every anchor in the dex files, for the catalogue entries that declare fingerprints."""
     hosts: dict[str, list[str]] = {}
@@ -82,24 +83,20 @@ def find(code: Code, cat: Catalogue) -> list[Anchor]:
         for k in sdk.meta_data:
             keys.setdefault(k, []).append(sdk.id)
         libs += [(sdk.id, p) for p in sdk.native_libs]
-    regex = _host_regex(hosts)
+    regex, scan = _host_regex(hosts), _host_scan(hosts)
     out: list[Anchor] = []
     for d in code.dexes:
         wanted: dict[int, list[tuple[str, str, str]]] = {}  # string index → (sdk, kind, value)
-        if regex is not None:
-            for idx, host in _host_strings(d, regex):
+        if regex is not None and scan is not None:
+            for idx, host in _host_strings(d, scan, regex):
                 for sdk_id in hosts[host]:
                     wanted.setdefault(idx, []).append((sdk_id, "host", host))
         for key, owners in keys.items():
             kidx = d.find_string(key)
             if kidx is not None:
                 wanted.setdefault(kidx, []).extend((s, "meta_read", key) for s in owners)
-        for sdk_id, pattern in libs:
-            stem = _lib_stem(pattern)
-            if len(stem) < 3:
-                continue
-            for idx in d.strings_with_prefix(stem):
-                name = f"lib{d.string(idx)}.so"
+        for idx, name in _loaded_libraries(d):
+            for sdk_id, pattern in libs:
                 if lib_matches(pattern, name):
                     wanted.setdefault(idx, []).append((sdk_id, "lib_load", name))
         if not wanted:
@@ -114,32 +111,54 @@ def find(code: Code, cat: Catalogue) -> list[Anchor]:
                     if code.cat.owner(cls) not in (None, ("sdk", sdk_id)) or seen[(sdk_id, kind)] >= MAX_CLASSES:
                         continue  # another SDK's or library's class naming the host is not this SDK
                     seen[(sdk_id, kind)] += 1
-                    out.append(Anchor(sdk_id, kind, value, cls, d.string(insn.index)))
+                    out.append(Anchor(sdk_id, kind, value, cls, d.string(insn.index), code.cat.owner(cls) is None))
     return list(dict.fromkeys(out))
 
 
-def _host_strings(d: DexFile, regex: re.Pattern[bytes]) -> list[tuple[int, str]]:
+def _host_strings(d: DexFile, scan: re.Pattern[bytes], regex: re.Pattern[bytes]) -> list[tuple[int, str]]:
     """(string index, catalogue host) for each string of a dex naming a host: one pass of the pattern over
     the file's bytes (not one decode per string: a big dex has 100,000 of them), each hit mapped to the string
     whose data holds it and checked on the decoded string."""
-    offs = d._string_offs
+    offs = np.frombuffer(d._string_offs, dtype=np.uint32)
     if not len(offs):
         return []
-    order = sorted(range(len(offs)), key=offs.__getitem__)
-    starts = [offs[i] for i in order]
-    lo, hi = starts[0], d.data.find(b"\x00", starts[-1]) + 1 or len(d.data)
+    order = np.argsort(offs, kind="stable")  # string data is laid out in id order, but need not be
+    starts = offs[order]
+    lo = int(starts[0])
+    hi = d.data.find(b"\x00", int(starts[-1])) + 1 or len(d.data)
     found: dict[int, str] = {}
-    for m in regex.finditer(d.data, lo, hi):
-        slot = bisect_right(starts, m.start()) - 1
+    for m in scan.finditer(d.data, lo, hi):
+        slot = int(np.searchsorted(starts, m.start(), side="right")) - 1
         if slot < 0:
             continue
-        idx = order[slot]
+        idx = int(order[slot])
         if idx in found:
             continue
         hit = regex.search(d.string(idx).encode("utf-8", "replace"))
         if hit:
             found[idx] = hit.group(1).decode().lower()
     return sorted(found.items())
+
+
+# Classes whose loadLibrary(name) loads lib<name>.so: the platform's and the common loader libraries'.
+LOADERS = ("Ljava/lang/System;", "Ljava/lang/Runtime;", "Lcom/getkeepsafe/relinker/ReLinker;",
+           "Lcom/facebook/soloader/SoLoader;")
+
+
+def _loaded_libraries(d: DexFile) -> list[tuple[int, str]]:
+    """(string index, ``lib<name>.so``) for each string constant of a method that calls a ``loadLibrary``: the
+    callers are found by their invokes, not by every string that happens to spell a library (``bmob`` is a
+    word too)."""
+    targets = [m for cls in LOADERS if (t := d.find_type(cls)) is not None
+               for m in d.methods_named(t).get("loadLibrary", ())]
+    out: dict[int, str] = {}
+    for pos in d.find_invokes(targets):
+        for insn in d.instructions(pos):
+            if insn.op == 0x1A and insn.index not in out:
+                text = d.string(insn.index)
+                if 0 < len(text) <= 64 and "/" not in text and " " not in text:
+                    out[insn.index] = f"lib{text}.so"
+    return sorted(out.items())
 
 
 def _package(cls: str) -> str:
@@ -157,7 +176,7 @@ def renamed_owners(anchors: Iterable[Anchor], detected: Iterable[str]) -> tuple[
     by_class: dict[str, str] = {}
     votes: dict[str, Counter[str]] = {}
     for a in anchors:
-        if a.sdk not in keep:
+        if a.sdk not in keep or not a.free:
             continue
         by_class.setdefault(a.cls, a.sdk)
         pkg = _package(a.cls)

@@ -7,7 +7,8 @@ library (``System.loadLibrary("jcore221")``), and the hosts it reports to. This 
 
 - ``host``: a string constant naming one of the SDK's collection hosts (``https://stats.jpush.cn/...``);
 - ``meta_read``: a string constant equal to one of the SDK's meta-data keys (the SDK reading its own key);
-- ``lib_load``: a string constant that, as ``lib<name>.so``, is one of the SDK's native libraries.
+- ``lib_load``: a string constant of a method calling a ``loadLibrary`` that, as ``lib<name>.so``, is one of the
+  SDK's native libraries.
 
 Each is an ``Anchor``: the SDK, the kind, the constant and the class loading it. Only classes that are nobody
 else's count (not the app's own roots, not another catalogue entry): an app linking to the vendor's web site
@@ -73,7 +74,8 @@ def _host_regex(hosts: Iterable[str]) -> re.Pattern[bytes] | None:
 
 
 def find(code: Code, cat: Catalogue) -> list[Anchor]:
-    """Every anchor in the dex files, for the catalogue entries that declare fingerprints."""
+    """Every anchor in the dex files: hosts and meta-data keys of the entries that declare them, library loads
+    of every entry with native libraries."""
     hosts: dict[str, list[str]] = {}
     keys: dict[str, list[str]] = {}
     libs: list[tuple[str, str]] = []

@@ -82,6 +82,8 @@ class Manifest:
     permissions: tuple[PermissionRequest, ...]
     application: dict[str, str]
     components: tuple[Component, ...]
+    # <application>'s <meta-data> as (android:name, android:value or android:resource): SDKs read their keys there
+    meta_data: tuple[tuple[str, str], ...] = ()
 
     @property
     def target_sdk(self) -> int:
@@ -207,6 +209,7 @@ def parse_manifest(raw: bytes) -> Manifest:
     permissions: list[PermissionRequest] = []
     application: dict[str, str] = {}
     components: list[Component] = []
+    meta_data: list[tuple[str, str]] = []
     for child in root:
         tag = local_name(child.tag)
         if tag == "uses-sdk":
@@ -224,6 +227,11 @@ def parse_manifest(raw: bytes) -> Manifest:
             application = attributes(child)
             for comp in child:
                 kind = local_name(comp.tag)
+                if kind == "meta-data":
+                    a = attributes(comp)
+                    if a.get("name"):
+                        meta_data.append((a["name"], a.get("value") or a.get("resource") or ""))
+                    continue
                 if kind not in _COMPONENT_TAGS:
                     continue
                 a = attributes(comp)
@@ -255,6 +263,6 @@ def parse_manifest(raw: bytes) -> Manifest:
     return Manifest(
         package=package, version_code=_int_attr(top.get("versionCode")), version_name=top.get("versionName"),
         min_sdk=min_sdk, target_sdk_declared=target_sdk, permissions=tuple(permissions),
-        application=application, components=tuple(components),
+        application=application, components=tuple(components), meta_data=tuple(meta_data),
     )
 

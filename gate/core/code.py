@@ -117,6 +117,10 @@ class Code:
         self.app_prefix = _desc_prefix(app_package) if app_package else None
         roots = {_desc_prefix(r) for r in (app_package, *app_roots) if r}
         self.app_prefixes = tuple(sorted(roots))
+        # Renamed SDK code found by its fingerprints (gate.core.fingerprints): obfuscated package → SDK id,
+        # and single classes → SDK id. Set once, before any call site is attributed.
+        self.renamed_packages: dict[str, str] = {}
+        self.renamed_classes: dict[str, str] = {}
 
     def is_own(self, class_desc: str) -> bool:
         """Whether a class lies under one of the app's own package roots."""
@@ -131,6 +135,11 @@ class Code:
         hit = self.cat.owner(class_desc)
         if hit:
             return hit
+        if self.renamed_classes or self.renamed_packages:
+            sdk = self.renamed_classes.get(class_desc) or \
+                self.renamed_packages.get(class_desc[: class_desc.rfind("/") + 1])
+            if sdk:
+                return ("sdk", sdk)
         return ("third_party", third_party_root(class_desc))
 
     def third_party_roots(self) -> dict[str, int]:

@@ -274,6 +274,17 @@ class _Frame:
                 result = self._invoke(midx, targets.get(midx), [regs.get(r) for r in arg_regs], arg_regs, regs)
                 pc += 2 * length
                 continue
+            if op == 0xFC or op == 0xFD:  # invoke-custom(/range): javac 9+ string concatenation
+                csidx = data[pc + 2] | (data[pc + 3] << 8)
+                if op == 0xFD:
+                    first = data[pc + 4] | (data[pc + 5] << 8)
+                    arg_regs = list(range(first, first + b1))
+                else:
+                    packed = (data[pc + 4] & 0xF, data[pc + 4] >> 4, data[pc + 5] & 0xF, data[pc + 5] >> 4, b1 & 0xF)
+                    arg_regs = list(packed[: b1 >> 4])
+                result = self.an.concat(d, csidx, [regs.get(r) for r in arg_regs])
+                pc += 2 * length
+                continue
             if op in (0x0A, 0x0B, 0x0C):  # move-result*
                 if result is not None and op == 0x0C:
                     regs[b1] = result
@@ -511,6 +522,7 @@ class Analyzer:
         self._targets: dict[str, dict[int, str]] = {}
         self._statics: dict[tuple[str, int], Value | None] = {}
         self._clinit_done: dict[tuple[str, int], dict[int, Value]] = {}
+        self._sites: dict[tuple[str, int], tuple[str, list[Any], list[str]] | None] = {}
 
     def targets_of(self, d: DexFile) -> dict[int, str]:
         """Method index → target signature, plus the String/StringBuilder/File helpers the frame models."""
@@ -541,6 +553,48 @@ class Analyzer:
                         found[idx] = d.method_signature(idx)
             self._targets[d.name] = found
         return found
+
+    def concat(self, d: DexFile, csidx: int, args: list[Value | None]) -> Value | None:
+        """The string an ``invoke-custom`` on ``StringConcatFactory`` builds from its arguments (one register
+        per argument, two for a long or double), or None for any other call site."""
+        key = (d.name, -1 - csidx)
+        site = self._sites.get(key)
+        if key not in self._sites:
+            try:
+                site = _concat_site(d, csidx)
+            except (DexError, IndexError, struct.error, ValueError):
+                site = None
+            self._sites[key] = site
+        if site is None:
+            return None
+        recipe, constants, params = site
+        values: list[Value | None] = []
+        reg = 0
+        for t in params:
+            v = args[reg] if reg < len(args) else None
+            if v is not None and v[0] == "I" and t in ("I", "S", "B"):
+                v = ("S", (str(v[1]),), (str(v[1]),))
+            values.append(v)
+            reg += 2 if t in ("J", "D") else 1
+        out: Value = ("S", (), ())
+        literal, taken, used = "", 0, 0
+        for ch in recipe + "\x01\x00":  # a sentinel argument flushes the last literal run
+            if ch not in "\x01\x02":
+                if ch != "\x00":
+                    literal += ch
+                continue
+            if literal:
+                out = _concat(out, ("S", (literal,), (json.dumps(literal, ensure_ascii=False),)))
+                literal = ""
+            if ch == "\x02":
+                const = constants[used] if used < len(constants) else None
+                used += 1
+                out = _concat(out, ("S", (const,), (json.dumps(const, ensure_ascii=False),)) if isinstance(
+                    const, str) else UNKNOWN_STR)
+            elif taken < len(values):
+                out = _concat(out, values[taken])
+                taken += 1
+        return out if out[1] else ("S", ("",), ('""',))
 
     def static_string(self, d: DexFile, fidx: int) -> Value | None:
         """The String value of a static field of a class defined in this dex: its static_values entry, or a
@@ -653,6 +707,67 @@ def _exact(d: DexFile, cls: str, name: str, proto: str) -> list[int]:
     if t is None:
         return []
     return [m for m in d.methods_named(t).get(name, ()) if d.method_signature(m).endswith(proto)]
+
+
+CONCAT_FACTORY = "Ljava/lang/invoke/StringConcatFactory;->"
+MAP_CALL_SITE_IDS, MAP_METHOD_HANDLES = 0x0007, 0x0008
+
+
+def _map_section(d: DexFile, kind: int) -> tuple[int, int] | None:
+    """(offset, count) of one section of the dex map list (call sites and method handles are only there)."""
+    data = d.data
+    (map_off,) = struct.unpack_from("<I", data, 0x34)
+    (n,) = struct.unpack_from("<I", data, map_off)
+    for i in range(min(n, 64)):
+        t, _, size, off = struct.unpack_from("<HHII", data, map_off + 4 + 12 * i)
+        if t == kind:
+            return off, size
+    return None
+
+
+def _concat_site(d: DexFile, csidx: int) -> tuple[str, list[Any], list[str]] | None:
+    """(recipe, constants, parameter types) of a call site bootstrapped by ``StringConcatFactory``: its
+    encoded array is [method handle, name, method type, (recipe, constants...)]. ``makeConcat`` has no recipe:
+    each argument in turn (\\x01 per parameter)."""
+    sites, handles = _map_section(d, MAP_CALL_SITE_IDS), _map_section(d, MAP_METHOD_HANDLES)
+    if sites is None or handles is None or not 0 <= csidx < sites[1]:
+        return None
+    data = d.data
+    (off,) = struct.unpack_from("<I", data, sites[0] + 4 * csidx)
+    n, p = uleb128(data, off)
+    if n < 3 or data[p] & 0x1F != 0x16:  # VALUE_METHOD_HANDLE
+        return None
+    size = (data[p] >> 5) + 1
+    handle = int.from_bytes(data[p + 1: p + 1 + size], "little")
+    if not 0 <= handle < handles[1]:
+        return None
+    htype, _, member = struct.unpack_from("<HHH", data, handles[0] + 8 * handle)
+    if htype > 0x03 and not d.method_signature(member).startswith(CONCAT_FACTORY):
+        return None
+    if htype <= 0x03:  # a field accessor handle: no concatenation
+        return None
+    p += 1 + size
+    values: list[Any] = []
+    for _ in range(n - 1):
+        head = data[p]
+        if head & 0x1F == 0x15:  # VALUE_METHOD_TYPE: the call's proto
+            sz = (head >> 5) + 1
+            values.append(("proto", int.from_bytes(data[p + 1: p + 1 + sz], "little")))
+            p += 1 + sz
+            continue
+        value, p = _encoded_value(d, p)
+        values.append(value)
+    name = values[0] if values else None
+    protos = [v[1] for v in values[1:2] if isinstance(v, tuple)]
+    if not protos or name not in ("makeConcatWithConstants", "makeConcat"):
+        return None
+    params = _param_types(d.proto(protos[0]))
+    if name == "makeConcat":
+        return "\x01" * len(params), [], params
+    recipe = values[2] if len(values) > 2 and isinstance(values[2], str) else None
+    if recipe is None:
+        return None
+    return recipe, values[3:], params
 
 
 def _encoded_array(d: DexFile, off: int) -> list[Any]:

@@ -110,10 +110,24 @@ class BuildContext:
 
     @cached_property
     def code(self) -> Code:
-        from gate.core.code import Code
-        from gate.core.sdks import catalogue
+        """The code of every dex, with the renamed code of detected SDKs attributed to them (their inventory is
+        computed here too: which SDKs are present decides whose renamed code it is)."""
+        return self._code_and_inventory[0]
 
-        return Code(self.dex_files + self.payloads.dexes, catalogue(), self.manifest.package, self.app_roots)
+    @cached_property
+    def _code_and_inventory(self) -> tuple[Code, list[Detected]]:
+        from gate.core import fingerprints
+        from gate.core.code import Code
+        from gate.core.sdks import catalogue, detect
+
+        cat = catalogue()
+        code = Code(self.dex_files + self.payloads.dexes, cat, self.manifest.package, self.app_roots)
+        anchors = fingerprints.find(code, cat)
+        found = detect(cat, code.classes_with_prefix, lambda d: d in code.classes, self.entry_names(),
+                       [c.name for c in self.manifest.components], self.manifest.package, self.app_roots,
+                       meta_keys={k for k, _ in self.manifest.meta_data}, anchors=anchors)
+        code.renamed_packages, code.renamed_classes = fingerprints.renamed_owners(anchors, [d.sdk.id for d in found])
+        return code, fingerprints.with_renamed(found, code)
 
     @cached_property
     def payloads(self) -> Payloads:
@@ -162,13 +176,9 @@ class BuildContext:
 
         return self.code.calls(sensitive_apis())
 
-    @cached_property
+    @property
     def sdk_inventory(self) -> list[Detected]:
-        from gate.core.sdks import catalogue, detect
-
-        code = self.code
-        return detect(catalogue(), code.classes_with_prefix, lambda d: d in code.classes, self.entry_names(),
-                      [c.name for c in self.manifest.components], self.manifest.package, self.app_roots)
+        return self._code_and_inventory[1]
 
     @cached_property
     def native(self) -> NativeReport:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -32,6 +33,9 @@ class Sdk:
     assets: tuple[str, ...] = ()
     data_collected: tuple[str, ...] = ()
     source: str = ""
+    # Fingerprints that survive renaming (gate.core.fingerprints): <meta-data> keys and collection hosts.
+    meta_data: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,7 @@ def catalogue() -> Catalogue:
                        kind=row["kind"], packages=_tuple(row, "packages"), classes=_tuple(row, "classes"),
                        native_libs=_tuple(row, "native_libs"), components=_tuple(row, "components"),
                        assets=_tuple(row, "assets"), data_collected=_tuple(row, "data_collected"),
-                       source=row.get("source", ""))
+                       source=row.get("source", ""), meta_data=_tuple(row, "meta_data"), hosts=_tuple(row, "hosts"))
         for row in data["sdks"]
     }
     libraries = {row["id"]: Library(id=row["id"], name=row.get("name", row["id"]), packages=_tuple(row, "packages"))
@@ -182,8 +186,35 @@ def _stub_only(hits: list[str]) -> bool:
     return any(surface(h) for h in hits) and all(surface(h) or obfuscated(h) for h in hits)
 
 
+FINGERPRINT_QUORUM = 2
+MAX_SHOWN = 3  # anchors of one kind shown as evidence
+
+
+def _fingerprints(sdk: Sdk, meta_keys: Collection[str], anchors: list[Any]) -> list[dict[str, Any]]:
+    """Evidence of an SDK's renaming-proof fingerprints: its meta-data keys in the manifest, and the anchors
+    (hosts, its key read, its library loaded) in code."""
+    out: list[dict[str, Any]] = [
+        {"kind": "manifest", "value": f"meta-data {key}", "sdk": sdk.id, "marker": "meta_data",
+         "location": f'AndroidManifest.xml <meta-data android:name="{key}">'}
+        for key in sdk.meta_data if key in meta_keys]
+    shown: dict[str, int] = {}
+    words = {"host": "collection host {v} in a string constant", "meta_read": "reads meta-data key {v}",
+             "lib_load": "loads native library {v}"}
+    for a in anchors:
+        if shown.get(a.kind, 0) >= MAX_SHOWN:
+            continue
+        shown[a.kind] = shown.get(a.kind, 0) + 1
+        item = {"kind": "sdk", "value": words[a.kind].format(v=a.value), "location": a.cls, "sdk": sdk.id,
+                "marker": a.kind}
+        if a.text and a.text != a.value:
+            item["constant"] = a.text[:200]
+        out.append(item)
+    return out
+
+
 def detect(cat: Catalogue, classes_with_prefix: Any, has_class: Any, entries: list[str],
-           components: list[str], app_package: str = "", app_roots: tuple[str, ...] = ()) -> list[Detected]:
+           components: list[str], app_package: str = "", app_roots: tuple[str, ...] = (),
+           meta_keys: Collection[str] = (), anchors: Iterable[Any] = ()) -> list[Detected]:
     """Every catalogue SDK with at least one marker present. ``classes_with_prefix(prefix)`` lists defined
     class descriptors; ``has_class(desc)`` tests one.
 
@@ -192,6 +223,9 @@ def detect(cat: Catalogue, classes_with_prefix: Any, has_class: Any, entries: li
     demo app lives under the vendor's prefix. An SDK seen only through a few AIDL interface stubs is another
     SDK's copy of them, not the SDK. Each item of evidence names the marker that matched (``marker``)."""
     own = tuple(_slash(p) for p in (app_package, *app_roots) if p)
+    by_sdk: dict[str, list[Any]] = {}
+    for anchor in anchors:
+        by_sdk.setdefault(anchor.sdk, []).append(anchor)
     libs = [e for e in entries if e.startswith("lib/") and e.count("/") == 2]
     lib_names = {e.rsplit("/", 1)[1]: e for e in libs}
     found: list[Detected] = []
@@ -215,6 +249,10 @@ def detect(cat: Catalogue, classes_with_prefix: Any, has_class: Any, entries: li
             for path in asset_matches(asset, entries)[:3]:
                 evidence.append({"kind": "file", "value": f"file {path.rsplit('/', 1)[-1]}", "location": path,
                                  "sdk": sdk.id, "marker": "asset"})
+        strong = bool(evidence)
+        prints = _fingerprints(sdk, meta_keys, by_sdk.get(sdk.id, []))
+        if strong or len({e["marker"] for e in prints}) >= FINGERPRINT_QUORUM:
+            evidence += prints
         other_marker = bool(evidence)
         package_hits: list[dict[str, Any]] = []
         all_hits: list[str] = []

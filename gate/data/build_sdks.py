@@ -31,6 +31,7 @@ ROOT = HERE.parent.parent
 HAND = HERE / "sdks_hand.json"
 VENDOR = HERE / "sdks_vendor.psv"
 VENDOR_EVIDENCE = HERE / "sdks_vendor_evidence.tsv"
+FINGERPRINTS = HERE / "sdks_fingerprints.json"
 OUT = HERE / "sdks.json"
 DEFAULT_SIGNATURES = ROOT.parent / "shared" / "corpus" / "signatures"
 
@@ -490,7 +491,25 @@ def build(sig: Path | None) -> dict[str, Any]:
         taken_pkgs += packages
         taken_components |= set(components)
         taken_libs |= set(native_libs)
-    return {**hand, "sdks": sdks, "libraries": libraries}
+    return {**hand, "sdks": with_fingerprints(sdks), "libraries": libraries}
+
+
+def with_fingerprints(sdks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each SDK of sdks_fingerprints.json with its optional ``meta_data`` and ``hosts`` and their source, added
+    after the entry's own fields (kept in a file of their own so the entries themselves stay as they are)."""
+    table = json.loads(FINGERPRINTS.read_text(encoding="utf-8"))["sdks"]
+    ids = {s["id"] for s in sdks}
+    unknown = sorted(set(table) - ids)
+    if unknown:
+        raise SystemExit(f"sdks_fingerprints.json names SDKs the catalogue does not have: {', '.join(unknown)}")
+    out = []
+    for entry in sdks:
+        extra = table.get(entry["id"])
+        if extra:
+            entry = {**entry, **{k: extra[k] for k in ("meta_data", "hosts") if extra.get(k)},
+                     "fingerprint_source": extra["fingerprint_source"]}
+        out.append(entry)
+    return out
 
 
 def render(doc: dict[str, Any]) -> str:

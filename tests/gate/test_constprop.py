@@ -81,3 +81,17 @@ def test_identifying_sources_table() -> None:
     assert identify("commands", "busybox   ifconfig -a").category == "device_id"  # type: ignore[union-attr]
     assert identify("commands", "sh -c pm list packages -3").category == "app_list"  # type: ignore[union-attr]
     assert not fnmatchcase("/sys/class/power_supply/battery/capacity", "/sys/class/net/*/address")
+
+
+def test_string_concat_factory_call_sites() -> None:
+    # javac 9+ string concatenation without D8's desugaring: invoke-custom on StringConcatFactory, its recipe
+    # (\u0001 an argument, \u0002 a bootstrap constant) in the call site's encoded array
+    found = _hidden("concat-calls")
+    key = _by(found, "setting", "Concat;->androidId")
+    assert key.target == "android_id" and key.how == '"andr" + "oid_id"'
+    imei = _by(found, "method", "Concat;->imei")
+    assert imei.target == "Landroid/telephony/TelephonyManager;->getDeviceId"
+    assert imei.how == 'class "android.telephony." + "Telephony" + "Manager", method "getDevice" + "Id"'
+    # a recipe building a log line that names getDeviceId is only a string
+    assert not [h for h in found if "logOnly" in h.caller]
+    assert len(found) == 2

@@ -47,6 +47,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def _http(exc: HTTPException) -> Any:
         if request.path.startswith(("/api/", "/webhooks/")):
             return problem(exc.code or 500, exc.description or exc.name)
+        if exc.code == 404:  # a page link that leads nowhere: the gate's own page, in both languages
+            from gate.web.pages import not_found
+
+            return not_found()
         return exc
 
     @app.errorhandler(redis.RedisError)

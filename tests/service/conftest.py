@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -250,3 +251,44 @@ def wait_ready(url: str, timeout_s: float = 60) -> bool:
             pass
         time.sleep(0.2)
     return False
+
+
+# The browser tests' fixtures: Debian's Chromium driven by selenium, and the app on a real HTTP server.
+@pytest.fixture()
+def browser(tmp_path):  # type: ignore[no-untyped-def]
+    os.environ["SE_OFFLINE"] = "true"  # selenium must not try to download a browser or a driver
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--lang=zh-CN",
+    ):
+        options.add_argument(arg)
+    # what the browser says it reads, in Accept-Language: a Chinese reader's
+    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture()
+def served(app):  # type: ignore[no-untyped-def]
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

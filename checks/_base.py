@@ -37,7 +37,7 @@ def listing_missing(rule_id: str, needed: str, needed_zh: str) -> Finding:
         remediation="Submit the build together with its listing (gate scan --listing FILE, or the "
                     "metadata part of the webhook).",
         message_zh=f"此版本提交时未附上架信息，因此无法检查{' ' if needed_zh[:1].isascii() else ''}{needed_zh}。",
-        remediation_zh="请随安装包一并提交上架信息（gate scan --listing 文件，或 webhook 的 metadata 部分）。",
+        remediation_zh="请随安装包一并提交上架信息（`gate scan --listing` 文件，或 webhook 的 `metadata` 部分）。",
     )
 
 

@@ -128,7 +128,7 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
             rule_id=RULE.id,
             message=f"The APK is signed with a public test key ({', '.join(keys)}): its private key is published "
                     "with the Android source, so anyone can sign an update of this app.",
-            message_zh=f"APK 使用公开的测试密钥（{'、'.join(keys)}）签名：其私钥随 Android 源码公开，"
+            message_zh=f"APK 使用公开的测试密钥（{'、'.join(f'`{k}`' for k in keys)}）签名：其私钥随 Android 源码公开，"
                        "任何人都能为该应用的更新签名。",
             evidence=tuple(Evidence("file", c.subject, "signing certificate",
                                     extra={"certificate_sha256": c.sha256,

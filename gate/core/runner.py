@@ -167,7 +167,7 @@ def run_one(spec: CheckSpec, ctx: BuildContext, params: Params,
         status = "failed"
         where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
         at = f" at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}" if where else ""
-        findings = [_failed(spec, f"{type(exc).__name__}: {exc}{at}", f"程序错误 {type(exc).__name__}: {exc}{at}")]
+        findings = [_failed(spec, f"{type(exc).__name__}: {exc}{at}", f"程序错误 `{type(exc).__name__}: {exc}{at}`")]
     elapsed = time.perf_counter() - started
     if status == "ok" and elapsed > budget * 2:
         # Wall-clock overrun that the CPU timer could not see (e.g. waiting on I/O).

@@ -73,7 +73,7 @@ def test_verdict_pages_in_both_languages(browser, served, client, rt, tenant, wo
                 assert not english, f"{name}: {english}"
             _shoot(browser, out / f"verdict-{name}-{lang}.png")
     # the warn page shows the SDK evidence, the block page the call chain, under the regulation's categories
-    browser.get(f"{served}/v/{tokens['warn-sdk']}")
+    browser.get(f"{served}/v/{tokens['warn-sdk']}?lang=zh")  # the last page was English, and that is remembered
     body = browser.find_element(By.TAG_NAME, "body").text
     assert "违规收集使用个人信息" in body and "第三方 SDK" in body and "com/umeng" in body.replace(".", "/")
     browser.get(f"{served}/v/{tokens['block-chain']}?lang=en")

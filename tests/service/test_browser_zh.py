@@ -112,8 +112,8 @@ def test_summary_first_and_long_evidence_folded(browser, served, client, rt, ten
         browser.get(f"{served}/v/{token}?lang={lang}")
         summary = browser.find_element(By.CSS_SELECTOR, "section.summary")
         first_group = browser.find_element(By.CSS_SELECTOR, "main section")
-        # the summary comes before every group, and its badges count the findings by outcome
-        assert summary.location["y"] < first_group.location["y"] < 2000 or summary.location["y"] < 900
+        # the summary comes before every group, within the first screen, and its badges count the findings
+        assert summary.location["y"] < first_group.location["y"] and summary.location["y"] < 1000
         badges = [b.text for b in summary.find_elements(By.CSS_SELECTOR, ".badge")]
         assert badges[0].endswith(f" {len(blocks)}") and badges[1].endswith(f" {len(warns)}"), badges
         # blocking findings first, each a link to its finding further down
@@ -195,5 +195,5 @@ def test_chinese_glyphs_render(browser, served) -> None:  # type: ignore[no-unty
 
     assert shot("阻止上架") != shot("用户同意"), "Chinese is drawn as tofu: is fonts-noto-cjk installed?"
     assert shot("阻止上架") == shot("阻止上架")  # the comparison itself is stable
-    families = browser.execute_script("return getComputedStyle(document.body).fontFamily")
-    assert "Noto Sans CJK SC" in families
+    # and characters no font has (private use) do all look alike: what Chinese would look like without the font
+    assert shot("\ue000\ue001\ue002\ue003") == shot("\ue010\ue011\ue012\ue013")

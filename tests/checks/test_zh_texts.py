@@ -67,7 +67,8 @@ def _problems(verdict: Verdict, where: str) -> list[str]:
 def test_every_check_documents_why_and_fix_in_chinese() -> None:
     missing = []
     for spec in checks.discover():
-        for english, chinese in (("Why it matters", "为何重要"), ("How to fix", "如何修复")):
+        for english, chinese in (("Summary", "概述"), ("Why it matters", "为何重要"), ("How to fix", "如何修复"),
+                                 ("References", "依据")):
             if spec.sections.get(english) and not _chinese(spec.sections.get(chinese)):
                 missing.append(f"checks/{spec.name}.py: {chinese}")
     assert not missing, missing

@@ -3,8 +3,10 @@
 A check module declares its rule alone, `RULE = Rule(...)` (id, titles, references, default outcome, stage,
 status, settings: `gate.core.rules`), and implements `run(ctx, params)` (a history-stage check
 `run(ctx, params, earlier)`) returning findings or a `CheckResult` (findings and facts). Its docstring is its
-documentation, with the sections `Why it matters`, `How to fix` and `References`, and the Chinese `为何重要`
-and `如何修复`; the first line is the summary. `docs/adding-a-rule.md` is the recipe.
+documentation, with the sections `Why it matters`, `How to fix` and `References`, and the Chinese `概述` (the
+summary), `为何重要`, `如何修复` and `依据` (the references); the first paragraph is the summary. Code in the
+Chinese texts (messages too) is marked with backticks, which the pages show as code.
+`docs/adding-a-rule.md` is the recipe.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from checks._planned import PLANNED
 from gate.core.rules import Rule, Status
 from gate.core.runner import GATE_CHECK_FAILED, GATE_RULE, STAGES, CheckSpec
 
-# The Chinese sections (为何重要, 如何修复) carry the same text for the zh-CN verdict and rule pages.
-_SECTION = re.compile(r"^(Why it matters|How to fix|References|为何重要|如何修复)\n-+\n", re.MULTILINE)
+# The Chinese sections (概述, 为何重要, 如何修复, 依据) carry the same text for the zh-CN verdict and rule pages:
+# the summary, the two explanations, and the references, one per line like `References`.
+_SECTION = re.compile(r"^(Why it matters|How to fix|References|概述|为何重要|如何修复|依据)\n-+\n", re.MULTILINE)
 
 
 def doc_sections(doc: str) -> dict[str, str]:
@@ -27,7 +30,7 @@ def doc_sections(doc: str) -> dict[str, str]:
     parts = _SECTION.split(doc.strip())
     sections = {"Summary": parts[0].strip()}
     for title, body in zip(parts[1::2], parts[2::2], strict=True):
-        sections[title] = join_cjk_lines(body) if title in ("为何重要", "如何修复") else body.strip()
+        sections[title] = join_cjk_lines(body) if title in ("概述", "为何重要", "如何修复") else body.strip()
     return sections
 
 

@@ -37,7 +37,7 @@ def listing_missing(rule_id: str, needed: str, needed_zh: str) -> Finding:
         remediation="Submit the build together with its listing (gate scan --listing FILE, or the "
                     "metadata part of the webhook).",
         message_zh=f"此版本提交时未附上架信息，因此无法检查{' ' if needed_zh[:1].isascii() else ''}{needed_zh}。",
-        remediation_zh="请随安装包一并提交上架信息（gate scan --listing 文件，或 webhook 的 metadata 部分）。",
+        remediation_zh="请随安装包一并提交上架信息（`gate scan --listing` 文件，或 webhook 的 `metadata` 部分）。",
     )
 
 
@@ -124,7 +124,7 @@ def who_zh(ctx: BuildContext, evidence: list[Evidence]) -> str:
     by_sdk, by_root, own = _by_owner(evidence)
     parts = []
     if by_sdk:
-        parts.append("第三方 SDK " + "、".join(f"{k}（{v} 处）" for k, v in sorted(by_sdk.items())))
+        parts.append("第三方 SDK " + "、".join(f"`{k}`（{v} 处）" for k, v in sorted(by_sdk.items())))
     if by_root:
         parts.append("未识别的第三方代码 " + "、".join(f"`{k}`（{v} 处）" for k, v in sorted(by_root.items())))
     if own:
@@ -196,7 +196,8 @@ def call_site_finding(ctx: BuildContext, rule_id: str, category: str, reads: str
         libs = sorted({e.location or "" for e in native})
         parts.append(f"{len(libs)} native librar{'y' if len(libs) == 1 else 'ies'} {reads} "
                      f"({', '.join(libs[:3])}), {who(ctx, native)}")
-        parts_zh.append(f"{len(libs)} 个原生库{reads_zh}（{'、'.join(libs[:3])}），{who_zh(ctx, native)}")
+        parts_zh.append(f"{len(libs)} 个原生库{reads_zh}（{'、'.join(f'`{lib}`' for lib in libs[:3])}），"
+                        f"{who_zh(ctx, native)}")
     return Finding(rule_id=rule_id, message="; ".join(parts) + ".", message_zh="；".join(parts_zh) + "。",
                    evidence=capped(evidence) + capped(native, "native reads"))
 

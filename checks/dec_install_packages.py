@@ -23,13 +23,24 @@ started by the user, with the app's name and source shown.
 
 如何修复
 --------
-除非安装其他应用是应用已公开说明的核心功能（如应用商店、设备管理），否则请移除 REQUEST_INSTALL_PACKAGES。
+除非安装其他应用是应用已公开说明的核心功能（如应用商店、设备管理），否则请移除 `REQUEST_INSTALL_PACKAGES`。
 应用内更新应通过应用商店进行。如确需保留，每次安装都必须由用户主动发起，并展示所安装应用的名称和来源。
 
 References
 ----------
 CN-164-3.1: deceiving and misleading users into downloading apps.
 TS-10: technical signal of package installation from within the app.
+
+概述
+----
+应用可以安装其他应用，而它并不是应用商店。当应用申请 `REQUEST_INSTALL_PACKAGES`（或 `INSTALL_PACKAGES`）权限，或代码
+会安装应用（`PackageInstaller` 会话接口，或针对 APK 类型、`ACTION_INSTALL_PACKAGE` 的 Intent），且上架信息中的应用类
+型不是 `app_store` 时触发。未提供上架信息时无法确定应用类型，发现中会注明这一点。
+
+依据
+----
+`CN-164-3.1`：欺骗误导用户下载应用。
+`TS-10`：应用内安装其他应用的技术特征。
 """
 
 from __future__ import annotations
@@ -87,9 +98,9 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
         why_zh = "且应用类型未知（无上架信息或未填写应用类型），因此不能认定为应用商店"
     else:
         why = f"but its app type is {category}, not app_store"
-        why_zh = f"但其应用类型为 {category}，而非 app_store"
+        why_zh = f"但其应用类型为 `{category}`，而非 `app_store`"
     how = [p.rsplit(".", 1)[1] for p in found]
-    how_zh = list(how)
+    how_zh = [f"`{name}`" for name in how]
     if code_evidence:
         how.append(f"{len(code_evidence)} place(s) in the code")
         how_zh.append(f"代码中 {len(code_evidence)} 处")

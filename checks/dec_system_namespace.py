@@ -30,6 +30,16 @@ does not use platform package names, or replace the SDK.
 References
 ----------
 TS-14: technical signal of repackaging and disguised code.
+
+概述
+----
+APK 中含有位于系统命名空间（`android.`、`com.android.`、`java.`、`dalvik.`）的类，冒充系统代码。Android 支持库和
+Jetpack 库（`android.support`、`android.arch`、`android.databinding`），以及谷歌在 `com.android` 下发布的客户端库（
+`Volley`、安装来源与结算客户端、构建工具）属正常情况，不计在内。
+
+依据
+----
+`TS-14`：重新打包和伪装代码的技术特征。
 """
 
 from __future__ import annotations

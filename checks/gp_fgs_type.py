@@ -23,11 +23,21 @@ matching FOREGROUND_SERVICE_* permissions, and declare them in the Play Console.
 如何修复
 --------
 为每个前台服务添加 `android:foregroundServiceType` 并写明所需的类型，申请对应
-的 FOREGROUND_SERVICE_* 权限，并在 Play 管理中心（Play Console）中进行声明。
+的 `FOREGROUND_SERVICE_*` 权限，并在 Play 管理中心（`Play Console`）中进行声明。
 
 References
 ----------
 GP-10: Google Play's foreground service types policy.
+
+概述
+----
+前台服务未声明其类型，或缺少对应的 `FOREGROUND_SERVICE_<TYPE>` 权限（`targetSdk` 34 及以上）。自 Android 14 起，每个
+在前台运行的服务都必须声明 `android:foregroundServiceType` 并申请相应权限（如 `location` 类型需要
+`FOREGROUND_SERVICE_LOCATION`）。服务从清单文件以及在服务类中调用 `startForeground` 的代码中查找。
+
+依据
+----
+`GP-10`：谷歌应用商店的前台服务类型政策。
 """
 
 from __future__ import annotations

@@ -37,6 +37,26 @@ GP-06: photo and video permissions.
 GP-07: exact alarms.
 GP-08: background location.
 GP-09: other sensitive permissions requiring declarations.
+
+概述
+----
+申请了谷歌应用商店限制使用的权限，但上架信息中没有相应的声明。受限权限包括短信和通话记录权限、`QUERY_ALL_PACKAGES`、
+`MANAGE_EXTERNAL_STORAGE`、`REQUEST_INSTALL_PACKAGES`、`ACCESS_BACKGROUND_LOCATION`、`READ_MEDIA_IMAGES/VIDEO`、
+`USE_EXACT_ALARM` 以及审核系统权限表中标注的其他权限。上架信息的 `declarations` 中列出该权限（完整名称或简称）即视为
+已声明。
+
+依据
+----
+`GP-02` 至 `GP-09`：谷歌应用商店关于短信和通话记录、应用可见性、所有文件访问、安装应用、后台位置、照片和视频以及精确
+闹钟的政策。
+`GP-02`：短信和通话记录权限。
+`GP-03`：应用可见性（`QUERY_ALL_PACKAGES`）。
+`GP-04`：所有文件访问权限（`MANAGE_EXTERNAL_STORAGE`）。
+`GP-05`：`REQUEST_INSTALL_PACKAGES` 权限。
+`GP-06`：照片和视频权限。
+`GP-07`：精确闹钟。
+`GP-08`：后台位置信息。
+`GP-09`：其他需要声明的敏感权限。
 """
 
 from __future__ import annotations
@@ -78,6 +98,6 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
         message=f"{len(missing)} permission(s) restricted on Google Play are requested without a declaration: "
                 + ", ".join(p.rsplit(".", 1)[-1] for p in missing) + ".",
         message_zh=f"{len(missing)} 个在 Google Play 受限的权限未经声明即被申请："
-                   + "、".join(p.rsplit(".", 1)[-1] for p in missing) + "。",
+                   + "、".join(f"`{p.rsplit('.', 1)[-1]}`" for p in missing) + "。",
         evidence=tuple(permission_evidence(manifest, p) for p in missing),
     )

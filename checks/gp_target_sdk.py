@@ -23,6 +23,14 @@ Google Play 只接受以较新 API 级别为目标的新应用和更新，以确
 References
 ----------
 GP-01: Google Play's target API level requirement.
+
+概述
+----
+`targetSdkVersion` 低于谷歌应用商店的目标 API 级别要求（`google-play` 策略包设定的下限）。
+
+依据
+----
+`GP-01`：谷歌应用商店的目标 API 级别要求。
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from gate.core.rules import Params, Rule, Setting
 RULE = Rule(
     id="GP-TARGET-SDK",
     title="targetSdkVersion below Google Play's floor",
-    title_zh="targetSdkVersion 低于 Google Play 要求",
+    title_zh="目标 API 级别低于 Google Play 要求",
     fires_when="targetSdkVersion < 35",
     references=("GP-01",),
     default_outcome="off",
@@ -54,7 +62,7 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
         yield Finding(
             rule_id=RULE.id,
             message=f"targetSdkVersion is {target}; Google Play requires at least {floor}.",
-            message_zh=f"targetSdkVersion 为 {target}；Google Play 要求至少为 {floor}。",
+            message_zh=f"`targetSdkVersion` 为 {target}；Google Play 要求至少为 {floor}。",
             evidence=(Evidence("manifest", f"targetSdkVersion={target}", "AndroidManifest.xml <uses-sdk>",
                                extra={"floor": floor}),),
         )

@@ -13,17 +13,25 @@ time, when the feature that needs it is used, after explaining why.
 
 为何重要
 --------
-targetSdkVersion 为 22 及以下的应用从不弹出运行时权限申请：安装应用即授予其声明的全部危险权限，
+`targetSdkVersion` 为 22 及以下的应用从不弹出运行时权限申请：安装应用即授予其声明的全部危险权限，
 用户无法逐项拒绝。《App违法违规收集使用个人信息行为认定方法》将此认定为强制用户授权。
 
 如何修复
 --------
-将 targetSdkVersion 提高到 23 及以上（应用商店要求的最低版本更高），并在用户使用需要某项危险权限的功能时，
+将 `targetSdkVersion` 提高到 23 及以上（应用商店要求的最低版本更高），并在用户使用需要某项危险权限的功能时，
 先说明用途，再在运行时逐项申请。
 
 References
 ----------
 CN-REC-4.6: not letting users grant or refuse permissions one by one counts as collecting without consent.
+
+概述
+----
+危险权限在安装时即被授予，不经询问（`targetSdkVersion` 低于 23）。
+
+依据
+----
+`CN-REC-4.6`：不允许用户逐项授予或拒绝权限，视为未经同意收集。
 """
 
 from __future__ import annotations
@@ -61,7 +69,7 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
         rule_id=RULE.id,
         message=f"targetSdkVersion is {target} (below 23), so {len(dangerous)} dangerous permission(s) are granted "
                 "at install without ever asking the user.",
-        message_zh=f"targetSdkVersion 为 {target}（低于 23），因此 {len(dangerous)} 项危险权限在安装时即被授予，"
+        message_zh=f"`targetSdkVersion` 为 {target}（低于 23），因此 {len(dangerous)} 项危险权限在安装时即被授予，"
                    "从未征求用户同意。",
         evidence=tuple(permission_evidence(manifest, n) for n in dangerous),
     )

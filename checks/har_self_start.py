@@ -32,14 +32,27 @@ the app starts in the background.
 
 如何修复
 --------
-移除没有任何用户可见功能需要的唤醒广播接收器。延后执行的任务改用 WorkManager，不要监听网络变化或开机广播。
-如果接收器来自第三方 SDK，请在自己的 manifest 中将其移除（`tools:node="remove"`），或将该 SDK 配置为不自启动；
+移除没有任何用户可见功能需要的唤醒广播接收器。延后执行的任务改用 `WorkManager`，不要监听网络变化或开机广播。
+如果接收器来自第三方 SDK，请在自己的清单文件中将其移除（`tools:node="remove"`），或将该 SDK 配置为不自启动；
 并在隐私政策中说明应用在何时、为何在后台启动。
 
 References
 ----------
 CN-164-2.2: apps that start themselves or other apps without need (APP频繁自启动和关联启动).
 TS-09: technical signal of wake-up receivers and cross-app starts.
+
+概述
+----
+应用在系统事件发生时自行启动（自启动），或启动其他应用的组件（关联启动）。清单文件中：为开机（`BOOT_COMPLETED` 等开
+机广播）或应用变更（`PACKAGE_ADDED`、`MY_PACKAGE_REPLACED` 等）注册、且其代码会启动服务或界面的广播接收器，使应用在
+用户未打开时运行；每个接收器都列出其监听的广播。代码中：通过 `getLaunchIntentForPackage`，或为其他应用的包名构造显式
+Intent 或 `ComponentName` 来启动其他应用，并列出目标包名和发起调用的 SDK。打开系统设置、权限或安全界面、安装程序或应
+用商店，以及绑定设备标识服务，不算启动其他应用。
+
+依据
+----
+`CN-164-2.2`：APP 频繁自启动和关联启动。
+`TS-09`：唤醒类广播接收器和跨应用启动的技术特征。
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ encrypt code to hide it from review; if you protect code, use a packer the store
 
 为何重要
 --------
-投放器（Dropper）以干净的面目通过审核，再在手机上下载或解密真正的恶意载荷：商店审核的代码并非实际运行的
+投放器以干净的面目通过审核，再在手机上下载或解密真正的恶意载荷：商店审核的代码并非实际运行的
 代码。CNCERT 将其归为“恶意传播”，静默安装其他应用时亦属“系统破坏”。应用分发平台须将此类程序拒之门外。
 
 如何修复
@@ -40,6 +40,19 @@ References
 ----------
 CNCERT-8: CNCERT's eight malicious behaviours; this rule covers 恶意传播 and 系统破坏, and the platform's duty
 to keep such programs off its shelves.
+
+概述
+----
+在用户不知情的情况下解密或下载载荷，再作为代码加载或安装。单纯的动态加载代码由 `PKG-DYNAMIC-CODE` 负责；本规则要求找
+到完整的投放流程：同一方法（或其两层以内的调用者）既加载或安装代码（`DexClassLoader`、`InMemoryDexClassLoader`、
+`DexFile.loadDex`、`PackageInstaller.Session.commit`，或以 `Runtime.exec` 执行安装命令），又在两层调用以内准备载荷（
+`Cipher.doFinal` 解密、循环异或字节数组，或 `URLConnection.getInputStream` 下载），且该流程可从系统自动运行的代码（
+应用启动、内容提供器、系统触发的广播接收器、服务、定时器）到达。商业加固和热更新框架的调用不计在内。
+
+依据
+----
+`CNCERT-8`：国家互联网应急中心（CNCERT）定义的八类恶意行为；本规则对应恶意传播和系统破坏，以及平台不得上架此类程序的
+责任。
 """
 
 from __future__ import annotations

@@ -38,6 +38,18 @@ CNCERT-8: CNCERT's eight malicious behaviours; this rule covers 诱骗欺诈, an
 such programs off its shelves.
 TS-14: repackaging and clones: a package or name imitating a listed app, a certificate that is not the
 publisher's.
+
+概述
+----
+使用知名应用的包名或应用名称，但签名证书不属于其发布者。审核系统维护一份知名应用名单（
+`gate/data/well_known_apps.json`）：包名、用户熟知的名称、发布者及其签名证书的摘要，每项都注明来源。当上传的应用使用
+此类应用的包名而签名证书都不属于其发布者，或以其他包名使用此类应用的确切名称（上架信息中的应用名称或清单文件中的标签
+）且不是由该发布者签名时触发。没有已知摘要的包名无法按证书核对，发现不做猜测。
+
+依据
+----
+`CNCERT-8`：国家互联网应急中心（CNCERT）定义的八类恶意行为；本规则对应诱骗欺诈，以及平台不得上架此类程序的责任。
+`TS-14`：重新打包和仿冒：包名或名称模仿已上架应用，证书不属于其发布者。
 """
 
 from __future__ import annotations
@@ -112,7 +124,7 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
             rule_id=RULE.id,
             message=f"The package {package} is {app.names[0]}'s, published by {app.publisher}, but this APK is not "
                     "signed with the publisher's certificate: an impostor (CNCERT: 诱骗欺诈).",
-            message_zh=f"包名 {package} 属于 {app.publisher} 发布的“{app.names[0]}”，但此 APK 并非使用该发布者的证书"
+            message_zh=f"包名 `{package}` 属于 {app.publisher} 发布的“{app.names[0]}”，但此 APK 并非使用该发布者的证书"
                        "签名：属于仿冒应用（CNCERT 分类：诱骗欺诈）。",
             evidence=(Evidence("manifest", package, "AndroidManifest.xml <manifest package>",
                                extra={"publisher": app.publisher, "publisher_digests": sorted(app.digests),
@@ -133,7 +145,7 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
             rule_id=RULE.id,
             message=f"The app calls itself “{name}”, the name of {known.package} published by {known.publisher}, "
                     f"under another package ({package}) and another certificate: an impostor (CNCERT: 诱骗欺诈).",
-            message_zh=f"应用自称“{name}”，即 {known.publisher} 发布的 {known.package} 的名称，但包名（{package}）"
+            message_zh=f"应用自称“{name}”，即 {known.publisher} 发布的 `{known.package}` 的名称，但包名（`{package}`）"
                        "与签名证书均不相同：属于仿冒应用（CNCERT 分类：诱骗欺诈）。",
             evidence=(Evidence("listing" if where.startswith("listing") else "manifest", name, where,
                                extra={"imitates": known.package, "publisher": known.publisher}), *cert_evidence),

@@ -19,7 +19,7 @@ How to fix
 ----------
 Send SMS only from the user's own action (a send button in an activity), to a number the user entered or
 confirmed, and show the text and the cost before sending. For verification codes, receive SMS with the
-SMS Retriever API instead of sending. Remove `SEND_SMS` if the app does not need it.
+`SMS Retriever` 接口 instead of sending. Remove `SEND_SMS` if the app does not need it.
 
 为何重要
 --------
@@ -30,12 +30,24 @@ SMS Retriever API instead of sending. Remove `SEND_SMS` if the app does not need
 如何修复
 --------
 仅在用户主动操作（界面中的“发送”按钮）时发送短信，收件号码须由用户输入或确认，并在发送前展示内容与资费。
-验证码场景请使用 SMS Retriever API 接收短信，而不是发送短信。如无需要，请删除 `SEND_SMS` 权限。
+验证码场景请使用 `SMS Retriever` 接口 接收短信，而不是发送短信。如无需要，请删除 `SEND_SMS` 权限。
 
 References
 ----------
 CNCERT-8: CNCERT's eight malicious behaviours; this rule covers 恶意扣费 and 资费消耗, and the platform's
 duty to keep such programs off its shelves.
+
+概述
+----
+在用户没有操作的情况下发送短信：由广播接收器、服务、应用启动或定时器发出，或发往代码中写定的号码。应用持有
+`SEND_SMS` 权限，代码调用 `SmsManager.sendTextMessage`、`sendMultipartTextMessage` 或 `sendDataMessage`，且该调用可
+从系统自动运行的代码到达，或发送短信的方法以常量载入电话号码或短号码（目的号码由开发者决定，而非用户输入）。用户在界
+面中点击“发送”的短信客户端不会触发本规则。
+
+依据
+----
+`CNCERT-8`：国家互联网应急中心（CNCERT）定义的八类恶意行为；本规则对应恶意扣费和资费消耗，以及平台不得上架此类程序的
+责任。
 """
 
 from __future__ import annotations
@@ -111,7 +123,7 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
         rule_id=RULE.id,
         message=f"The app holds SEND_SMS and sends text messages {' and '.join(parts)}: the pattern of premium-rate "
                 "SMS fraud (CNCERT: 恶意扣费, 资费消耗).",
-        message_zh=f"应用持有 SEND_SMS 权限，且短信{'，'.join(parts_zh)}：符合恶意扣费短信的特征"
+        message_zh=f"应用持有 `SEND_SMS` 权限，且短信{'，'.join(parts_zh)}：符合恶意扣费短信的特征"
                    "（CNCERT 分类：恶意扣费、资费消耗）。",
         evidence=(Evidence("permission", "android.permission.SEND_SMS", "AndroidManifest.xml <uses-permission>"),
                   *shown),

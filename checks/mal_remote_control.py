@@ -24,7 +24,7 @@ platform's device-management APIs, and reviewed by hand.
 为何重要
 --------
 “远程控制”是 CNCERT 对移动恶意程序划分的八类行为之一，通常伴随“信息窃取”：手机沦为受攻击者操控的窃听器，
-按指令拍照、录音、读取短信和通讯录、执行 shell 命令。应用分发平台须将此类程序拒之门外。
+按指令拍照、录音、读取短信和通讯录、执行命令行命令。应用分发平台须将此类程序拒之门外。
 
 如何修复
 --------
@@ -35,6 +35,18 @@ References
 ----------
 CNCERT-8: CNCERT's eight malicious behaviours; this rule covers 远程控制 and 信息窃取, and the platform's duty
 to keep such programs off its shelves.
+
+概述
+----
+从网络、短信或推送接收的指令被分派去操作摄像头、麦克风、短信、数据或命令行。远程控制木马由三部分组成，本规则要求它们
+位于同一调用链上：指令来源（读取套接字或 HTTP 响应、短信内容、推送消息回调）、分派器（调用链上比较字符串的方法）、以
+及从同一来源到达的至少两种不同的敏感操作：摄像头、麦克风、发送短信、读取通话记录或通讯录、位置，或 `Runtime.exec`。
+由用户操作的远程桌面或设备管理工具不会从网络读取直接到达短信、麦克风和通话记录。
+
+依据
+----
+`CNCERT-8`：国家互联网应急中心（CNCERT）定义的八类恶意行为；本规则对应远程控制和信息窃取，以及平台不得上架此类程序的
+责任。
 """
 
 from __future__ import annotations
@@ -104,7 +116,7 @@ DISPATCH = {
     "Ljava/lang/String;->hashCode()I": "",
 }
 ZH = {"camera": "摄像头", "microphone": "麦克风", "sms": "发送短信", "call_log": "通话记录", "contacts": "通讯录",
-      "location": "位置", "shell": "shell 命令"}
+      "location": "位置", "shell": "命令行命令"}
 MAX_DEPTH = 3  # read → dispatcher → handler → action, with one wrapper to spare
 
 
@@ -148,7 +160,8 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
             rule_id=RULE.id,
             message=f"Commands read by {short_method(origin)} ({source}) are compared in {short_method(dispatcher)} "
                     f"and dispatched to {', '.join(kinds)}: a remote-control channel (CNCERT: 远程控制, 信息窃取).",
-            message_zh=f"{short_method(origin)} 接收的指令（{source}）在 {short_method(dispatcher)} 中比对后，被分派到"
-                       f"{'、'.join(ZH[k] for k in kinds)}：构成远程控制通道（CNCERT 分类：远程控制、信息窃取）。",
+            message_zh=f"`{short_method(origin)}` 接收的指令（{source}）在 `{short_method(dispatcher)}` 中比对后，"
+                       f"被分派到{'、'.join(ZH[k] for k in kinds)}："
+                       "构成远程控制通道（CNCERT 分类：远程控制、信息窃取）。",
             evidence=tuple(evidence),
         )

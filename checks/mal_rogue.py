@@ -46,6 +46,19 @@ References
 ----------
 CNCERT-8: CNCERT's eight malicious behaviours; this rule covers 流氓行为 and 系统破坏, and the platform's duty
 to keep such programs off its shelves.
+
+概述
+----
+流氓行为：隐藏桌面图标、抗拒停用的设备管理器、代替用户点击、锁屏勒索。四种组合，正常应用都不需要：隐藏图标（运行后立
+即以 `setComponentEnabledSetting` 禁用自己的启动界面，使用户找不到并无法卸载）；抗拒停用的设备管理器（在
+`onDisableRequested` 或 `onDisabled` 中调用 `lockNow`、`resetPassword` 或 `wipeData`）；代替用户点击的无障碍服务（在
+`onAccessibilityEvent` 中按权限申请或安装界面的按钮文字查找并点击）；锁屏勒索（从后台以系统级窗口覆盖全屏，并屏蔽返
+回键和主屏幕键）。
+
+依据
+----
+`CNCERT-8`：国家互联网应急中心（CNCERT）定义的八类恶意行为；本规则对应流氓行为和系统破坏，以及平台不得上架此类程序的
+责任。
 """
 
 from __future__ import annotations

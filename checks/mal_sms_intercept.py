@@ -28,7 +28,7 @@ If the app is an SMS client, become the default SMS app (`SMS_DELIVER`) and let 
 
 如何修复
 --------
-请使用 SMS Retriever 或 SMS User Consent API 读取验证码，二者均无需短信权限。不要中止短信广播、不要删除
+请使用 `SMS Retriever` 或 `SMS User Consent` 接口 读取验证码，二者均无需短信权限。不要中止短信广播、不要删除
 非本应用写入的短信、不要把短信内容发送到设备之外。若应用本身是短信客户端，请申请成为默认短信应用
 （`SMS_DELIVER`），由用户自行管理短信。
 
@@ -36,6 +36,19 @@ References
 ----------
 CNCERT-8: CNCERT's eight malicious behaviours; this rule covers 信息窃取 and 恶意扣费, and the platform's duty
 to keep such programs off its shelves.
+
+概述
+----
+接收 `SMS_RECEIVED` 广播的接收器中止广播、删除短信或转发短信内容。本规则从清单文件中接收
+`android.provider.Telephony.SMS_RECEIVED` 的接收器出发，跟踪其 `onReceive` 的代码，当到达以下三种行为之一时触发：
+`abortBroadcast()`（对真正的短信应用隐藏短信）、在引用 `content://sms` 的方法中调用 `ContentResolver.delete`（删除短
+信），或读取短信内容（`SmsMessage.getMessageBody`）并通过短信、网络连接或套接字发出。只把验证码填入输入框的应用不会
+触发。
+
+依据
+----
+`CNCERT-8`：国家互联网应急中心（CNCERT）定义的八类恶意行为；本规则对应信息窃取和恶意扣费，以及平台不得上架此类程序的
+责任。
 """
 
 from __future__ import annotations
@@ -110,7 +123,7 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
             rule_id=RULE.id,
             message=f"The SMS receiver {receiver.name} " + "; ".join(WHAT[b] for b in behaviours)
                     + " (CNCERT: 信息窃取, 恶意扣费).",
-            message_zh=f"短信接收器 {receiver.name} " + "；".join(WHAT_ZH[b] for b in behaviours)
+            message_zh=f"短信接收器 `{receiver.name}` " + "；".join(WHAT_ZH[b] for b in behaviours)
                        + "（CNCERT 分类：信息窃取、恶意扣费）。",
             evidence=tuple(evidence),
         )

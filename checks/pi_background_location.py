@@ -20,12 +20,20 @@ location, with a clear explanation, and describe it in the privacy policy.
 如何修复
 --------
 除非核心功能确需在应用关闭时获取位置信息（例如逐向导航、家人安全守护），否则请移
-除 ACCESS_BACKGROUND_LOCATION 权限。如确需使用，应在获得前台定位权限之后单独申请，附上清晰的说明，并
+除 `ACCESS_BACKGROUND_LOCATION` 权限。如确需使用，应在获得前台定位权限之后单独申请，附上清晰的说明，并
 在隐私政策中加以描述。
 
 References
 ----------
 GP-08: Google Play's background location policy.
+
+概述
+----
+应用申请在后台获取位置信息（`ACCESS_BACKGROUND_LOCATION`）。
+
+依据
+----
+`GP-08`：谷歌应用商店的后台位置信息政策。
 """
 
 from __future__ import annotations
@@ -55,6 +63,6 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
         yield Finding(
             rule_id=RULE.id,
             message="The app requests ACCESS_BACKGROUND_LOCATION: it can read the location while it is not in use.",
-            message_zh="应用申请了 ACCESS_BACKGROUND_LOCATION 权限：可在用户未使用应用时获取位置信息（后台定位）。",
+            message_zh="应用申请了 `ACCESS_BACKGROUND_LOCATION` 权限：可在用户未使用应用时获取位置信息（后台定位）。",
             evidence=(permission_evidence(manifest, PERMISSION),),
         )

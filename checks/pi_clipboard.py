@@ -25,6 +25,14 @@ and switch that off, or disclose it.
 References
 ----------
 CN-164-1.1: collecting personal information without consent (clipboard reads named in MIIT notices).
+
+概述
+----
+应用或其中的 SDK 读取剪切板。
+
+依据
+----
+`CN-164-1.1`：未经同意收集个人信息（工信部通报中点名的读取剪切板行为）。
 """
 
 from __future__ import annotations

@@ -34,6 +34,17 @@ References
 ----------
 CN-164-1.1: collecting personal information (device identifiers) without consent or beyond need.
 CN-STD-41391-ANNEXF: GB/T 41391-2022 annex on device information.
+
+概述
+----
+应用或其中的 SDK 读取不可重置的设备标识符（IMEI/MEID、IMSI、ICCID、序列号、MAC 地址、Android ID）。每处调用都列出发
+起调用的方法及该方法所属的 SDK。开源库（如 `AndroidX` 的 `TelephonyManagerCompat`）内部的调用会追溯到调用它们的 SDK
+或应用代码。`Settings.Secure.getString` 只在使用 `"android_id"` 键时计入。
+
+依据
+----
+`CN-164-1.1`：未经同意或超出必要范围收集个人信息（设备标识符）。
+`CN-STD-41391-ANNEXF`：《GB/T 41391-2022》关于设备信息的附录。
 """
 
 from __future__ import annotations

@@ -28,6 +28,17 @@ References
 ----------
 TS-16: technical signal of data categories that do not fit the app type.
 CN-164-1.2: collecting personal information beyond the scope of the service (超范围收集).
+
+概述
+----
+应用或其 SDK 能够收集应用商店策略对该应用类型所禁止的设备数据。这些是监管部门反复通报的超范围收集组合：工具类应用（
+手电筒、计算器）读取位置、通讯录、短信、通话记录或设备标识；借贷类应用读取通讯录、通话记录或短信（被用来骚扰借款人的
+亲友）；输入法读取通讯录、短信、通话记录或位置。组合来自审核系统的应用类型表（`forbidden_device_data`）。
+
+依据
+----
+`TS-16`：数据类别与应用类型不符的技术特征。
+`CN-164-1.2`：超出服务范围收集个人信息（超范围收集）。
 """
 
 from __future__ import annotations

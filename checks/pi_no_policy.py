@@ -31,6 +31,17 @@ References
 ----------
 CN-REC-1.1: no privacy policy, or the policy has no rules for collecting and using personal information.
 CN-PIPL-17: the notice duties of a personal information processor.
+
+概述
+----
+上架信息中没有隐私政策，或隐私政策正文为空。应用商店获取开发者链接的隐私政策，并将其正文随上架信息一并发送；审核系统
+读取该正文（后续规则会将其与应用实际收集的信息进行比对）。只有网址而没有正文，说明应用商店无法获取，视同没有隐私政策
+。
+
+依据
+----
+`CN-REC-1.1`：没有隐私政策，或隐私政策中没有收集使用个人信息的规则。
+`CN-PIPL-17`：个人信息处理者的告知义务。
 """
 
 from __future__ import annotations

@@ -26,6 +26,15 @@ dangerous one is requested.
 References
 ----------
 CN-164-4.1: the store must show the app's permissions and their purposes on the listing.
+
+概述
+----
+权限清单：应用申请的每项权限，及其保护级别和数据类别。以带前缀的 `<android:uses-permission>` 元素声明的权限同样计入
+（Android 会照常安装）；只读取 `<uses-permission>` 的工具会漏掉它们。
+
+依据
+----
+`CN-164-4.1`：应用商店须在上架页面展示应用的权限及其用途。
 """
 
 from __future__ import annotations

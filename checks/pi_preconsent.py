@@ -32,7 +32,7 @@ can be removed from the merged manifest (`tools:node="remove"`).
 --------
 仅在用户同意后初始化第三方 SDK：`Application.onCreate` 中不要调用 SDK 的 `init`（大多数国内 SDK 提供
 不收集任何信息的“预初始化”，以及在用户同意后调用的完整初始化），并将调用链中列出的代码移到同意判断之
-后。第三方 SDK 为自动初始化而添加的 ContentProvider 可从合并后的清单文件中移除
+后。第三方 SDK 为自动初始化而添加的 `ContentProvider` 可从合并后的清单文件中移除
 （`tools:node="remove"`）。
 
 References
@@ -40,6 +40,19 @@ References
 TS-01: technical signal of collection reachable before consent.
 CN-164-1.1: collecting personal information before the user agrees.
 CN-REC-3.1: collecting before consent counts as collecting without consent.
+
+概述
+----
+敏感接口可从任何同意界面显示之前运行的代码中被调用。Android 在第一个界面出现之前，就会运行 `Application` 类（构造函
+数、静态初始化、`attachBaseContext` 和 `onCreate`）和每个 `ContentProvider`（`onCreate`），即隐私弹窗还来不及询问用
+户。本检查从这些入口沿应用的调用图（静态和直接调用、子类重写、类初始化，以及途中创建的对象的 `run`/`call`）找到敏感
+接口，并报告到达每个接口的最短调用链。
+
+依据
+----
+`TS-01`：同意前即可到达收集行为的技术特征。
+`CN-164-1.1`：在用户同意前收集个人信息。
+`CN-REC-3.1`：征得同意前即开始收集，视为未经同意收集。
 """
 
 from __future__ import annotations
@@ -112,7 +125,7 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     categories = sorted({c.category for c in chains})
     message = (f"{len(chains)} sensitive API call(s) ({', '.join(categories)}) are reachable from code that runs "
                "before any consent screen (Application start-up, content providers).")
-    message_zh = ("从任何征求同意的界面出现之前即会运行的代码（Application 启动过程、ContentProvider）出发，"
+    message_zh = ("从任何征求同意的界面出现之前即会运行的代码（`Application` 启动过程、`ContentProvider`）出发，"
                   f"经调用链可到达 {len(chains)} 处敏感 API 调用（{categories_zh(categories)}）。")
     if truncated:
         message += " The call graph was too large to follow completely; more may exist."

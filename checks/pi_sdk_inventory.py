@@ -31,6 +31,17 @@ collected, and a link to each SDK's privacy policy. Remove SDKs the app no longe
 References
 ----------
 CN-STD-41391-6.6: GB/T 41391-2022 on third-party SDK disclosure.
+
+概述
+----
+第三方 SDK 清单：在 APK 中找到的每个第三方 SDK，附识别依据及其提供方声明收集的信息。SDK 依据审核系统的目录识别（dex
+中的包名前缀和特征类、原生库、清单组件、资源文件）。开源工具库不属于 SDK，不予列出。以无意义名称混淆的 SDK 代码无法
+按包名识别。目录未收录、又不在应用自身包名下的代码，按包名根列为未识别的第三方代码并注明大小，供审核人员向开发者询问
+。调试桥（`Stetho`、`Flipper`、`LeakCanary` 等）单独列为一类：它们不应出现在发布版本中。
+
+依据
+----
+`CN-STD-41391-6.6`：《GB/T 41391-2022》关于披露第三方 SDK 的要求。
 """
 
 from __future__ import annotations

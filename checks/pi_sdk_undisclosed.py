@@ -31,6 +31,18 @@ References
 CN-REC-2.1: the policy does not state the purpose, method and scope of collection (including by third parties).
 CN-PIPL-23: providing personal information to another processor requires informing the user.
 CN-STD-41391-6.6: GB/T 41391-2022 on disclosing third-party SDKs.
+
+概述
+----
+应用中含有第三方 SDK，但隐私政策和声明的 SDK 目录都没有提到它。隐私政策正文或上架信息中的第三方 SDK 目录提到该 SDK
+的中文或英文名称、提供方、名称中的品牌词（友盟、极光、腾讯 Bugly）或包名，即视为已披露。加固工具不是收集数据的 SDK，
+交由 `PKG-PACKED` 处理。
+
+依据
+----
+`CN-REC-2.1`：隐私政策未说明收集的目的、方式和范围（包括第三方收集）。
+`CN-PIPL-23`：向其他个人信息处理者提供个人信息须告知用户。
+`CN-STD-41391-6.6`：《GB/T 41391-2022》关于披露第三方 SDK 的要求。
 """
 
 from __future__ import annotations

@@ -34,6 +34,17 @@ References
 ----------
 CN-REC-2.1: the policy does not list the purpose, method and scope of collection.
 CN-REC-3.9: the actual collection does not match the policy.
+
+概述
+----
+应用或其中的 SDK 能够收集隐私政策未提及的数据类别。应用能够收集的每一类设备数据（通过权限，或应用及 SDK 代码中的调用
+），都用中文和英文措辞在隐私政策正文中查找（位置/定位、通讯录/联系人、设备标识/IMEI、应用列表/已安装应用、剪切板/剪
+贴板等）。否认收集的语句（如“我们不会收集IMEI”）不算披露；由于代码表明并非如此，此类否认会列入证据。
+
+依据
+----
+`CN-REC-2.1`：隐私政策未列明收集的目的、方式和范围。
+`CN-REC-3.9`：实际收集的个人信息与隐私政策不符。
 """
 
 from __future__ import annotations

@@ -33,6 +33,18 @@ References
 CN-NPI Art. 4: the necessary-PI rules: apps must not deny basic functions to users who refuse non-necessary PI.
 CN-REC-4.1: collecting PI unrelated to the service counts as beyond necessity.
 TS-16: technical signal of data categories that do not fit the app type.
+
+概述
+----
+应用或其 SDK 能够收集对其声明的应用类型而言并非必要的设备数据。2021 年的《常见类型移动互联网应用程序必要个人信息范围
+规定》为 39 类常见应用列出了基本功能所必需的个人信息（地图需要位置，新闻类应用无需任何个人信息）。应用能够收集、但不
+在其类型清单中的每一类设备数据都会连同证据和类型一起报告。类型为 `other` 的应用没有清单，不在此判断。
+
+依据
+----
+`CN-NPI` 第四条：必要个人信息规定，用户拒绝提供非必要个人信息时，应用不得拒绝其使用基本功能。
+`CN-REC-4.1`：收集与服务无关的个人信息，视为超出必要范围。
+`TS-16`：数据类别与应用类型不符的技术特征。
 """
 
 from __future__ import annotations

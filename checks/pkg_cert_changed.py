@@ -24,7 +24,7 @@ before uploading; the new certificate's fingerprint must match the filed one.
 
 如何修复
 --------
-请使用与此前版本相同的密钥为更新签名（或按 APK Signature Scheme v3 的证书轮换链（lineage）规范地轮
+请使用与此前版本相同的密钥为更新签名（或按 APK 签名方案 v3 的证书轮换链（`lineage`）规范地轮
 换密钥）。若密钥确已丢失或泄露，请在上传前联系应用商店并变更 APP 备案信息；新签名证书的指纹必须与
 备案登记的一致。
 
@@ -32,6 +32,16 @@ References
 ----------
 TS-14: technical signal of repackaging (certificate change).
 CN-FILING-1: the filing records the signing certificate; distributed apps must match it.
+
+概述
+----
+签名证书与本应用商店此前通过的该应用版本不同，或与 APP 备案登记的证书指纹不符。以 APK 签名方案 v3 轮换的密钥（新证书
+的谱系中包含旧证书）属于正当变更，不予报告。
+
+依据
+----
+`TS-14`：重新打包的技术特征（证书变更）。
+`CN-FILING-1`：备案登记了签名证书，分发的应用必须与之一致。
 """
 
 from __future__ import annotations
@@ -71,7 +81,7 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     if filed and _norm(filed) not in now | lineage:
         evidence.append(Evidence("listing", f"filed certificate {_norm(filed)}, signed by {signer}",
                                  "listing.filing_cert_sha256"))
-        parts_zh.append(f"APP 备案登记的签名证书为 {_norm(filed)}，而本版本的签名证书为 {signer}")
+        parts_zh.append(f"APP 备案登记的签名证书为 `{_norm(filed)}`，而本版本的签名证书为 `{signer}`")
     if ctx.history is not None:
         accepted = [v for v in ctx.history.versions(ctx.manifest.package)
                     if v.get("verdict") in ("pass", "warn") and v.get("certificates")]
@@ -82,7 +92,8 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
                 "history", f"earlier accepted versions are signed by {', '.join(sorted(known))}; this one by {signer}",
                 f"build {last.get('build_id')} (version {last.get('version_name')}, code {last.get('version_code')})",
                 extra={"previous_certificates": sorted(known)}))
-            parts_zh.append(f"此前通过审核的版本由 {'、'.join(sorted(known))} 签名，本版本由 {signer} 签名")
+            earlier_zh = "、".join(f"`{k}`" for k in sorted(known))
+            parts_zh.append(f"此前通过审核的版本由 {earlier_zh} 签名，本版本由 `{signer}` 签名")
     if evidence:
         yield Finding(rule_id=RULE.id,
                       message="The signing certificate is not the one this package is known by: "

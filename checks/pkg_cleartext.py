@@ -32,6 +32,16 @@ References
 ----------
 No specific clause: the security safeguards of CN-PIPL Art. 51 and the MIIT notices assume encrypted
 transport.
+
+概述
+----
+允许明文 HTTP 传输。从 `android:usesCleartextTraffic` 和网络安全配置（`android:networkSecurityConfig`）中读取：设置
+了 `cleartextTrafficPermitted="true"` 的 `base-config` 或 `domain-config`。未作设置时，Android 对目标 API 级别为 27
+及以下的应用默认允许明文传输，本检查亦然。
+
+依据
+----
+无具体条款：《个人信息保护法》第五十一条的安全保护措施和工信部各项通知均以加密传输为前提。
 """
 
 from __future__ import annotations

@@ -18,12 +18,20 @@ decide it (`debuggable false` is the default for release in Gradle).
 
 如何修复
 --------
-请上传 release 版本。从 AndroidManifest.xml 中删除 `android:debuggable`，交由构建类型决定
-（Gradle 中 release 构建默认即为 `debuggable false`）。
+请上传正式发布（`release`）版本。从 `AndroidManifest.xml` 中删除 `android:debuggable`，交由构建类型决定
+（`Gradle` 中 `release` 构建默认即为 `debuggable false`）。
 
 References
 ----------
 No specific regulation clause; a baseline of the security duties that CN-PIPL and the MIIT notices assume.
+
+概述
+----
+该版本可被调试（`android:debuggable="true"`）。
+
+依据
+----
+无具体法规条款；这是《个人信息保护法》和工信部通知所要求的安全义务的基本要求。
 """
 
 from __future__ import annotations

@@ -32,6 +32,17 @@ References
 ----------
 TS-11: technical signal of dynamically loaded code.
 CN-CACAPP-2: the CAC provisions on mobile app information services (reviewed content, no changes that evade review).
+
+概述
+----
+代码可在审核之后被加载或替换：应用自行创建的类加载器、热更新和插件化框架，以及打包在 APK 内的 dex、jar 或 APK 载荷。
+载荷按内容识别（dex 文件头，或含有 `classes.dex` 或 `AndroidManifest.xml` 的 ZIP 包），而不仅凭文件名。开源库内部创
+建的类加载器会追溯到使用它们的代码。
+
+依据
+----
+`TS-11`：动态加载代码的技术特征。
+`CN-CACAPP-2`：网信办《移动互联网应用程序信息服务管理规定》（内容须经审核，不得规避审核变更）。
 """
 
 from __future__ import annotations

@@ -19,17 +19,27 @@ incoming intent.
 
 为何重要
 --------
-导出组件是任何已安装应用都能调用的入口：未受保护的导出组件会泄露数据（开放的 provider），或让其他
-应用触发操作（service、receiver）。它本身不构成违规，而是供审核人员和动态检测参考的背景信息。
+导出组件是任何已安装应用都能调用的入口：未受保护的导出组件会泄露数据（开放的 `provider`），或让其他
+应用触发操作（`service`、`receiver`）。它本身不构成违规，而是供审核人员和动态检测参考的背景信息。
 
 如何修复
 --------
 对其他应用无需访问的组件，一律设置 `android:exported="false"`。对确需开放的组件，要求调用方持有权
-限（`android:permission`，最好使用 `protectionLevel="signature"`），并校验每一个传入的 intent。
+限（`android:permission`，最好使用 `protectionLevel="signature"`），并校验每一个传入的 Intent。
 
 References
 ----------
 No specific clause: supporting evidence for the security review the store performs.
+
+概述
+----
+组件在没有权限保护的情况下导出给其他应用。统计其他应用可以启动或绑定的界面、界面别名、服务、广播接收器和内容提供器：
+设置了 `android:exported="true"`，或未设置 `exported` 属性但带有 Intent 过滤器（内容提供器：`targetSdk` 为 16 及以下
+），且没有 `android:permission`（内容提供器：没有读写权限）。启动界面本应公开，不计在内。
+
+依据
+----
+无具体条款：作为应用商店安全审核的辅助证据。
 """
 
 from __future__ import annotations

@@ -23,12 +23,21 @@ ZIP 炸弹和海量条目是专为拖垮审核系统而构造的：几 KB 的文
 
 如何修复
 --------
-请上传由 Android 构建工具（aapt2/bundletool 和 zipalign）直接生成的 APK。移除填充数据、嵌套压缩包
+请上传由 Android 构建工具（`aapt2/bundletool` 和 `zipalign`）直接生成的 APK。移除填充数据、嵌套压缩包
 和超大资源文件；大体积内容应改为可下载的资源。
 
 References
 ----------
 No regulation clause: a store's own safeguard for its review pipeline.
+
+概述
+----
+上传的文件超出了审核系统的大小或结构限制。在解压或解析任何内容之前，先从 ZIP 目录读取：文件大小、条目数、解压后总大
+小、整个压缩包及每个大条目的压缩比，以及 `AndroidManifest.xml` 和每个 dex 文件的大小。各项上限由审核策略设定。
+
+依据
+----
+无对应法规条款：这是应用商店为保护自身审核流程而设的安全措施。
 """
 
 from __future__ import annotations

@@ -32,6 +32,18 @@ References
 ----------
 TS-11: technical signal of packed or dynamically loaded code.
 CN-QL2022: the CAC Qinglang 2022 campaign against hidden and repackaged app code.
+
+概述
+----
+加固工具隐藏了应用的代码，审核系统无法检查。只有在两类相互独立的证据同时出现时才认定为某种加固：其原生库、入口
+`Application` 类、资源文件，以及 dex 本身的异常（清单组件的类在 dex 中缺失、藏在 `lib/` 或 `assets/` 下的额外 dex 文
+件、几乎不含内容的 dex、`DexGuard` 重命名的 `o` 包）。仅凭类名绝不足以认定：自制外壳中名为 `StubApp` 的类并不是 360
+加固。明显被未知外壳隐藏的代码会如实报告。
+
+依据
+----
+`TS-11`：加固或动态加载代码的技术特征。
+`CN-QL2022`：网信办 2022 年“清朗”专项行动，整治隐藏和重新打包的应用代码。
 """
 
 from __future__ import annotations
@@ -196,7 +208,8 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
     if guard:
         yield Finding(rule_id=RULE.id, message="The code is protected by DexGuard (classes renamed into package o, "
                                                "strings and classes encrypted); parts of it cannot be inspected.",
-                      message_zh="代码受 DexGuard 保护（类被重命名到 o 包中，字符串和类经过加密），部分代码无法检查。",
+                      message_zh="代码受 `DexGuard` 保护（类被重命名到 `o` 包中，字符串和类经过加密），"
+                                 "部分代码无法检查。",
                       evidence=tuple(guard))
         return
     hidden = [e for e in anomalies if e.extra.get("anomaly") == "hidden_components"]

@@ -24,19 +24,30 @@ Verify with `apksigner verify -v app.apk`. Record the release certificate's SHA-
 为何重要
 --------
 APP 备案登记了包名及签名证书，应用商店不得分发与备案不符的应用。未签名或签名无效的安装包无法对应到
-任何开发者；调试证书的密钥存在于每一台开发机上，任何人都能用它为“更新”签名。AOSP 测试密钥（testkey、
-platform 等）的私钥随 Android 源码公开，任何人都能用它为该应用的“更新”签名，恶意程序曾借此冒充系统应用。
+任何开发者；调试证书的密钥存在于每一台开发机上，任何人都能用它为“更新”签名。AOSP 测试密钥（`testkey`、
+`platform` 等）的私钥随 Android 源码公开，任何人都能用它为该应用的“更新”签名，恶意程序曾借此冒充系统应用。
 
 如何修复
 --------
-请使用自己的正式发布密钥为 release 版本签名（`apksigner sign --ks release.jks app.apk`），采
-用 v2 或更高版本的签名方案，且签名后不再修改文件（zipalign 应在签名之前执行，而不是之后）。
+请使用自己的正式发布密钥为正式发布版本签名（`apksigner sign --ks release.jks app.apk`），采
+用 v2 或更高版本的签名方案，且签名后不再修改文件（`zipalign` 应在签名之前执行，而不是之后）。
 用 `apksigner verify -v app.apk` 进行验证，并在 APP 备案中登记正式签名证书的 SHA-256 指纹。
 
 References
 ----------
 CN-FILING-1: the APP filing (APP备案) records the package name and signing certificate; platforms must not
 distribute unfiled apps.
+
+概述
+----
+APK 未签名、签名校验失败，或仅以调试密钥或公开的测试密钥签名。审核系统自行校验存在的每种签名方案（v1 JAR 签名、v2、
+v3/v3.1）：签名数据上的签名、证书公钥以及签名内容的摘要，因此签名后被改动的文件会被发现。主题为 `CN=Android Debug`
+的签名者是开发工具包的调试密钥。证书属于 `gate/data/public_keys.json` 中公开密钥（AOSP 测试密钥 `testkey`、
+`platform`、`networkstack`，其私钥随 Android 源码公开）的签名者使用的是公开测试密钥。
+
+依据
+----
+`CN-FILING-1`：APP 备案登记包名和签名证书；平台不得分发未备案的应用。
 """
 
 from __future__ import annotations
@@ -117,7 +128,7 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
             rule_id=RULE.id,
             message=f"The APK is signed with a public test key ({', '.join(keys)}): its private key is published "
                     "with the Android source, so anyone can sign an update of this app.",
-            message_zh=f"APK 使用公开的测试密钥（{'、'.join(keys)}）签名：其私钥随 Android 源码公开，"
+            message_zh=f"APK 使用公开的测试密钥（{'、'.join(f'`{k}`' for k in keys)}）签名：其私钥随 Android 源码公开，"
                        "任何人都能为该应用的更新签名。",
             evidence=tuple(Evidence("file", c.subject, "signing certificate",
                                     extra={"certificate_sha256": c.sha256,

@@ -31,6 +31,16 @@ and bare ZIPs are not installable apps.
 References
 ----------
 CN-NDSR-41: the network data security regulation's duties for platforms that distribute apps.
+
+概述
+----
+上传的文件不是可读取的 APK。审核系统打开 ZIP 压缩包，解码 `AndroidManifest.xml`（Android 二进制 XML），检查每个根目
+录下 `classes*.dex` 文件的文件头，并遍历每个 dex 的类数据直至每个方法体。任何一步失败（压缩包损坏或被截断、条目重复
+、缺少清单文件、清单文件无法解码、dex 文件头损坏或与文件大小不符），都会报告具体无法读取的内容。
+
+依据
+----
+`CN-NDSR-41`：《网络数据安全管理条例》对应用分发平台规定的义务。
 """
 
 from __future__ import annotations

@@ -27,6 +27,16 @@ References
 ----------
 CN-PIPL-66: penalties for processors (and platforms) that ignore the authorities' orders.
 CN-164-4.2: the distribution platform does not take down apps named in notices.
+
+概述
+----
+该应用或其开发者在应用商店的下架名单上（监管部门的下架通报）。运维人员录入通报（`gate delist add`、运维接口，或批量
+导入通报中的名单）；发现中会注明所依据的通报。
+
+依据
+----
+`CN-PIPL-66`：对无视主管部门责令的处理者（及平台）的处罚。
+`CN-164-4.2`：分发平台未下架通报点名的应用。
 """
 
 from __future__ import annotations

@@ -31,6 +31,17 @@ References
 ----------
 CN-FILING-1: APP filing duty; platforms must not distribute unfiled apps.
 CN-FILING-2: the filing number is shown on the listing.
+
+概述
+----
+上架信息中没有 APP 备案号，或备案号格式不符。APP 备案号的格式为 `<省份>ICP备<数字>号-<序号>A`，例如 `粤ICP备
+2021012345号-3A`：省份的单字简称、`ICP备`、主体备案号、`号`，再加服务序号和表示应用的 `A`。网站备案号（不带 `A`）或
+电信业务经营许可证号（`ICP证`）都不是 APP 备案号。
+
+依据
+----
+`CN-FILING-1`：APP 备案义务；平台不得分发未备案的应用。
+`CN-FILING-2`：上架页面须展示备案号。
 """
 
 from __future__ import annotations

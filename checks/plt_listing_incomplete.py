@@ -29,6 +29,16 @@ References
 ----------
 CN-164-4.1: the distribution platform does not show the app's information clearly.
 CN-STD-43739-6.2: the app-store audit standard's checks of developer and app information.
+
+概述
+----
+上架信息缺少开发者名称、应用名称或应用类型，或应用类型不是已知类型。应用类型必须是 2021 年必要个人信息规定中的 39 类
+之一（以标识表示，如 `map_navigation`、`online_lending`），或 `other`。
+
+依据
+----
+`CN-164-4.1`：分发平台未清楚展示应用信息。
+`CN-STD-43739-6.2`：应用商店审核标准中对开发者和应用信息的核查。
 """
 
 from __future__ import annotations

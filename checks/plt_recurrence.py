@@ -30,6 +30,16 @@ unchanged.
 References
 ----------
 No single clause: the MIIT notices' escalation for problems that recur after rectification.
+
+概述
+----
+警告或阻止类问题在该应用的连续版本中反复出现：问题在“整改”后又回来了。本版本的每个警告或阻止类发现，都会按规则和证据
+与该应用此前在本应用商店的版本的发现进行比对。本版本与上一版本都有的发现给出警告；连续三个及以上版本都有的则阻止上架
+（规则的升级机制，由策略步骤根据每条证据记录的连续版本数执行）。
+
+依据
+----
+无单一条款：工信部通知对整改后反复出现的问题的升级处理。
 """
 
 from __future__ import annotations

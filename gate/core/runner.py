@@ -127,7 +127,7 @@ def _failed(spec: CheckSpec, reason: str, reason_zh: str) -> Finding:
         remediation="Nothing for the app developer to change. Operators: see the worker log for the error; "
                     "resubmit the build once the check is fixed.",
         check=spec.name,
-        message_zh=f"检查 {spec.name}（{spec.rule_id}）未能完成：{reason_zh}。"
+        message_zh=f"检查 `{spec.name}`（`{spec.rule_id}`）未能完成：{reason_zh}。"
                    "该规则未经评估，此版本需要人工复核该规则。",
         remediation_zh="开发者无需修改。运维人员：请查看 worker 日志中的错误，修复该检查后重新提交此版本。",
     )
@@ -162,12 +162,12 @@ def run_one(spec: CheckSpec, ctx: BuildContext, params: Params,
         status = "failed"
         findings = [_failed(spec, "it ran out of memory (the analysis job's memory cap, GATE_JOB_MEMORY_BYTES, "
                                   "or the machine's)",
-                                  "内存不足（分析任务的内存上限 GATE_JOB_MEMORY_BYTES 或本机内存）")]
+                                  "内存不足（分析任务的内存上限 `GATE_JOB_MEMORY_BYTES` 或本机内存）")]
     except Exception as exc:  # noqa: BLE001 - the runner must survive any check
         status = "failed"
         where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
         at = f" at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}" if where else ""
-        findings = [_failed(spec, f"{type(exc).__name__}: {exc}{at}", f"程序错误 {type(exc).__name__}: {exc}{at}")]
+        findings = [_failed(spec, f"{type(exc).__name__}: {exc}{at}", f"程序错误 `{type(exc).__name__}: {exc}{at}`")]
     elapsed = time.perf_counter() - started
     if status == "ok" and elapsed > budget * 2:
         # Wall-clock overrun that the CPU timer could not see (e.g. waiting on I/O).

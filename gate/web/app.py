@@ -23,7 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not settings.redis_url:
         raise ConfigError("REDIS_URL is not set: start the service with `gate serve`, which provides an "
                            "embedded Redis, or point REDIS_URL at a Redis server")
-    app = Flask(__name__, template_folder="templates")
+    app = Flask(__name__, template_folder="templates", static_folder=None)  # no static files: pages inline their CSS
     app.config.update(JSON_SORT_KEYS=False, TEMPLATES_AUTO_RELOAD=False)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["gate"] = Runtime(settings)
@@ -52,6 +52,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def _http(exc: HTTPException) -> Any:
         if request.path.startswith(("/api/", "/webhooks/")):
             return problem(exc.code or 500, exc.description or exc.name)
+        if exc.code == 404:  # a page link that leads nowhere: the gate's own page, in both languages
+            from gate.web.pages import not_found
+
+            return not_found()
         return exc
 
     @app.errorhandler(redis.RedisError)

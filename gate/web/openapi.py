@@ -235,15 +235,48 @@ def spec() -> dict[str, Any]:
             }
         },
     )
+    # The pages for people: zh-CN or English, from ?lang=, else the remembered switch, else Accept-Language.
+    html = {"text/html": {"schema": {"type": "string"}}}
+    lang = [
+        {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]},
+         "description": "the page's language; the choice is remembered in the gate_lang cookie"},
+        {"name": "gate_lang", "in": "cookie", "schema": {"type": "string", "enum": ["zh", "en"]},
+         "description": "the language last chosen with ?lang="},
+        {"name": "Accept-Language", "in": "header", "schema": {"type": "string"},
+         "description": "used when neither ?lang= nor the cookie says; zh-CN when it names neither language"},
+    ]
+    page = {"description": "HTML page", "content": html}
+    missing = {"description": "The gate's own page, in both languages", "content": html}
     api.path(
         path="/v/{token}",
         operations={
             "get": {
-                "summary": "The verdict page for the app's developer",
-                "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "summary": "The verdict page for the app's developer: a summary (counts by outcome, the blocking "
+                "findings first), then the findings by category",
+                "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}},
+                               *lang],
+                "responses": {"200": page, "404": missing},
+            }
+        },
+    )
+    api.path(
+        path="/rules",
+        operations={"get": {"summary": "Every rule of the catalogue, by category", "parameters": lang,
+                            "responses": {"200": page}}},
+    )
+    api.path(
+        path="/rules/{rule_id}",
+        operations={
+            "get": {
+                "summary": "One rule: what it finds, why it matters, how to fix it, its references, its outcome "
+                "under each policy",
+                "parameters": [{"name": "rule_id", "in": "path", "required": True, "schema": {"type": "string"},
+                                "description": "a rule id such as PI-APP-LIST; in any case"}, *lang],
                 "responses": {
-                    "200": {"description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
-                    "404": {"description": "No such page"},
+                    "200": page,
+                    "301": {"description": "The same rule at its upper-case address (/rules/pi-app-list)",
+                            "headers": {"Location": {"schema": {"type": "string"}}}},
+                    "404": missing,
                 },
             }
         },

@@ -1,4 +1,6 @@
-"""Every finding speaks Chinese too: the zh-CN verdict page shows message_zh, 为何重要 and remediation_zh.
+"""Every finding speaks Chinese too: the zh-CN verdict page shows message_zh, 为何重要 and remediation_zh, and
+its evidence texts through the phrase table (gate/core/phrases.py); English words in a Chinese text are code
+marked with backticks.
 
 The scans below are chosen so that every rule of the catalogue fires at least once (the test says which did
 not), so a check that forgets its Chinese text fails here.
@@ -12,8 +14,8 @@ from dataclasses import replace
 import pytest
 
 import checks
+from gate.core import phrases, reference
 from gate.core import policy as policy_mod
-from gate.core import reference
 from gate.core.model import Finding, Verdict
 from gate.core.rules import Status
 from gate.core.scan import scan
@@ -24,8 +26,21 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 LISTINGS_TRIED = (None, "complete", "policy-denies", "type-utility_tools", "incomplete", "bad-filing")
 
 
+# English prose left in a Chinese text: two Latin words in a row outside backticks (an acronym or a name
+# such as "Google Play", "SDK" or "Android 14" is one word, or a word and a number).
+_PROSE = re.compile(r"[A-Za-z]{2,}[a-z]*\s+[a-z]{2,}\b")
+NAMES = ("Google Play", "Play Console", "Android ID", "Instant Run")
+
+
 def _chinese(text: str | None) -> bool:
     return bool(text and CJK.search(text))
+
+
+def _english_left(text: str) -> list[str]:
+    bare = re.sub(r"`[^`]*`", " ", text)
+    for name in NAMES:
+        bare = bare.replace(name, " ")
+    return _PROSE.findall(bare)
 
 
 def _problems(verdict: Verdict, where: str) -> list[str]:
@@ -35,13 +50,25 @@ def _problems(verdict: Verdict, where: str) -> list[str]:
             out.append(f"{where}: {f.rule_id} has no Chinese message ({f.message!r})")
         if f.remediation and not _chinese(f.remediation_zh):
             out.append(f"{where}: {f.rule_id} has no Chinese remediation ({f.remediation[:60]!r})")
+        for text in (f.message_zh, f.remediation_zh):
+            if text and _english_left(text):
+                out.append(f"{where}: {f.rule_id} has English in its Chinese text: {_english_left(text)} "
+                           f"({text[:60]!r})")
+        for e in f.evidence:
+            for value in (e.value, e.location):
+                # commands are code; an SDK is named on the page by the catalogue's Chinese name
+                if e.kind == "command" or (e.kind == "sdk" and e.sdk):
+                    continue
+                if value and phrases.is_prose(value) and phrases.zh(value) is None:
+                    out.append(f"{where}: {f.rule_id} evidence has no Chinese in gate/core/phrases.py: {value[:80]!r}")
     return out
 
 
 def test_every_check_documents_why_and_fix_in_chinese() -> None:
     missing = []
     for spec in checks.discover():
-        for english, chinese in (("Why it matters", "为何重要"), ("How to fix", "如何修复")):
+        for english, chinese in (("Summary", "概述"), ("Why it matters", "为何重要"), ("How to fix", "如何修复"),
+                                 ("References", "依据")):
             if spec.sections.get(english) and not _chinese(spec.sections.get(chinese)):
                 missing.append(f"checks/{spec.name}.py: {chinese}")
     assert not missing, missing

@@ -6,6 +6,7 @@ import http.server
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -303,3 +304,44 @@ def runtimes() -> Iterator[list[Runtime]]:
     for rt in made:
         if "record" in rt.__dict__:
             rt.record.engine.dispose()
+
+
+# The browser tests' fixtures: Debian's Chromium driven by selenium, and the app on a real HTTP server.
+@pytest.fixture()
+def browser(tmp_path):  # type: ignore[no-untyped-def]
+    os.environ["SE_OFFLINE"] = "true"  # selenium must not try to download a browser or a driver
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--lang=zh-CN",
+    ):
+        options.add_argument(arg)
+    # what the browser says it reads, in Accept-Language: a Chinese reader's
+    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture()
+def served(app):  # type: ignore[no-untyped-def]
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
@@ -27,44 +26,6 @@ CASES = [
     ("warn-sdk", "sdk-calls", "policy-discloses"),
     ("block-chain", "preconsent", "no-filing"),
 ]
-
-
-@pytest.fixture()
-def browser(tmp_path):  # type: ignore[no-untyped-def]
-    os.environ["SE_OFFLINE"] = "true"  # selenium must not try to download a browser or a driver
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--lang=zh-CN",
-    ):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture()
-def served(app):  # type: ignore[no-untyped-def]
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 def _verdicts(client, rt, tenant, workers) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -112,7 +73,7 @@ def test_verdict_pages_in_both_languages(browser, served, client, rt, tenant, wo
                 assert not english, f"{name}: {english}"
             _shoot(browser, out / f"verdict-{name}-{lang}.png")
     # the warn page shows the SDK evidence, the block page the call chain, under the regulation's categories
-    browser.get(f"{served}/v/{tokens['warn-sdk']}")
+    browser.get(f"{served}/v/{tokens['warn-sdk']}?lang=zh")  # the last page was English, and that is remembered
     body = browser.find_element(By.TAG_NAME, "body").text
     assert "违规收集使用个人信息" in body and "第三方 SDK" in body and "com/umeng" in body.replace(".", "/")
     browser.get(f"{served}/v/{tokens['block-chain']}?lang=en")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import jsonschema
@@ -42,9 +43,24 @@ def test_the_document_is_valid_and_covers_the_contract(client) -> None:  # type:
         "/healthz",
         "/readyz",
         "/openapi.json",
+        "/rules",
+        "/rules/{rule_id}",
     ):
         assert path in spec["paths"], path
     assert set(spec["paths"]["/api/v1/waivers"]) == {"get", "post", "delete"}
+    assert "lang" in [p["name"] for p in spec["paths"]["/v/{token}"]["get"]["parameters"]]
+
+
+def test_every_route_is_documented(app, client) -> None:  # type: ignore[no-untyped-def]
+    """Each route the app serves, with each of its methods, is in the document (a new route must be added)."""
+    spec = client.get("/openapi.json").json
+    missing = []
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if method.lower() not in spec["paths"].get(path, {}):
+                missing.append(f"{method} {path}")
+    assert not missing, missing
 
 
 def test_real_responses_conform(client, rt, tenant, workers, callback_server) -> None:  # type: ignore[no-untyped-def]

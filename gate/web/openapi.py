@@ -281,6 +281,40 @@ def spec() -> dict[str, Any]:
             }
         },
     )
+    # The review desk's pages (gate.web.review_pages): a reviewer's session cookie, a CSRF token on every form.
+    session = [{"name": "gate_review", "in": "cookie", "schema": {"type": "string"},
+                "description": "the reviewer's session (HttpOnly, SameSite=Strict), set by the sign-in"}]
+    form = {"content": {"application/x-www-form-urlencoded": {"schema": {
+        "type": "object", "required": ["csrf"], "properties": {"csrf": {"type": "string"}}}}}}
+    moved = {"description": "Done; on to the next page", "headers": {"Location": {"schema": {"type": "string"}}}}
+    build_param = {"name": "build_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    desk: tuple[tuple[str, str, str, list[dict[str, Any]]], ...] = (
+        ("/review/login", "get", "The reviewers' sign-in form", []),
+        ("/review/login", "post", "Sign in (name, password, CSRF token)", []),
+        ("/review/logout", "post", "Sign out", session),
+        ("/review", "get", "The review queue: newest or oldest first, filters by rule, SDK, developer and app type",
+         session),
+        ("/review/export.csv", "get", "The queue as it is filtered, as CSV", session),
+        ("/review/builds/{build_id}", "get", "One build: verdict, evidence, the app's versions and the diff",
+         [build_param, *session]),
+        ("/review/builds/{build_id}/decision", "post", "Approve or reject (a block: the two-step override)",
+         [build_param, *session]),
+        ("/review/builds/{build_id}/waivers", "post", "Waive a finding of this build for the package or developer",
+         [build_param, *session]),
+        ("/review/waivers/{waiver_id}/revoke", "post", "Revoke a waiver",
+         [{"name": "waiver_id", "in": "path", "required": True, "schema": {"type": "integer"}}, *session]),
+    )
+    ops: dict[str, dict[str, Any]] = {}
+    for path, method, summary, params in desk:
+        op: dict[str, Any] = {"summary": summary, "parameters": [*params, *lang]}
+        if method == "post":
+            op["requestBody"] = form
+            op["responses"] = {"303": moved, "200": page, "400": page, "403": page, "404": missing}
+        else:
+            op["responses"] = {"200": page, "303": moved, "404": missing}
+        ops.setdefault(path, {})[method] = op
+    for path, operations in ops.items():
+        api.path(path=path, operations=operations)
     for path, summary in (("/healthz", "The process is up"), ("/readyz", "Redis reachable and workers present")):
         api.path(
             path=path,

@@ -161,9 +161,6 @@ def page_language() -> str:
     return _lang()
 
 
-_lang = page_language
-
-
 def _check_docs() -> dict[str, dict[str, str]]:
     import checks
 

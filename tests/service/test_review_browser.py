@@ -8,7 +8,7 @@ import os
 import pytest
 
 from tests.service.desk import PASSWORDS, decided, reviewers, store
-from tests.service.test_browser import CHROMIUM, DRIVER, browser, served  # noqa: F401 - the fixtures
+from tests.service.test_browser import CHROMIUM, DRIVER
 
 pytestmark = pytest.mark.skipif(
     not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),

@@ -13,14 +13,13 @@ from typing import Any
 import requests
 
 from gate.cli.exits import EXIT_BY_VERDICT, EXIT_USAGE
+from gate.cli.inputs import input_file
 from gate.errors import UsageError
 from gate.service import webhook_signing
 
 
 def run(args: argparse.Namespace) -> int:
-    apk = Path(args.apk)
-    if not apk.is_file():
-        raise UsageError(f"no such file: {apk}")
+    apk = input_file(args.apk, "an APK file")
     try:
         listing = json.loads(Path(args.listing).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

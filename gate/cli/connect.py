@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from gate.cli import locate
 from gate.core import policy as policy_mod
 from gate.errors import UsageError
 from gate.record.embedded import with_redis
@@ -13,9 +14,12 @@ from gate.service.settings import Settings
 
 
 @contextmanager
-def store() -> Iterator[Store]:
-    """The configured store: REDIS_URL, the running embedded Redis of the data directory, or a temporary
-    embedded one started for this command and stopped after it."""
+def store(*, may_create: bool) -> Iterator[Store]:
+    """The store found by ``gate.cli.locate`` (named on stderr): REDIS_URL, the Redis of the gate serving the
+    data directory, or the directory's embedded Redis, started for this command and stopped after it. Only a
+    command that adds something (``may_create``) starts a new store where there is none; the others (list,
+    status, rotate, ...) refuse, since they could only answer from an empty one."""
+    locate.use(may_create)
     settings, embedded = with_redis(Settings.from_env())
     try:
         yield Store.from_url(str(settings.redis_url), settings.key_prefix)

@@ -60,7 +60,7 @@ def _scan(args: argparse.Namespace, ctx: BuildContext, policy: Policy) -> Verdic
             from gate.cli.connect import store as configured_store
             from gate.record.store import StoreHistory
 
-            with configured_store() as store:
+            with configured_store(may_create=True) as store:
                 ctx.history = StoreHistory(store, args.tenant)
                 verdict = scan_context(ctx, policy)
                 if verdict.app.package:

@@ -12,7 +12,7 @@ from gate.service.status import as_text, status
 
 
 def run(args: argparse.Namespace) -> int:
-    with configured_store() as store:
+    with configured_store(may_create=False) as store:
         doc = status(rq_connection(str(store.url)), store.active_builds())
     write(json.dumps(doc, indent=2) if args.format == "json" else as_text(doc), None)
     return 0

@@ -122,7 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--url", required=True, help="the gate's base URL, e.g. http://127.0.0.1:8000")
     submit.add_argument("--build-id", help="the store's own build id (default: the APK's file name)")
     submit.add_argument("--webhook-id", help="webhook-id header (default: random; reuse it to test redelivery)")
-    submit.add_argument("--wait", action="store_true", help="poll until the verdict is decided (needs --token)")
+    submit.add_argument("--wait", action="store_true",
+                        help="poll until the verdict is decided (needs --token); print the decided build instead "
+                             "of the gate's answer and exit with its verdict, as scan does")
     submit.add_argument("--token", help="the tenant's API token, for --wait")
     submit.add_argument("--timeout", type=float, default=300)
     submit.set_defaults(command_module="submit")

@@ -106,7 +106,8 @@ def test_a_down_endpoint_logs_one_line_per_attempt_and_no_traceback(  # type: ig
     assert "Traceback" not in logged, logged[-3000:]
     lines = [line for line in logged.splitlines() if build_id in line]
     assert len(lines) == attempts, logged[-3000:]
-    for number, (line, wait) in enumerate(zip(lines, [*settings.callback_retry_intervals_s, None]), start=1):
+    waits = [*settings.callback_retry_intervals_s, None]
+    for number, (line, wait) in enumerate(zip(lines, waits, strict=True), start=1):
         then = f"next retry in {wait} s" if wait else "no retries left"
         assert line.endswith(f"callback for build {build_id} (store-a): attempt {number} of {attempts} failed "
                              f"(ConnectionError: Connection refused); {then}"), line

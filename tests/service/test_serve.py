@@ -63,3 +63,37 @@ def test_gate_serve_on_embedded_redis_end_to_end(tmp_path) -> None:  # type: ign
     from gate.record.embedded import embedded_url
 
     assert embedded_url(tmp_path / "var") is None  # the embedded redis-server stopped with it
+
+
+def test_a_busy_port_is_refused_before_anything_starts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import socket
+    import time
+
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL" and not k.startswith("GATE_")}
+    env.update(GATE_DATA_DIR=str(tmp_path / "var"), PYTHONPATH=str(ROOT), XDG_STATE_HOME=str(tmp_path / "state"))
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        started = time.monotonic()
+        out = subprocess.run([sys.executable, "-m", "gate.cli", "serve", "--port", str(port)], env=env, cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)
+    assert out.returncode == 3, out.stdout + out.stderr
+    assert f"port {port} on 127.0.0.1 is in use by another program" in out.stderr
+    assert "serving on" not in out.stdout and "Traceback" not in out.stderr
+    assert time.monotonic() - started < 30  # no restart loop
+    assert not (tmp_path / "var").exists()  # no Redis started, no serve.json written
+
+
+def test_a_child_that_cannot_start_stops_the_gate_after_five_tries() -> None:
+    """The supervisor over real child processes that exit at once: restarted four times, then the gate stops
+    with exit 3 and says why (before, it restarted them forever)."""
+    code = ("import sys\n"
+            "import gate.cli.serve as s\n"
+            "s.RESTART_FIRST_S = 0.05\n"
+            "sys.exit(s.supervise([s.Child('web', [sys.executable, '-c', 'raise SystemExit(4)'])], {}))\n")
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 3, out.stdout + out.stderr
+    assert out.stdout.count("gate: web exited (4); restarting in") == 4
+    assert "gate: web exited (4) within 10 s of starting, 5 times in a row: it cannot start" in out.stderr

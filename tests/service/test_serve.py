@@ -17,7 +17,7 @@ from tests.service.conftest import CallbackServer, free_port, wait_ready
 
 def test_gate_serve_on_embedded_redis_end_to_end(tmp_path) -> None:  # type: ignore[no-untyped-def]
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL" and not k.startswith("GATE_")}
-    env.update(GATE_DATA_DIR=str(tmp_path / "var"), PYTHONPATH=str(ROOT))
+    env.update(GATE_DATA_DIR=str(tmp_path / "var"), PYTHONPATH=str(ROOT), XDG_STATE_HOME=str(tmp_path / "state"))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     gate = [sys.executable, "-m", "gate.cli"]

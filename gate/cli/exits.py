@@ -6,7 +6,7 @@ read is a verdict (block, PKG-UNREADABLE), not an exit 3. Ctrl-C exits 130, as a
 
 Exit 3 also covers: a command that may not create a store (list, status, rotate, ...) finding none
 (gate.cli.locate), and ``gate serve`` unable to start (its port taken, its data directory served by another
-gate, a part of it dying at once again and again).
+gate, its web process dying at once again and again).
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ Checks first that the port is free and that no other gate serves the data direct
 Starts an embedded Redis when no REDIS_URL is set, the web process (gunicorn with the app factory),
 N RQ workers and the reaper, each a child process; restarts a child that dies, waiting longer after each
 quick death (0.5 s doubling to 30 s; a child that stayed up for a minute starts again from 0.5 s). A
-dependency that is down (Redis) is waited out by the children themselves, not turned into a stopped
-service; but a child that dies within seconds of starting, again and again, cannot start at all (a port
-taken meanwhile, a broken install): after GIVE_UP_AFTER such deaths in a row the gate stops, exit 3.
+dependency that is down (Redis) is waited out, not turned into a stopped service; but a web process that dies
+within seconds of starting, again and again, cannot start at all (its port taken meanwhile, a broken
+install): after GIVE_UP_AFTER such deaths in a row the gate stops, exit 3.
 Writes serve.json into the data directory while it runs (gate.cli.locate), so other commands find it.
 Stops everything on SIGINT/SIGTERM. For larger deployments run the same pieces separately (deploy/).
 """
@@ -38,12 +38,17 @@ class Child:
     quick_deaths: int = 0
     immediate_deaths: int = 0
     restart_at: float | None = None
+    # Stop the gate when this child keeps dying at once. Only the web process: its start needs nothing but
+    # its port and the code, while a worker or the reaper may die at start on a Redis that is down, which is
+    # waited out by restarting them.
+    must_start: bool = False
 
 
 RESTART_FIRST_S = 0.5
 RESTART_MAX_S = 30.0
 STABLE_S = 60.0
-# A death this soon after the start is a child that could not start; this many in a row stop the gate.
+# A death this soon after the start is a child that could not start; this many in a row of the web process
+# stop the gate.
 # (gunicorn itself retries a taken port for about 5 s before it exits.)
 IMMEDIATE_S = 10.0
 GIVE_UP_AFTER = 5
@@ -116,7 +121,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, web_processes:
         # off by default: verdict page URLs carry their access token, and would end up in the log
         web += ["--access-logfile", "-"]
     children = [
-        Child("web", [*web, "gate.web.app:create_app()"]),
+        Child("web", [*web, "gate.web.app:create_app()"], must_start=True),
         Child("reaper", [py, "-m", "gate.cli", "reaper"]),
     ] + [Child(f"worker-{i + 1}", [py, "-m", "gate.cli", "worker"]) for i in range(workers)]
 
@@ -165,7 +170,7 @@ def supervise(children: list[Child], env: dict[str, str]) -> int:
                     lived = now - child.started
                     child.quick_deaths = child.quick_deaths + 1 if lived < STABLE_S else 1
                     child.immediate_deaths = child.immediate_deaths + 1 if lived < IMMEDIATE_S else 0
-                    if child.immediate_deaths >= GIVE_UP_AFTER:
+                    if child.must_start and child.immediate_deaths >= GIVE_UP_AFTER:
                         print(f"gate: {child.name} exited ({child.proc.returncode}) within {IMMEDIATE_S:g} s of "
                               f"starting, {child.immediate_deaths} times in a row: it cannot start (see its "
                               "output above); stopping the gate", file=sys.stderr, flush=True)

@@ -86,14 +86,18 @@ def test_a_busy_port_is_refused_before_anything_starts(tmp_path) -> None:  # typ
 
 
 def test_a_child_that_cannot_start_stops_the_gate_after_five_tries() -> None:
-    """The supervisor over real child processes that exit at once: restarted four times, then the gate stops
-    with exit 3 and says why (before, it restarted them forever)."""
+    """The supervisor over real child processes that exit at once: the web process is restarted four times,
+    then the gate stops with exit 3 and says why (before, it restarted it forever)."""
     code = ("import sys\n"
             "import gate.cli.serve as s\n"
             "s.RESTART_FIRST_S = 0.05\n"
-            "sys.exit(s.supervise([s.Child('web', [sys.executable, '-c', 'raise SystemExit(4)'])], {}))\n")
+            "fail = [sys.executable, '-c', 'raise SystemExit(4)']\n"
+            "sys.exit(s.supervise([s.Child('worker-1', fail), s.Child('web', fail, must_start=True)], {}))\n")
     out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 3, out.stdout + out.stderr
     assert out.stdout.count("gate: web exited (4); restarting in") == 4
+    # a worker dying at start (as on a Redis that is down) is only restarted: the web process stopped the gate
+    assert out.stdout.count("gate: worker-1 exited (4); restarting in") >= 4
+    assert "worker-1 exited (4) within" not in out.stderr
     assert "gate: web exited (4) within 10 s of starting, 5 times in a row: it cannot start" in out.stderr

@@ -38,12 +38,15 @@ class Location:
     database_url: str
     serving: dict[str, Any] | None  # serve.json of the gate running on this directory
     exists: bool  # False: using it would create a new, empty store
+    key_prefix: str | None = None  # the running gate's GATE_KEY_PREFIX, when the environment names none
 
     def env(self) -> dict[str, str]:
         """The environment that points the settings, the store and the record at this location."""
         out = {"GATE_DATA_DIR": str(self.data_dir), "DATABASE_URL": self.database_url}
         if self.redis_url:
             out["REDIS_URL"] = self.redis_url
+        if self.key_prefix:
+            out["GATE_KEY_PREFIX"] = self.key_prefix
         return out
 
     def describe(self) -> str:
@@ -73,13 +76,17 @@ def holds_store(data_dir: Path) -> bool:
 
 
 def pid_alive(pid: int) -> bool:
+    """Whether ``pid`` runs, and is a gate where the system says (a pid reused by another program is not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # someone else's process: alive
-    return True
+        pass  # someone else's process: alive
+    try:
+        return b"gate" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc: trust the pid
 
 
 def serving(data_dir: Path) -> dict[str, Any] | None:
@@ -140,7 +147,8 @@ def locate(env: Mapping[str, str] | None = None) -> Location:
 
         database_url = default_database_url({"GATE_DATA_DIR": str(data_dir)})
     exists = bool(info) or holds_store(data_dir) or bool({"REDIS_URL", "DATABASE_URL"} & named)
-    return Location(data_dir, how, redis_url, database_url, info, exists)
+    prefix = None if e.get("GATE_KEY_PREFIX") else (info or {}).get("key_prefix")
+    return Location(data_dir, how, redis_url, database_url, info, exists, prefix)
 
 
 def use(may_create: bool, env: Mapping[str, str] | None = None) -> Location:

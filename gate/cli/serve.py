@@ -129,7 +129,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, web_processes:
 
     announced = locate.announce(settings.data_dir, {
         "url": settings.public_url, "host": host, "port": port, "redis_url": settings.redis_url,
-        "database_url": database_url(env), "workers": workers})
+        "key_prefix": settings.key_prefix, "database_url": database_url(env), "workers": workers})
     redis_desc = "embedded, under " + str(settings.data_dir / "redis") if embedded else settings.redis_url
     print(f"gate: serving on {settings.public_url} with {workers} worker(s); data directory {settings.data_dir}; "
           f"Redis: {locate.redact(str(redis_desc))}", flush=True)

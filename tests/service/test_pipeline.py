@@ -79,6 +79,10 @@ def test_an_endpoint_down_at_first_gets_the_callback_once_it_is_up(  # type: ign
     assert rt.store.deliveries(build_id)[0]["result"] == "retrying"
     callback_server.start()  # back up, same address
     callback_server.wait_for(1, timeout_s=30)
+    # the worker records the delivery after the endpoint has answered: wait for the record too
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and rt.store.deliveries(build_id)[-1]["result"] != "delivered":
+        time.sleep(0.05)
     attempts = rt.store.deliveries(build_id)
     assert attempts[-1]["result"] == "delivered"
     assert attempts[0]["result"] == "retrying" and attempts[0]["status_code"] is None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from gate.core import reference
 from gate.core.context import BuildContext, Manifest
 from gate.core.labels import CATEGORY_ZH
-from gate.core.model import Evidence, Finding
+from gate.core.model import NO_LISTING, Evidence, Finding
 from gate.defaults import MAX_EVIDENCE as MAX_EVIDENCE
 
 if TYPE_CHECKING:  # gate.core.code pulls in numpy: imported when the code is first analysed, not with the checks
@@ -33,7 +33,8 @@ def listing_missing(rule_id: str, needed: str, needed_zh: str) -> Finding:
     return Finding(
         rule_id=rule_id,
         message=f"No listing was supplied with this build, so {needed} could not be checked.",
-        evidence=(Evidence("listing", "(no listing)", "listing"),),
+        evidence=(Evidence("listing", NO_LISTING, "listing", extra={"not_checked": needed,
+                                                                    "not_checked_zh": needed_zh}),),
         remediation="Submit the build together with its listing (gate scan --listing FILE, or the "
                     "metadata part of the webhook).",
         message_zh=f"此版本提交时未附上架信息，因此无法检查{' ' if needed_zh[:1].isascii() else ''}{needed_zh}。",

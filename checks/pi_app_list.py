@@ -80,5 +80,7 @@ def run(ctx: BuildContext, params: Params) -> Iterator[Finding]:
         parts.append("the app requests QUERY_ALL_PACKAGES, which makes every installed app visible to it")
         parts_zh.append("应用申请了 `QUERY_ALL_PACKAGES` 权限，可借此看到设备上所有已安装的应用")
     evidence = ((permission_evidence(ctx.manifest, PERMISSION),) if has_permission else ()) + capped(calls)
-    yield Finding(rule_id=RULE.id, message="; ".join(parts).capitalize() + ".", message_zh="；".join(parts_zh) + "。",
-                  evidence=evidence)
+    message = "; ".join(parts)
+    # only the first letter: str.capitalize() would lower the rest ("SDKs", "QUERY_ALL_PACKAGES")
+    yield Finding(rule_id=RULE.id, message=message[:1].upper() + message[1:] + ".",
+                  message_zh="；".join(parts_zh) + "。", evidence=evidence)

@@ -69,7 +69,7 @@ def receive(tenant: str) -> Any:
     cap = settings.max_upload_bytes + MULTIPART_OVERHEAD
     if request.content_length is not None and request.content_length > cap:
         _count("too_large")
-        return problem(413, f"the body is {request.content_length:,} bytes; the limit is {cap:,}")
+        return problem(413, f"the body is {request.content_length:,} bytes; {_limit(settings.max_upload_bytes)}")
     try:
         envelope = webhook_signing.read_headers(request.headers, tolerance_s=settings.webhook_tolerance_s)
     except webhook_signing.SignatureError as exc:
@@ -84,6 +84,12 @@ def receive(tenant: str) -> Any:
         return _authenticated(rt, t, envelope, body_path, cap, source)
     finally:
         body_path.unlink(missing_ok=True)
+
+
+def _limit(max_upload_bytes: int) -> str:
+    """The configured limit, as the operator set it: the body may exceed it only by the metadata part."""
+    return (f"the limit is {max_upload_bytes:,} bytes for the APK, plus up to {MULTIPART_OVERHEAD:,} bytes "
+            "for the metadata part and the multipart framing")
 
 
 def _too_many(detail: str, wait: int) -> Any:
@@ -117,7 +123,8 @@ def _authenticated(rt: Runtime, tenant: Any, envelope: webhook_signing.Envelope,
                 total += len(chunk)
                 if total > cap:
                     _count("too_large")
-                    return problem(413, f"the body is larger than the limit of {cap:,} bytes")
+                    return problem(413, f"the body is larger than {cap:,} bytes; "
+                                        f"{_limit(rt.settings.max_upload_bytes)}")
                 signer.update(chunk)
                 out.write(chunk)
     except (ClientDisconnected, OSError):
@@ -228,14 +235,21 @@ def _parse(rt: Runtime, tenant: Any, build_id: str, body_path: Path, size: int) 
     raise Problem(415, "send multipart/form-data (metadata + apk) or application/json (with an artifact URL)")
 
 
-def _metadata(data: Any, where: str) -> tuple[str | None, dict[str, Any] | None]:
+def _metadata(data: Any, where: str) -> tuple[str, dict[str, Any] | None]:
     if not isinstance(data, dict):
         raise Problem(422, f"{where} must be a JSON object", field=where)
-    build = data.get("build", {})
+    # interface.md section 4: {"build": {"id": PLATFORM_BUILD_ID}, ...}; the store's id is how it matches
+    # the callback to its upload, so a body without one is refused rather than stored with a null id
+    build = data.get("build")
+    if build is None:
+        raise Problem(422, f"{where} has no build: send build: {{\"id\": \"<the store's build id>\"}}",
+                      field="build")
     if not isinstance(build, dict):
         raise Problem(422, "build must be an object like {\"id\": \"...\"}", field="build")
     platform_id = build.get("id")
-    if platform_id is not None and not isinstance(platform_id, str | int):
+    if platform_id is None or platform_id == "":
+        raise Problem(422, "build.id is required: the store's own id for this build", field="build.id")
+    if isinstance(platform_id, bool) or not isinstance(platform_id, str | int):
         raise Problem(422, "build.id must be a string", field="build.id")
     raw_listing = data.get("listing")
     if raw_listing is not None:
@@ -245,7 +259,7 @@ def _metadata(data: Any, where: str) -> tuple[str | None, dict[str, Any] | None]
             first = next(iter(exc.errors), "listing")
             raise Problem(422, str(exc), field=f"listing.{first}" if first != "listing" else "listing",
                           errors=exc.errors) from None
-    return (str(platform_id) if platform_id is not None else None), raw_listing
+    return str(platform_id), raw_listing
 
 
 def _parse_multipart(rt: Runtime, build_id: str, body_path: Path, size: int, options: dict[str, str]

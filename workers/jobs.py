@@ -160,7 +160,7 @@ def deliver_callback(build_id: str, reason: str = "verdict") -> str:
         code: int | None = resp.status_code
         error = None if 200 <= resp.status_code < 300 else f"HTTP {resp.status_code}"
     except requests.RequestException as exc:
-        code, error = None, f"{type(exc).__name__}"
+        code, error = None, network_reason(exc)
     attempt.update(status_code=code, ms=int((time.perf_counter() - started) * 1000),
                    retries_left=job.retries_left if job else None)
     if code is not None and 200 <= code < 300:
@@ -180,4 +180,34 @@ def deliver_callback(build_id: str, reason: str = "verdict") -> str:
     attempt.update(result="gave_up" if final else "retrying", error=error)
     rt.record.record_delivery(build_id, attempt)
     rt.metrics.safe_inc("gate_callback_deliveries_total", result="failed")
+    # One line per attempt; the worker logs no traceback for this expected failure (GateWorker).
+    log.warning("%s", attempt_line(build_id, tenant.name, error or "no answer", job))
     raise CallbackFailed(f"callback to {tenant.name} failed: {error}")
+
+
+def attempt_line(build_id: str, tenant: str, reason: str, job: Any) -> str:
+    """"callback for build b_1 (store-a): attempt 2 of 7 failed (ConnectionError: Connection refused); next
+    retry in 60 s", or "...; no retries left" after the last one."""
+    retries_left = getattr(job, "retries_left", None) or 0
+    intervals = list(getattr(job, "retry_intervals", None) or [])
+    total = len(intervals) + 1
+    number = total - retries_left
+    then = f"next retry in {job.get_retry_interval()} s" if retries_left else "no retries left"
+    return f"callback for build {build_id} ({tenant}): attempt {number} of {total} failed ({reason}); {then}"
+
+
+def network_reason(exc: BaseException) -> str:
+    """The exception's name and the operating system's reason underneath it, if any: "ConnectionError:
+    Connection refused", "ReadTimeout"; never the whole chain of wrapped exceptions."""
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.strerror:
+            return f"{type(exc).__name__}: {current.strerror}"
+        stack += [current.__cause__, current.__context__, getattr(current, "reason", None),
+                  *(a for a in current.args if isinstance(a, BaseException))]
+    return type(exc).__name__

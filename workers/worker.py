@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import redis
 from rq import Queue, Worker
+from rq.job import Job
+from rq.job_lifecycle import call_exception_handlers
 
 from gate.errors import ConfigError
 from gate.service.queues import WORKER_QUEUES, rq_connection
@@ -29,6 +32,16 @@ class GateWorker(Worker):
     subscription for up to its poll time, so a `gate worker --burst` (and every stop) could hang for a
     minute. Seen here as burst workers taking 60 s about one run in three under load.
     """
+
+    def handle_exception(self, job: Job, *exc_info: Any) -> None:
+        """A callback endpoint that is down is expected: the job has logged one line for the attempt, so no
+        traceback for it; any other failure is logged by RQ in full."""
+        from workers.jobs import CallbackFailed
+
+        if len(exc_info) > 1 and isinstance(exc_info[1], CallbackFailed):
+            call_exception_handlers(self._exc_handlers, job, *exc_info)
+            return
+        super().handle_exception(job, *exc_info)
 
     def subscribe(self) -> None:
         self.pubsub = self.connection.pubsub()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from gate.cli import locate
 from gate.core import policy as policy_mod
 from gate.errors import UsageError
 from gate.record.embedded import with_redis
@@ -15,9 +16,12 @@ from gate.service.settings import Settings
 
 
 @contextmanager
-def store() -> Iterator[Store]:
-    """The configured store: REDIS_URL, the running embedded Redis of the data directory, or a temporary
-    embedded one started for this command and stopped after it."""
+def store(*, may_create: bool) -> Iterator[Store]:
+    """The store found by ``gate.cli.locate`` (named on stderr): REDIS_URL, the Redis of the gate serving the
+    data directory, or the directory's embedded Redis, started for this command and stopped after it. Only a
+    command that adds something (``may_create``) starts a new store where there is none; the others (list,
+    status, rotate, ...) refuse, since they could only answer from an empty one."""
+    locate.use(may_create)
     settings, embedded = with_redis(Settings.from_env())
     try:
         yield Store.from_url(str(settings.redis_url), settings.key_prefix)
@@ -27,11 +31,15 @@ def store() -> Iterator[Store]:
 
 
 @contextmanager
-def record() -> Iterator[Record]:
-    """The configured record (DATABASE_URL, else the SQLite file under the data directory), its schema
-    upgraded first as the service does at start."""
+def record(*, may_create: bool, located: bool = False) -> Iterator[Record]:
+    """The configured record (DATABASE_URL, else the SQLite file under the data directory) of the store found
+    by ``gate.cli.locate``, its schema upgraded first as the service does at start. As for ``store``, only a
+    command that adds something may start a new one; ``located``: the command found it already (through
+    ``store``), so it is not looked for, nor named, twice."""
     from gate.service.runtime import open_record
 
+    if not located:
+        locate.use(may_create)
     opened = open_record(Settings.from_env(redis_url=None))
     try:
         yield opened

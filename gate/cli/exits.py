@@ -3,6 +3,10 @@
 ``gate scan`` (and ``gate submit --wait``) exit with the verdict: 0 pass, 1 warn, 2 block. Any command exits
 3 when it could not run (bad usage, a missing or unreadable file, an unknown policy); an APK that cannot be
 read is a verdict (block, PKG-UNREADABLE), not an exit 3. Ctrl-C exits 130, as a shell expects.
+
+Exit 3 also covers: a command that may not create a store (list, status, rotate, ...) finding none
+(gate.cli.locate), and ``gate serve`` unable to start (its port taken, its data directory served by another
+gate, its web process dying at once again and again).
 """
 
 from __future__ import annotations

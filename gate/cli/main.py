@@ -87,9 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--allowed-host", action="append", metavar="HOST[:PORT]",
                      help="host the gate may download artifacts from (repeatable)")
     add.add_argument("--policy", help="policy for this store's builds (default: GATE_POLICY or cn-default)")
+    add.add_argument("--out", metavar="FILE",
+                     help="write the secret and token to FILE (created readable by you only; never overwritten)")
+    add.add_argument("--if-missing", action="store_true",
+                     help="if the store exists already, print its public fields and exit 0 instead of failing")
     tsub.add_parser("list", help="list the stores (no secrets)")
     rotate = tsub.add_parser("rotate", help="new webhook secret and API token for a store")
     rotate.add_argument("name")
+    rotate.add_argument("--out", metavar="FILE", help="write the new secret and token to FILE (never overwritten)")
     tpol = tsub.add_parser("policy", help="a store's policy pack, override (outcomes, settings, limits) and hosts")
     tpol.add_argument("name")
     tpol.add_argument("--pack", help="policy pack: cn-default, google-play, strict, or a policy file")
@@ -146,7 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--url", required=True, help="the gate's base URL, e.g. http://127.0.0.1:8000")
     submit.add_argument("--build-id", help="the store's own build id (default: the APK's file name)")
     submit.add_argument("--webhook-id", help="webhook-id header (default: random; reuse it to test redelivery)")
-    submit.add_argument("--wait", action="store_true", help="poll until the verdict is decided (needs --token)")
+    submit.add_argument("--wait", action="store_true",
+                        help="poll until the verdict is decided (needs --token); print the decided build instead "
+                             "of the gate's answer and exit with its verdict, as scan does")
     submit.add_argument("--token", help="the tenant's API token, for --wait")
     submit.add_argument("--timeout", type=float, default=300)
     submit.set_defaults(command_module="submit")

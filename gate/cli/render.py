@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from gate import __version__
 from gate.core import reference
-from gate.core.model import Finding, Outcome, Verdict
+from gate.core.model import Finding, Outcome, Verdict, not_checked
 
 _SARIF_LEVEL = {Outcome.BLOCK: "error", Outcome.WARN: "warning", Outcome.INFO: "note"}
 _HEADLINE = {
@@ -57,6 +57,11 @@ def to_text(verdict: Verdict, *, colour: bool = False, max_evidence: int = 12) -
         lines.append(f"Signer:  {cert.subject} (sha256 {cert.sha256})")
     lines.append(f"Policy:  {verdict.policy_name} ({verdict.policy_version}), gate {verdict.gate_version}, "
                  f"{verdict.analysis_ms} ms")
+    unchecked = [f for f in verdict.findings if not_checked(f) is not None]
+    if unchecked:
+        # said once here, not once per listing rule below
+        lines.append(f"Listing: none was supplied, so {len(unchecked)} rule(s) that read it could not be checked "
+                     "and are reported as findings (give the listing: gate scan --listing FILE)")
     for outcome in (Outcome.BLOCK, Outcome.WARN, Outcome.INFO):
         group = verdict.findings_at(outcome)
         if not group:
@@ -71,6 +76,8 @@ def to_text(verdict: Verdict, *, colour: bool = False, max_evidence: int = 12) -
 
 def _finding_lines(finding: Finding, max_evidence: int) -> list[str]:
     refs = f"  [{', '.join(finding.references)}]" if finding.references else ""
+    if (what := not_checked(finding)) is not None:
+        return [f"  {finding.rule_id}: {finding.title}{refs}", f"    Not checked without a listing: {what}."]
     lines = [f"  {finding.rule_id}: {finding.title}{refs}", f"    {finding.message}"]
     evidence = [e.to_dict() for e in finding.evidence]
     for e in evidence[:max_evidence]:

@@ -104,6 +104,21 @@ class Finding:
         }
 
 
+# The value of the one evidence item of a listing rule's finding when no listing came with the build
+# (checks/_base.listing_missing), whose extra "not_checked" names what could not be checked. Presenters say
+# "no listing" once for all such findings instead of once per rule.
+NO_LISTING = "(no listing)"
+
+
+def not_checked(finding: Finding) -> str | None:
+    """What a listing rule could not check for want of a listing ("the privacy policy"), else None."""
+    if len(finding.evidence) == 1:
+        e = finding.evidence[0]
+        if e.kind == "listing" and e.value == NO_LISTING and isinstance(e.extra.get("not_checked"), str):
+            return str(e.extra["not_checked"])
+    return None
+
+
 @dataclass(frozen=True)
 class Certificate:
     sha256: str

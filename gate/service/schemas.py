@@ -170,11 +170,12 @@ class ProblemSchema(_Open):
 
 
 class BuildRefSchema(_Open):
-    id = fields.String(allow_none=True, metadata={"description": "the store's own build id"})
+    id = fields.String(required=True, validate=validate.Length(min=1),
+                       metadata={"description": "the store's own build id (a number is read as its digits)"})
 
 
 class WebhookMetadataSchema(_Open):
-    build = fields.Nested(BuildRefSchema)
+    build = fields.Nested(BuildRefSchema, required=True)
     listing = fields.Nested(ListingSchema)
 
 

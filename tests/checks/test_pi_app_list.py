@@ -34,3 +34,11 @@ def test_a_raw_dex_asset_is_read() -> None:
     f = finding(scan_fixture("hidden-payload"), "PI-APP-LIST")
     assert any(e.location == "assets/raw.bin!Lcn/gate/fixture/payload_apps/Apps;->list(Landroid/content/Context;)"
                "Ljava/util/List;" for e in f.evidence)
+
+
+def test_the_message_keeps_the_case_of_names() -> None:
+    """Only the first letter is raised: "SDKs" and the permission's name stay as everywhere else."""
+    by_sdk = finding(scan_fixture("sdk-calls"), "PI-APP-LIST").message
+    assert by_sdk.startswith("1 call site(s) read") and "in third-party SDKs jpush" in by_sdk
+    by_permission = finding(scan_fixture("app-store", "app-store"), "PI-APP-LIST").message
+    assert by_permission.startswith("The app requests QUERY_ALL_PACKAGES,")

@@ -73,6 +73,7 @@ def test_sarif_has_one_result_per_finding(tmp_path) -> None:  # type: ignore[no-
     ("args", "message"),
     [
         (["scan", "does-not-exist.apk"], "no such file"),
+        (["scan", "tests/fixtures/apks"], "tests/fixtures/apks is a directory, not an APK file"),
         (["scan", "APK", "--listing", "missing.json"], "cannot read listing file"),
         (["scan", "APK", "--listing", "BADJSON"], "not valid JSON"),
         (["scan", "APK", "--listing", "BADTYPE"], "category: Not a valid string"),
@@ -92,6 +93,22 @@ def test_usage_errors_exit_3_with_a_message(args: list[str], message: str, tmp_p
     assert out.returncode == 3
     assert message in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_a_scan_without_listing_says_so_once() -> None:
+    """Each listing rule still reports (the verdict JSON keeps one finding per rule), but the text names the
+    missing listing once and, per rule, only what it could not check."""
+    out = run_gate("scan", str(APKS / "clean.apk"))
+    assert out.returncode == 2
+    doc = load_json(run_gate("scan", str(APKS / "clean.apk"), "--format", "json").stdout)
+    unchecked = [f for f in doc["findings"] if f["evidence"][0]["value"] == "(no listing)"]
+    assert len(unchecked) >= 5  # the listing rules, each still a finding
+    assert out.stdout.count("No listing was supplied") == 0
+    assert out.stdout.count("none was supplied") == 1
+    assert f"{len(unchecked)} rule(s) that read it could not be checked" in out.stdout
+    assert out.stdout.count("Submit the build together with its listing") == 0
+    for f in unchecked:
+        assert f"Not checked without a listing: {f['evidence'][0]['not_checked']}." in out.stdout
 
 
 def test_rules_lists_every_catalogue_id_with_its_outcome() -> None:

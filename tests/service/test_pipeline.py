@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 
 from gate.service import webhook_signing
-from tests.conftest import LISTINGS, corpus_file, fixture_apk
+from tests.conftest import LISTINGS, ROOT, corpus_file, fixture_apk
 from tests.service.conftest import post_build, wait_status
 
 LISTING = json.loads((LISTINGS / "complete.json").read_text(encoding="utf-8"))
@@ -77,9 +79,42 @@ def test_an_endpoint_down_at_first_gets_the_callback_once_it_is_up(  # type: ign
     assert rt.record.deliveries(build_id)[0]["result"] == "retrying"
     callback_server.start()  # back up, same address
     callback_server.wait_for(1, timeout_s=30)
+    # the worker records the delivery after the endpoint has answered: wait for the record too
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and rt.record.deliveries(build_id)[-1]["result"] != "delivered":
+        time.sleep(0.05)
     attempts = rt.record.deliveries(build_id)
     assert attempts[-1]["result"] == "delivered"
     assert attempts[0]["result"] == "retrying" and attempts[0]["status_code"] is None
+
+
+def test_a_down_endpoint_logs_one_line_per_attempt_and_no_traceback(  # type: ignore[no-untyped-def]
+        client, rt, settings, tenant, workers, callback_server, tmp_path) -> None:
+    """Every attempt of a callback to an endpoint that stays down: one line naming the build, the attempt, the
+    next retry and the reason; RQ's traceback for the job's exception is not printed."""
+    callback_server.stop()
+    build_id = post_build(client, tenant, fixture_apk("clean"), LISTING).json["build_id"]
+    log_path = tmp_path / "worker.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "gate.cli", "worker"], env=workers.env, cwd=ROOT,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        workers.procs.append(proc)
+        attempts = 1 + len(settings.callback_retry_intervals_s)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(rt.store.deliveries(build_id)) < attempts:
+            time.sleep(0.1)
+        time.sleep(0.5)  # the last line is written after the delivery is recorded
+        workers.stop_all()
+    assert [a["result"] for a in rt.store.deliveries(build_id)] == ["retrying"] * (attempts - 1) + ["gave_up"]
+    logged = log_path.read_text(encoding="utf-8", errors="replace")
+    assert "Traceback" not in logged, logged[-3000:]
+    lines = [line for line in logged.splitlines() if build_id in line]
+    assert len(lines) == attempts, logged[-3000:]
+    waits = [*settings.callback_retry_intervals_s, None]
+    for number, (line, wait) in enumerate(zip(lines, waits, strict=True), start=1):
+        then = f"next retry in {wait} s" if wait else "no retries left"
+        assert line.endswith(f"callback for build {build_id} (store-a): attempt {number} of {attempts} failed "
+                             f"(ConnectionError: Connection refused); {then}"), line
 
 
 def test_410_stops_deliveries_and_redeliver_sends_again(  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ import pytest
 from rq import Queue
 
 from tests.conftest import LISTINGS, fixture_apk
-from tests.service.conftest import multipart, post_build, signed
+from tests.service.conftest import free_port, multipart, post_build, signed, start_gunicorn
 
 LISTING = json.loads((LISTINGS / "complete.json").read_text(encoding="utf-8"))
 
@@ -84,6 +84,10 @@ def test_unknown_tenant_is_404(client, tenant) -> None:  # type: ignore[no-untyp
         ({"build": {"id": "x"}}, None, 422, "apk"),
         (None, b"apk", 422, "metadata"),
         ({"build": {"id": "x"}}, b"", 422, "apk"),
+        ({"listing": LISTING}, b"apk", 422, "build"),  # interface.md: build.id is required
+        ({"build": {}, "listing": LISTING}, b"apk", 422, "build.id"),
+        ({"build": {"id": ""}}, b"apk", 422, "build.id"),
+        ({"build": {"id": None}}, b"apk", 422, "build.id"),
     ],
 )
 def test_malformed_bodies_name_the_field_and_free_the_webhook_id(  # type: ignore[no-untyped-def]
@@ -131,3 +135,37 @@ def test_json_body_with_an_artifact_url(client, rt, tenant) -> None:  # type: ig
                        headers={**signed(tenant["secret"], body), "content-type": "application/json"})
     assert resp.status_code == 422 and resp.json["field"] == "artifact.url"
     assert _queued(rt) == 1
+
+
+def test_over_the_limit_over_http_names_the_configured_limit(settings, rt, tenant) -> None:  # type: ignore[no-untyped-def]
+    """GATE_MAX_UPLOAD_BYTES=1000000 and a 4 MB upload, through gunicorn: the refusal names 1,000,000, the
+    limit the operator set, not that limit plus the multipart allowance."""
+    import requests
+
+    port = free_port()
+    web = start_gunicorn(settings, port, extra_env={"GATE_MAX_UPLOAD_BYTES": "1000000"}, threads=2)
+    try:
+        body, ctype = multipart(b"A" * 4_000_000, {"build": {"id": "big"}, "listing": LISTING})
+        url = f"http://127.0.0.1:{port}/webhooks/v1/{tenant['name']}/builds"
+        resp = requests.post(url, data=body, headers={**signed(tenant["secret"], body), "content-type": ctype},
+                             timeout=30)
+        assert resp.status_code == 413
+        detail = resp.json()["detail"]
+        assert "the limit is 1,000,000 bytes for the APK" in detail, detail
+        assert "2,048,576" not in detail
+        # a body sent without a length (chunked) is cut off as it streams, with the same limit named
+        chunks = (body[i:i + 65536] for i in range(0, len(body), 65536))
+        resp = requests.post(url, data=chunks, headers={**signed(tenant["secret"], body), "content-type": ctype},
+                             timeout=30)
+        assert resp.status_code == 413 and "the limit is 1,000,000 bytes for the APK" in resp.json()["detail"]
+        # without build.id, over HTTP too: 422 naming the field, nothing stored
+        body, ctype = multipart(fixture_apk("clean"), {"listing": LISTING})
+        resp = requests.post(url, data=body, headers={**signed(tenant["secret"], body), "content-type": ctype},
+                             timeout=30)
+        assert resp.status_code == 422 and resp.json()["field"] == "build"
+        assert _builds(rt) == 0
+    finally:
+        web.terminate()
+        web.wait(30)
+        if web.stderr:
+            web.stderr.close()

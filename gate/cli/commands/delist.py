@@ -16,7 +16,7 @@ from gate.record.repository import RecordError
 
 def run(args: argparse.Namespace) -> int:
     try:
-        with configured_record() as store:
+        with configured_record(may_create=args.action in ("add", "import")) as store:
             out: dict[str, Any]
             if args.action == "add":
                 out = {"added": store.delist(args.package, args.developer, args.notice)}

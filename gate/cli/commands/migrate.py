@@ -12,7 +12,10 @@ from gate.errors import UsageError
 
 
 def run(args: argparse.Namespace) -> int:
+    from gate.cli.locate import use
     from gate.record.db import database_url, upgrade
+
+    use(may_create=True)  # the database of the gate found as every command finds it, named on stderr
 
     url = database_url()
     out: dict[str, Any] = {"database": url.split("://", 1)[0]}

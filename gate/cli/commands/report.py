@@ -13,7 +13,7 @@ from gate.service import reports
 def run(args: argparse.Namespace) -> int:
     try:
         start, end = reports.parse_period(args.start, args.end)
-        with configured_record() as record:
+        with configured_record(may_create=False) as record:
             if args.tenant and record.get_tenant(args.tenant) is None:
                 raise UsageError(f"no tenant {args.tenant}")
             text = reports.render(reports.rows(record, start, end, args.tenant), args.format)

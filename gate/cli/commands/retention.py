@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     days = args.days if args.days is not None else settings.retention_days
     if not days or days <= 0:
         raise UsageError("no retention period: give --days N or set GATE_RETENTION_DAYS (days, more than 0)")
-    with configured_record() as record:
+    with configured_record(may_create=False) as record:
         result = record.archive(days, settings.archive_dir)
     write(json.dumps({**result, "days": days}), None)
     return 0

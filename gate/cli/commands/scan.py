@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gate.cli import exits
+from gate.cli.inputs import input_file
 from gate.cli.output import write
 from gate.cli.render import to_json, to_sarif, to_text, use_colour
 from gate.core import policy as policy_mod
@@ -20,9 +20,7 @@ if TYPE_CHECKING:
 
 
 def run(args: argparse.Namespace) -> int:
-    apk = Path(args.apk)
-    if not apk.is_file():
-        raise UsageError(f"no such file: {apk}")
+    apk = input_file(args.apk, "an APK file")
     try:
         policy = policy_mod.load(args.policy)
     except policy_mod.PolicyError as exc:
@@ -62,7 +60,7 @@ def _scan(args: argparse.Namespace, ctx: BuildContext, policy: Policy) -> Verdic
             from gate.cli.connect import record as configured_record
             from gate.record.repository import RecordHistory
 
-            with configured_record() as store:
+            with configured_record(may_create=True) as store:
                 if store.get_tenant(args.tenant) is None:
                     if args.tenant != "cli":
                         raise UsageError(f"no tenant {args.tenant} in the record (gate tenants add)")

@@ -13,7 +13,7 @@ from gate.service.status import as_text, status
 
 
 def run(args: argparse.Namespace) -> int:
-    with configured_store() as store, configured_record() as record:
+    with configured_store(may_create=False) as store, configured_record(may_create=False, located=True) as record:
         doc = status(rq_connection(str(store.url)), record.active_builds())
     write(json.dumps(doc, indent=2) if args.format == "json" else as_text(doc), None)
     return 0

@@ -1,4 +1,9 @@
-"""`gate submit`: sign and post one build to a running gate, as a store's pipeline would."""
+"""`gate submit`: sign and post one build to a running gate, as a store's pipeline would.
+
+Standard output is one JSON document: the gate's answer to the post (with ``http_status`` and ``webhook_id``),
+or with ``--wait`` the decided build as ``GET /api/v1/builds/{id}`` answers it. Exit status as ``gate scan``:
+0 pass (or accepted, without ``--wait``), 1 warn, 2 block; 3 refused, unreachable or no verdict in time.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +18,13 @@ from typing import Any
 import requests
 
 from gate.cli.exits import EXIT_BY_VERDICT, EXIT_USAGE
+from gate.cli.inputs import input_file
 from gate.errors import UsageError
 from gate.service import webhook_signing
 
 
 def run(args: argparse.Namespace) -> int:
-    apk = Path(args.apk)
-    if not apk.is_file():
-        raise UsageError(f"no such file: {apk}")
+    apk = input_file(args.apk, "an APK file")
     try:
         listing = json.loads(Path(args.listing).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -43,24 +47,50 @@ def run(args: argparse.Namespace) -> int:
             resp = session.send(prepared, timeout=120)
         except requests.RequestException as exc:
             raise UsageError(f"cannot reach {args.url}: {type(exc).__name__}") from None
-        answer = resp.json() if resp.headers.get("content-type", "").endswith("json") else {"body": resp.text[:500]}
-        print(json.dumps({"http_status": resp.status_code, "webhook_id": msg_id, **answer}, ensure_ascii=False,
-                         indent=2))
-        if resp.status_code != 202:
-            return EXIT_USAGE
-        if not args.wait:
-            return 0
-        deadline = time.monotonic() + args.timeout
-        auth = {"authorization": f"Bearer {args.token}"}
-        while time.monotonic() < deadline:
-            status = session.get(answer["status_url"], headers=auth, timeout=30)
-            doc = status.json()
-            if status.status_code != 200:
-                print(json.dumps(doc, ensure_ascii=False, indent=2), file=sys.stderr)
+        answer = _json(resp)
+        accepted = {"http_status": resp.status_code, "webhook_id": msg_id, **answer}
+        if resp.status_code != 202 or not args.wait:
+            print(json.dumps(accepted, ensure_ascii=False, indent=2))
+            if resp.status_code != 202:
+                print(f"gate: the gate refused the build (HTTP {resp.status_code}): "
+                      f"{answer.get('detail', answer.get('body', ''))}", file=sys.stderr)
                 return EXIT_USAGE
-            if doc.get("status") in ("done", "failed"):
-                print(json.dumps(doc, ensure_ascii=False, indent=2))
-                return EXIT_BY_VERDICT.get(doc.get("verdict", ""), EXIT_USAGE)
-            time.sleep(0.5)
-    print(f"gate: no verdict within {args.timeout:g} s", file=sys.stderr)
+            return 0
+        # --wait prints one document, the build as the API answers it once decided; the acceptance goes to
+        # stderr, so standard output parses as JSON
+        print(f"gate: accepted as {answer.get('build_id')} (webhook-id {msg_id}); waiting for the verdict",
+              file=sys.stderr, flush=True)
+        return _wait(session, str(answer["status_url"]), args.token, args.timeout)
+
+
+def _json(resp: requests.Response) -> dict[str, Any]:
+    if resp.headers.get("content-type", "").split(";")[0].strip().endswith("json"):
+        try:
+            doc = resp.json()
+        except ValueError:
+            pass
+        else:
+            if isinstance(doc, dict):
+                return doc
+    return {"body": resp.text[:500]}
+
+
+def _wait(session: requests.Session, status_url: str, token: str, timeout: float) -> int:
+    """Poll the build until it is decided; print it and exit with its verdict (as gate scan does)."""
+    deadline = time.monotonic() + timeout
+    auth = {"authorization": f"Bearer {token}"}
+    while time.monotonic() < deadline:
+        try:
+            status = session.get(status_url, headers=auth, timeout=30)
+        except requests.RequestException as exc:
+            raise UsageError(f"cannot reach {status_url}: {type(exc).__name__}") from None
+        doc = _json(status)
+        if status.status_code != 200:
+            print(json.dumps({"http_status": status.status_code, **doc}, ensure_ascii=False, indent=2))
+            return EXIT_USAGE
+        if doc.get("status") in ("done", "failed"):
+            print(json.dumps(doc, ensure_ascii=False, indent=2))
+            return EXIT_BY_VERDICT.get(str(doc.get("verdict", "")), EXIT_USAGE)
+        time.sleep(0.5)
+    print(f"gate: no verdict within {timeout:g} s", file=sys.stderr)
     return EXIT_USAGE

@@ -4,24 +4,47 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 from gate.cli.connect import record as configured_record
-from gate.cli.output import write
+from gate.cli.output import new_file, write
 from gate.core import policy as policy_mod
 from gate.errors import UsageError
 from gate.record.repository import Record, RecordError
+from gate.record.tenant import Tenant
 
 
 def run(args: argparse.Namespace) -> int:
+    out_file = getattr(args, "out", None)
     try:
-        with configured_record() as record:
-            out = _tenants(record, args)
+        with configured_record(may_create=args.action == "add") as store:
+            if args.action == "add" and args.if_missing and (existing := store.get_tenant(args.name)):
+                write(json.dumps(_existing(existing, args), ensure_ascii=False, indent=2), None)
+                return 0
+            with new_file(out_file) as save:
+                out = _tenants(store, args)
+                save(json.dumps(out, ensure_ascii=False, indent=2))
     except RecordError as exc:
         raise UsageError(str(exc)) from None
-    write(json.dumps(out, ensure_ascii=False, indent=2), None)
+    if out_file:
+        print(f"gate: {out['tenant']}'s webhook secret and API token are in {out_file}, shown only this once",
+              file=sys.stderr)
+        public = {k: v for k, v in out.items() if k not in ("webhook_secret", "api_token")}
+        write(json.dumps({**public, "credentials_file": out_file}, ensure_ascii=False, indent=2), None)
     return 0
+
+
+def _existing(tenant: Tenant, args: argparse.Namespace) -> dict[str, Any]:
+    """``add --if-missing`` on a store that exists: its public fields, and on stderr how to get credentials."""
+    where = f" (in {args.out})" if args.out and Path(args.out).exists() else ""
+    print(f"gate: tenant {tenant.name} exists already; its secret and token were shown when it was added"
+          f"{where}. For new ones: gate tenants rotate {tenant.name} --out FILE", file=sys.stderr)
+    if args.callback_url != tenant.callback_url:
+        print(f"gate: note: its callback URL is {tenant.callback_url}, not {args.callback_url}; "
+              "nothing was changed", file=sys.stderr)
+    return {**tenant.public(), "existed": True}
 
 
 def _tenants(store: Record, args: argparse.Namespace) -> dict[str, Any]:

@@ -104,7 +104,7 @@ def test_summary_first_and_long_evidence_folded(browser, served, client, rt, ten
     build_id = post_build(client, tenant, fixture_apk("preconsent"), data).json["build_id"]
     workers.burst()
     token = wait_status(rt, build_id, ("done",)).verdict_token
-    findings = rt.store.get_build(build_id).verdict["findings"]
+    findings = rt.build(build_id).verdict["findings"]
     blocks = [f["rule_id"] for f in findings if f["outcome"] == "block"]
     warns = [f["rule_id"] for f in findings if f["outcome"] == "warn" and f["rule_id"] != "PI-PERMISSIONS"]
     assert blocks and warns

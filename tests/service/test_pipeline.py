@@ -101,11 +101,11 @@ def test_a_down_endpoint_logs_one_line_per_attempt_and_no_traceback(  # type: ig
         workers.procs.append(proc)
         attempts = 1 + len(settings.callback_retry_intervals_s)
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(rt.store.deliveries(build_id)) < attempts:
+        while time.monotonic() < deadline and len(rt.record.deliveries(build_id)) < attempts:
             time.sleep(0.1)
         time.sleep(0.5)  # the last line is written after the delivery is recorded
         workers.stop_all()
-    assert [a["result"] for a in rt.store.deliveries(build_id)] == ["retrying"] * (attempts - 1) + ["gave_up"]
+    assert [a["result"] for a in rt.record.deliveries(build_id)] == ["retrying"] * (attempts - 1) + ["gave_up"]
     logged = log_path.read_text(encoding="utf-8", errors="replace")
     assert "Traceback" not in logged, logged[-3000:]
     lines = [line for line in logged.splitlines() if build_id in line]

@@ -165,6 +165,16 @@ def check_entries(spans: Iterable[EntrySpan], cd_offset: int) -> None:
                 "would read different files.",
                 f"压缩包中 {name} 条目出现两次；Android 会拒绝此类 APK，不同工具也会读到不同的文件。", name)
         seen.add(name)
+        if not name or "\x00" in name:
+            # zipfile cuts a name at its first NUL, so "" or a shorter name than the directory's: the entry
+            # would be read under a name nothing else sees (and an empty one breaks zipfile's own methods)
+            raise ZipFormatError(
+                f"malformed zip: an entry name that is empty or holds a NUL byte ({name!r})",
+                f"The archive holds an entry whose name is empty or holds a NUL byte ({name!r}); build tools "
+                "never write such names and different tools would read it under different names.",
+                f"压缩包中有条目名称为空或含 NUL 字节（{name!r}）；"
+                "构建工具从不生成此类名称，不同工具会以不同名称读取它。",
+                name)
         parts = name.replace("\\", "/").split("/")
         if name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
             raise ZipFormatError(

@@ -7,7 +7,6 @@ GATE-CHECK-FAILED verdict; a work horse that dies is retried once by RQ, then th
 
 from __future__ import annotations
 
-import json
 import logging
 import resource
 import time
@@ -15,7 +14,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import requests
 from rq import get_current_job
 from rq.timeouts import JobTimeoutException
 
@@ -25,16 +23,16 @@ from gate.core.scan import scan
 from gate.errors import GateError
 from gate.record.build import FINAL, Build
 from gate.record.repository import RecordHistory, listing_facts
-from gate.service import webhook_signing
 from gate.service.artifact import ArtifactError, fetch
 from gate.service.runtime import Runtime, failure_verdict, finalize, public_build
 from gate.service.settings import Settings
+from webhooks.outbound import DeliveryFailed, send
 
 log = logging.getLogger(__name__)
 
 
-class CallbackFailed(GateError):
-    """Raised so that RQ schedules the next retry."""
+# raised (through webhooks.outbound.send) so that RQ schedules a callback's next retry
+CallbackFailed = DeliveryFailed
 
 
 class ApkLost(GateError):
@@ -134,80 +132,14 @@ def _apk_path(rt: Runtime, build: Build, allowed: list[str]) -> Path:
 
 
 def deliver_callback(build_id: str, reason: str = "verdict") -> str:
+    """The build's verdict to its store (``build.verdict``), signed, retried by RQ (webhooks.outbound.send)."""
     rt = runtime()
     build = rt.build(build_id)
     if build is None:
         return "unknown build"
-    tenant = rt.record.get_tenant(build.tenant)
-    job = get_current_job()
-    attempt: dict[str, Any] = {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "reason": reason,
-                               "url": tenant.callback_url if tenant else None}
-    if tenant is None or tenant.callback_disabled:
-        attempt.update(result="skipped", error="the store's callback endpoint answered 410 Gone earlier; "
-                                               "deliveries are stopped until it is re-enabled")
-        rt.record.record_delivery(build_id, attempt)
-        rt.metrics.safe_inc("gate_callback_deliveries_total", result="skipped")
-        return "skipped"
-    body = json.dumps({"type": "build.verdict", "data": public_build(rt.settings, build)},
-                      ensure_ascii=False).encode()
-    headers = webhook_signing.headers(tenant.secret, f"msg_{build_id}", body)
-    headers["content-type"] = "application/json"
-    headers["user-agent"] = "listing-gate"
-    started = time.perf_counter()
-    try:
-        resp = requests.post(tenant.callback_url, data=body, headers=headers, timeout=rt.settings.callback_timeout_s,
-                             allow_redirects=False)
-        code: int | None = resp.status_code
-        error = None if 200 <= resp.status_code < 300 else f"HTTP {resp.status_code}"
-    except requests.RequestException as exc:
-        code, error = None, network_reason(exc)
-    attempt.update(status_code=code, ms=int((time.perf_counter() - started) * 1000),
-                   retries_left=job.retries_left if job else None)
-    if code is not None and 200 <= code < 300:
-        attempt["result"] = "delivered"
-        rt.record.record_delivery(build_id, attempt)
-        rt.metrics.safe_inc("gate_callback_deliveries_total", result="delivered")
-        if build.received_at:
-            rt.metrics.observe("gate_accepted_to_callback_seconds", time.time() - build.received_at)
-        return "delivered"
-    if code == 410:
-        attempt.update(result="gone", error="HTTP 410: the store's endpoint is gone; no further retries")
-        rt.record.record_delivery(build_id, attempt)
-        rt.record.update_tenant(tenant.name, callback_disabled=True)
-        rt.metrics.safe_inc("gate_callback_deliveries_total", result="gone")
-        return "gone"
-    final = not (job and job.retries_left)
-    attempt.update(result="gave_up" if final else "retrying", error=error)
-    rt.record.record_delivery(build_id, attempt)
-    rt.metrics.safe_inc("gate_callback_deliveries_total", result="failed")
-    # One line per attempt; the worker logs no traceback for this expected failure (GateWorker).
-    log.warning("%s", attempt_line(build_id, tenant.name, error or "no answer", job))
-    raise CallbackFailed(f"callback to {tenant.name} failed: {error}")
+    result = send(rt, build.tenant, build_id, {"type": "build.verdict", "data": public_build(rt.settings, build)},
+                  reason=reason)
+    if result == "delivered" and build.received_at:
+        rt.metrics.observe("gate_accepted_to_callback_seconds", time.time() - build.received_at)
+    return result
 
-
-def attempt_line(build_id: str, tenant: str, reason: str, job: Any) -> str:
-    """"callback for build b_1 (store-a): attempt 2 of 7 failed (ConnectionError: Connection refused); next
-    retry in 60 s", or "...; no retries left" after the last one."""
-    retries_left = getattr(job, "retries_left", None) or 0
-    intervals = list(getattr(job, "retry_intervals", None) or [])
-    total = len(intervals) + 1
-    number = total - retries_left
-    then = f"next retry in {job.get_retry_interval()} s" if retries_left else "no retries left"
-    return f"callback for build {build_id} ({tenant}): attempt {number} of {total} failed ({reason}); {then}"
-
-
-def network_reason(exc: BaseException) -> str:
-    """The exception's name and the operating system's reason underneath it, if any: "ConnectionError:
-    Connection refused", "ReadTimeout"; never the whole chain of wrapped exceptions."""
-    seen: set[int] = set()
-    stack: list[Any] = [exc]
-    while stack:
-        current = stack.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, OSError) and current.strerror:
-            return f"{type(exc).__name__}: {current.strerror}"
-        stack += [current.__cause__, current.__context__, getattr(current, "reason", None),
-                  *(a for a in current.args if isinstance(a, BaseException))]
-    return type(exc).__name__

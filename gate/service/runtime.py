@@ -26,6 +26,7 @@ from gate.record.repository import Record
 from gate.record.store import Store, Tenant
 from gate.service.metrics import Metrics, RedisCollector
 from gate.service.queues import WORKER_QUEUES, enqueue_callback, rq_connection
+from gate.service.review_sessions import ReviewSessions, SignInLimiter
 from gate.service.settings import Settings
 
 
@@ -75,6 +76,14 @@ class Runtime:
         """The Prometheus collector that reads the queues and the store's counters at scrape time."""
         return RedisCollector(self.store.r, self.rq, self.settings.key_prefix, WORKER_QUEUES,
                               record_gauges=self.record.gauges)
+
+    def review_sessions(self) -> ReviewSessions:
+        """The review desk's signed-in sessions (Redis, idle TTL): the web reaches them here, not through Redis."""
+        return ReviewSessions(self.store.r, self.settings.key_prefix)
+
+    def sign_in_limiter(self) -> SignInLimiter:
+        """The review desk's failed sign-ins per name and address (Redis, a window's TTL)."""
+        return SignInLimiter(self.store.r, self.settings.key_prefix)
 
     def policy_for(self, tenant: Tenant | None) -> Policy:
         """The tenant's effective policy: its pack (or the service default) with its override applied."""

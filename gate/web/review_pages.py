@@ -25,7 +25,7 @@ from gate.core import reference
 from gate.record.models import REVIEW_STATUSES
 from gate.service import review
 from gate.service.review import SENIOR_ROLES, ReviewError, WaiverRequest
-from gate.service.review_sessions import ReviewSessions, SignInLimiter, same_token
+from gate.service.review_sessions import ReviewSessions, same_token
 from gate.service.runtime import Runtime
 from gate.web.pages import TEXT as VERDICT_TEXT
 from gate.web.pages import page_language
@@ -103,7 +103,7 @@ def _rt() -> Runtime:
 
 def _sessions() -> ReviewSessions:
     rt = _rt()
-    return ReviewSessions(rt.store.r, rt.settings.key_prefix)
+    return rt.review_sessions()
 
 
 def _t() -> dict[str, str]:
@@ -176,7 +176,7 @@ def login_post() -> BaseResponse:
     password = request.form.get("password") or ""
     address = request.remote_addr or "unknown"
     rt = _rt()
-    limiter = SignInLimiter(rt.store.r, rt.settings.key_prefix)
+    limiter = rt.sign_in_limiter()
     wait = limiter.wait_s(name, address)
     if wait:
         limited = _login_page(429, t["too_many"].format(minutes=max(1, -(-wait // 60))))

@@ -16,6 +16,7 @@ from gate.service import review
 from gate.service.review import ReviewError, WaiverRequest
 from gate.service.review_schemas import DecisionRequestSchema, WaiverRequestSchema
 from gate.service.runtime import Runtime
+from gate.web.api import authenticate
 from gate.web.problems import Problem, loads_bounded
 
 bp = Blueprint("review_api", __name__, url_prefix="/api/v1")
@@ -27,15 +28,8 @@ def _rt() -> Runtime:
     return rt
 
 
-@bp.before_request
-def authenticate() -> None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Problem(401, "send the store's API token as 'Authorization: Bearer <token>'")
-    tenant = _rt().record.tenant_by_token(token.strip())
-    if tenant is None:
-        raise Problem(401, "the API token is not valid")
-    g.tenant = tenant
+# the store's token, checked as for the rest of the API (g.tenant)
+bp.before_request(authenticate)
 
 
 def _tenant() -> RecordTenant:

@@ -29,6 +29,9 @@ def _iso(ts: Any) -> str | None:
 
 
 def matches(waiver: Mapping[str, Any], finding: Mapping[str, Any]) -> bool:
+    """Whether ``waiver`` applies to ``finding``: its rule, and its evidence match when it has one (the
+    finding's key, or a substring of an evidence value or location; a call chain is evidence whose value is the
+    chain). The one rule for the verdict and for the review desk's page."""
     if waiver.get("rule_id") != finding.get("rule_id"):
         return False
     needle = waiver.get("evidence_match")

@@ -24,6 +24,7 @@ import redis
 
 from gate.core import history as hist
 from gate.core import reference
+from gate.core import waivers as waivers_mod
 from gate.errors import GateError
 from gate.record.repository import DECISIONS, RecordError, RecordTenant
 from gate.service.queues import enqueue_decision_callback
@@ -200,21 +201,6 @@ def revoke_waiver(rt: Runtime, tenant: str | None, waiver_id: int, actor: str) -
     return revoked
 
 
-def covers(waiver: Mapping[str, Any], finding: Mapping[str, Any]) -> bool:
-    """Whether ``waiver`` applies to ``finding``: its rule, and its evidence match (a substring of an evidence
-    value, location or call-chain step) when it has one."""
-    if waiver["rule_id"] != finding.get("rule_id"):
-        return False
-    match = waiver.get("evidence_match")
-    if not match:
-        return True
-    for e in finding.get("evidence") or []:
-        texts = [str(e.get("value") or ""), str(e.get("location") or ""), *(str(m) for m in e.get("chain") or [])]
-        if any(match in t for t in texts):
-            return True
-    return False
-
-
 def waivers_for(rt: Runtime, build: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The active waivers of the build's store for its package or developer."""
     return rt.record.matching_waivers(build["tenant"], build.get("package"), build.get("developer"))
@@ -224,7 +210,7 @@ def waived(findings: Sequence[Mapping[str, Any]], waivers: Sequence[Mapping[str,
     """Finding index -> the first waiver that covers it."""
     out: dict[int, dict[str, Any]] = {}
     for i, f in enumerate(findings):
-        hit = next((w for w in waivers if covers(w, f)), None)
+        hit = next((w for w in waivers if waivers_mod.matches(w, f)), None)
         if hit is not None:
             out[i] = dict(hit)
     return out

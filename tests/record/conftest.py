@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,25 @@ def _pg_problem() -> str | None:
     return None
 
 
+@contextmanager
+def pg_schema() -> Iterator[tuple[str, Engine]]:
+    """A PostgreSQL schema of the test's own (and an autocommit engine on the database), dropped afterwards;
+    the test is skipped, saying why, when PostgreSQL does not answer."""
+    problem = _pg_problem()
+    if problem:
+        pytest.skip(problem)
+    schema = "t_" + secrets.token_hex(6)
+    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema, admin
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An empty database of each kind (no schema yet)."""
@@ -45,21 +65,12 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield eng
         eng.dispose()
         return
-    problem = _pg_problem()
-    if problem:
-        pytest.skip(problem)
-    schema = "t_" + secrets.token_hex(6)
-    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        yield eng
-    finally:
-        eng.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with pg_schema() as (schema, _admin):
+        eng = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+        try:
+            yield eng
+        finally:
+            eng.dispose()
 
 
 @pytest.fixture

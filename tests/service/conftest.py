@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -21,16 +20,14 @@ from typing import Any
 import pytest
 import redis
 import requests
-from sqlalchemy import text
 
 from gate.record.build import Build
-from gate.record.db import make_engine
 from gate.record.embedded import EmbeddedRedis
 from gate.service import webhook_signing
 from gate.service.runtime import Runtime
 from gate.service.settings import Settings
 from tests.conftest import ROOT
-from tests.record.conftest import PG_URL, _pg_problem
+from tests.record.conftest import PG_URL, pg_schema
 
 TEST_DB_URL = os.environ.get("GATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -281,19 +278,8 @@ def db_settings(request: pytest.FixtureRequest, settings: Settings) -> Iterator[
     if request.param == "sqlite":
         yield settings
         return
-    problem = _pg_problem()
-    if problem:
-        pytest.skip(problem)
-    schema = "t_" + secrets.token_hex(6)
-    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
+    with pg_schema() as (schema, _admin):
         yield replace(settings, database_url=f"{PG_URL}?options=-csearch_path%3D{schema}")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture()

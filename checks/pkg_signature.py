@@ -4,8 +4,10 @@ The gate verifies every signature scheme present (v1 JAR signing, v2, v3/v3.1) i
 the signed data, the certificate's public key, and the digests of the signed content, so a file changed
 after signing is caught. A signer whose subject is `CN=Android Debug` is the SDK's debug key. A signer whose
 certificate is one of the published keys of `gate/data/public_keys.json` (the AOSP test keys `testkey`,
-`platform`, `networkstack`, whose private keys ship with the Android source) is a public test key; the file
-gives each certificate's source and the DER itself, so its digest can be recomputed.
+`platform`, `shared`, `media`, `networkstack`, `bluetooth`, `nfc`, `sdk_sandbox`, `cts_uicc_2021`, whose private
+keys ship with the Android source) is a public test key; the file gives each certificate's source and the DER
+itself, so its digest can be recomputed. Several of them share one subject, so they are matched by the
+certificate's SHA-256, never by subject.
 
 Why it matters
 --------------
@@ -43,7 +45,8 @@ distribute unfiled apps.
 APK 未签名、签名校验失败，或仅以调试密钥或公开的测试密钥签名。审核系统自行校验存在的每种签名方案（v1 JAR 签名、v2、
 v3/v3.1）：签名数据上的签名、证书公钥以及签名内容的摘要，因此签名后被改动的文件会被发现。主题为 `CN=Android Debug`
 的签名者是开发工具包的调试密钥。证书属于 `gate/data/public_keys.json` 中公开密钥（AOSP 测试密钥 `testkey`、
-`platform`、`networkstack`，其私钥随 Android 源码公开）的签名者使用的是公开测试密钥。
+`platform`、`shared`、`media`、`networkstack`、`bluetooth`、`nfc`、`sdk_sandbox`、`cts_uicc_2021`，其私钥随 Android
+源码公开）的签名者使用的是公开测试密钥。其中多个密钥的证书主题相同，因此按证书的 SHA-256 匹配，而不按主题。
 
 依据
 ----

@@ -18,7 +18,9 @@ FIRES, QUIET = mal_fixtures(RULE)
 def test_wechat_package_under_another_certificate() -> None:
     f = finding(scan_fixture("fake-wechat"), RULE)
     assert str(f.outcome) == "block" and "com.tencent.mm" in f.message and "诱骗欺诈" in f.message_zh
-    assert f.evidence[0].extra["publisher_digests"] == ["18c867f0717aa67b2ab7347505ba07ed"]
+    assert f.evidence[0].extra["publisher_digests"] == [  # md5, sha1, sha256 of Tencent's certificate, sorted
+        "0fe4ff85c215918396dadc7cd8ce6963339af33d37751a56e54c7206b63a3c7c", "18c867f0717aa67b2ab7347505ba07ed",
+        "cc80d76aa9fe94ec205ef0c336bfc424596da290"]
     cert = f.evidence[1].extra
     assert len(cert["certificate_md5"]) == 32
     assert cert["certificate_md5"] not in f.evidence[0].extra["publisher_digests"]
@@ -68,3 +70,25 @@ def test_registry_rows_have_sources_and_hex_digests() -> None:
         for kind, values in row["digests"].items():
             assert all(len(v) == sizes[kind] and int(v, 16) >= 0 for v in values)
     assert sorted(FIRES) == ["fake-alipay", "fake-wechat"]
+
+
+def test_registry_certificates_give_their_digests() -> None:
+    # An entry that keeps the publisher's whole certificate (from the vendor's SDK) has exactly its digests.
+    import base64
+    import hashlib
+
+    raw = json.loads((ROOT / "gate" / "data" / "well_known_apps.json").read_text(encoding="utf-8"))
+    with_cert = [row for row in raw["apps"] if "certificate" in row]
+    vendors = {"com.tencent.mm", "com.tencent.mobileqq", "com.eg.android.AlipayGphone"}
+    assert vendors <= {r["package"] for r in with_cert}
+    for row in with_cert:
+        der = base64.b64decode(row["certificate"])
+        assert row["digests"] == {"md5": [hashlib.md5(der).hexdigest()], "sha1": [hashlib.sha1(der).hexdigest()],
+                                  "sha256": [hashlib.sha256(der).hexdigest()]}, row["package"]
+
+
+def test_no_two_publishers_share_a_package_or_name() -> None:
+    raw = json.loads((ROOT / "gate" / "data" / "well_known_apps.json").read_text(encoding="utf-8"))
+    packages = [row["package"] for row in raw["apps"]]
+    names = ["".join(n.split()).casefold() for row in raw["apps"] for n in row["names"]]
+    assert len(packages) == len(set(packages)) and len(names) == len(set(names))

@@ -85,6 +85,18 @@ def test_aosp_public_test_key() -> None:
     assert "android.googlesource.com" in f.evidence[0].extra["source"]
 
 
+def test_aosp_shared_key_is_told_from_testkey_by_its_digest() -> None:
+    # shared.x509.pem has testkey's subject: only the certificate's digest says which published key signed
+    shared = finding(scan_fixture("sharedkey-signed"), "PKG-SIGNATURE")
+    testkey = finding(scan_fixture("testkey-signed"), "PKG-SIGNATURE")
+    assert str(shared.outcome) == "block" and "public test key (AOSP shared)" in shared.message
+    assert shared.evidence[0].value == testkey.evidence[0].value  # one subject
+    assert shared.evidence[0].extra["certificate_sha256"] == \
+        "28bbfe4a7b97e74681dc55c2fbb6ccb8d6c74963733f6af6ae74d8c3a6e879fd"
+    assert shared.evidence[0].extra["public_key"] == "AOSP shared"
+    assert "045a3d6a3e359633a14853a5a5e1e4f2a11cbdae" in shared.evidence[0].extra["source"]
+
+
 def test_public_keys_data_digests_match_the_certificates() -> None:
     import base64
     import hashlib
@@ -100,4 +112,6 @@ def test_public_keys_data_digests_match_the_certificates() -> None:
         assert hashlib.sha1(der).hexdigest() == key["sha1"] and hashlib.md5(der).hexdigest() == key["md5"]
         assert key["source"] and key["subject"]
         names.add(key["name"])
-    assert {"AOSP testkey", "AOSP platform", "AOSP networkstack"} <= names
+    assert {"AOSP testkey", "AOSP platform", "AOSP networkstack", "AOSP shared", "AOSP media", "AOSP bluetooth",
+            "AOSP nfc", "AOSP sdk_sandbox", "AOSP cts_uicc_2021"} <= names
+    assert len(names) == len({k["sha256"] for k in raw["keys"]}) == len(raw["keys"])  # no key listed twice

@@ -31,11 +31,10 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import LISTING, Callbacks, GateServe, free_port, pct  # noqa: E402
+from bench.harness import Callbacks, GateServe, free_port, pct, sign, upload  # noqa: E402
 from gate.record.db import database_url  # noqa: E402
 from gate.record.embedded import redis_server_binary  # noqa: E402
 from gate.record.repository import Record  # noqa: E402
-from gate.service import webhook_signing as signing  # noqa: E402
 
 FIXTURES = sorted(p for p in (ROOT / "tests" / "fixtures" / "apks").glob("*.apk")
                   if p.stat().st_size < 2_000_000)
@@ -118,13 +117,9 @@ def run_one(outage_s: float, builds: int, clients: int, timeout_s: float) -> dic
                 if i is None:
                     return
                 apk = FIXTURES[i % len(FIXTURES)]
-                metadata = json.dumps({"build": {"id": f"chaos-{i}"}, "listing": LISTING})
-                prepared = requests.Request("POST", f"{gate.base}/webhooks/v1/chaos/builds", files={
-                    "metadata": (None, metadata, "application/json"),
-                    "apk": (apk.name, bodies[i % len(bodies)], "application/octet-stream")}).prepare()
-                body = bytes(prepared.body)  # type: ignore[arg-type]
+                prepared, body = upload(gate.base, "chaos", f"chaos-{i}", apk.name, bodies[i % len(bodies)])
                 for attempt in range(400):
-                    prepared.headers.update(signing.headers(creds["webhook_secret"], f"chaos-{i}", body))
+                    sign(prepared, body, creds["webhook_secret"], f"chaos-{i}")
                     t0 = time.monotonic()
                     try:
                         resp = session.send(prepared, timeout=60)

@@ -18,8 +18,25 @@ from typing import Any
 
 import requests
 
+from gate.service import webhook_signing  # the benchmarks put the repository on sys.path first
+
 ROOT = Path(__file__).resolve().parents[1]
 LISTING = json.loads((ROOT / "tests" / "fixtures" / "listings" / "complete.json").read_text(encoding="utf-8"))
+
+
+def upload(base: str, tenant: str, build_id: str, name: str, apk: bytes) -> tuple[requests.PreparedRequest, bytes]:
+    """A store's build upload to the webhook as its pipeline sends it (multipart: the metadata with the complete
+    listing, then the APK), prepared once; the body is what each attempt signs with `sign`."""
+    metadata = json.dumps({"build": {"id": build_id}, "listing": LISTING})
+    prepared = requests.Request("POST", f"{base}/webhooks/v1/{tenant}/builds", files={
+        "metadata": (None, metadata, "application/json"),
+        "apk": (name, apk, "application/octet-stream")}).prepare()
+    return prepared, bytes(prepared.body)  # type: ignore[arg-type]
+
+
+def sign(prepared: requests.PreparedRequest, body: bytes, secret: str, msg_id: str) -> None:
+    """Sign (again: the timestamp is fresh) an upload from `upload` with the store's webhook secret."""
+    prepared.headers.update(webhook_signing.headers(secret, msg_id, body))
 
 
 def free_port() -> int:

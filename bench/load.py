@@ -27,8 +27,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import LISTING, Callbacks, GateServe, pct  # noqa: E402
-from gate.service import webhook_signing  # noqa: E402
+from bench.harness import Callbacks, GateServe, pct, sign, upload  # noqa: E402
 
 FIXTURES = sorted(p for p in (ROOT / "tests" / "fixtures" / "apks").glob("*.apk"))
 CORPUS = sorted((ROOT.parent / "shared" / "corpus" / "apks").glob("*.apk"))
@@ -75,14 +74,10 @@ def main() -> int:
                     killed.set()
                     kill_web(serve.pid)
                 apk = plan[i]
-                metadata = json.dumps({"build": {"id": f"load-{i}"}, "listing": LISTING})
-                prepared = requests.Request("POST", f"{base}/webhooks/v1/load/builds", files={
-                    "metadata": (None, metadata, "application/json"),
-                    "apk": (apk.name, bodies[apk], "application/octet-stream")}).prepare()
-                body = bytes(prepared.body)  # type: ignore[arg-type]
+                prepared, body = upload(base, "load", f"load-{i}", apk.name, bodies[apk])
                 msg_id = f"load-{i}"
                 for attempt in range(30):
-                    prepared.headers.update(webhook_signing.headers(creds["webhook_secret"], msg_id, body))
+                    sign(prepared, body, creds["webhook_secret"], msg_id)
                     t0 = time.monotonic()
                     try:
                         resp = session.send(prepared, timeout=60)

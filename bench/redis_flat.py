@@ -32,9 +32,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import LISTING, Callbacks, GateServe, free_port  # noqa: E402
+from bench.harness import Callbacks, GateServe, free_port, sign, upload  # noqa: E402
 from gate.record.embedded import redis_server_binary  # noqa: E402
-from gate.service import webhook_signing as signing  # noqa: E402
 
 FIXTURES = [ROOT / "tests" / "fixtures" / "apks" / f"{n}.apk"
             for n in ("clean", "self-start", "debuggable", "sdk-calls", "no-preconsent", "exported")]
@@ -123,13 +122,9 @@ def post_wave(base: str, creds: dict[str, Any], start: int, count: int, clients:
             if i is None:
                 return
             apk = FIXTURES[i % len(FIXTURES)]
-            metadata = json.dumps({"build": {"id": f"flat-{i}"}, "listing": LISTING})
-            prepared = requests.Request("POST", f"{base}/webhooks/v1/flat/builds", files={
-                "metadata": (None, metadata, "application/json"),
-                "apk": (apk.name, bodies[i % len(bodies)], "application/octet-stream")}).prepare()
-            body = bytes(prepared.body)  # type: ignore[arg-type]
+            prepared, body = upload(base, "flat", f"flat-{i}", apk.name, bodies[i % len(bodies)])
             for _ in range(100):
-                prepared.headers.update(signing.headers(creds["webhook_secret"], f"flat-{i}", body))
+                sign(prepared, body, creds["webhook_secret"], f"flat-{i}")
                 resp = session.send(prepared, timeout=60)
                 if resp.status_code == 202:
                     with lock:

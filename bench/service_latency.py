@@ -23,8 +23,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import LISTING, Callbacks, GateServe, pct  # noqa: E402
-from gate.service import webhook_signing  # noqa: E402
+from bench.harness import Callbacks, GateServe, pct, sign, upload  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "apks"
 
@@ -48,13 +47,8 @@ def main() -> int:
         session = requests.Session()
         for _ in range(args.rounds):
             for path in files:
-                metadata = json.dumps({"build": {"id": path.name}, "listing": LISTING})
-                prepared = requests.Request("POST", f"{base}/webhooks/v1/bench/builds", files={
-                    "metadata": (None, metadata, "application/json"),
-                    "apk": (path.name, path.read_bytes(), "application/octet-stream")}).prepare()
-                body = bytes(prepared.body)  # type: ignore[arg-type]
-                msg_id = f"msg_{os.urandom(8).hex()}"
-                prepared.headers.update(webhook_signing.headers(creds["webhook_secret"], msg_id, body))
+                prepared, body = upload(base, "bench", path.name, path.name, path.read_bytes())
+                sign(prepared, body, creds["webhook_secret"], f"msg_{os.urandom(8).hex()}")
                 sent = time.monotonic()
                 resp = session.send(prepared, timeout=60)
                 accepted = time.monotonic()

@@ -70,6 +70,9 @@ NAMING = {"ix": "ix_%(table_name)s_%(column_0_N_name)s", "uq": "uq_%(table_name)
 
 REVIEW_STATUSES = ("not_required", "pending", "approved", "rejected")
 ROLES = ("reviewer", "senior", "admin")
+# What the latest attempt of a decision's callback came to (webhooks.outbound.send); all but "retrying" are final.
+CALLBACK_RESULTS = ("delivered", "retrying", "gave_up", "gone", "skipped")
+CALLBACK_FINAL = ("delivered", "gave_up", "gone", "skipped")
 
 
 class Base(DeclarativeBase):
@@ -245,6 +248,12 @@ class DecisionRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     reviewer: Mapped[str] = mapped_column(String(100))
     decided_at: Mapped[float] = mapped_column(Float, index=True)
+    # its build.decision callback: the RQ job that sends it (None: never queued, Redis was down), the result of
+    # its latest attempt (None: no attempt yet; CALLBACK_RESULTS) and when the store took it (None: not yet).
+    # The reaper queues it again while it has neither a final result nor a live job.
+    callback_job_id: Mapped[str | None] = mapped_column(String(100))
+    callback_result: Mapped[str | None] = mapped_column(String(16))
+    callback_delivered_at: Mapped[float | None] = mapped_column(Float)
 
 
 class WaiverRow(Base):

@@ -35,6 +35,8 @@ from gate.errors import GateError
 from gate.record.build import FINAL
 from gate.record.db import make_engine, writing
 from gate.record.models import (
+    CALLBACK_FINAL,
+    CALLBACK_RESULTS,
     ROLES,
     AuditRow,
     BuildRow,
@@ -628,8 +630,44 @@ class Record:
         with self.engine.connect() as conn:
             rows = conn.execute(select(DecisionRow).where(DecisionRow.build_id == build_id)
                                 .order_by(DecisionRow.id)).all()
-        return [{"decision": r.decision, "reason": r.reason, "reviewer": r.reviewer, "decided_at": r.decided_at}
+        return [{"decision": r.decision, "reason": r.reason, "reviewer": r.reviewer, "decided_at": r.decided_at,
+                 "callback": {"job_id": r.callback_job_id, "result": r.callback_result,
+                              "delivered_at": r.callback_delivered_at}}
                 for r in rows]
+
+    def set_decision_callback(self, build_id: str, *, job_id: str | None = None, result: str | None = None,
+                              now: float | None = None) -> bool:
+        """Note on the build's latest decision the job that sends its ``build.decision`` callback, or the result
+        of an attempt (CALLBACK_RESULTS; "delivered" also notes when). A delivered callback stays delivered."""
+        if result is not None and result not in CALLBACK_RESULTS:
+            raise RecordError(f"a callback result is one of {', '.join(CALLBACK_RESULTS)}")
+        values: dict[str, Any] = {}
+        if job_id is not None:
+            values["callback_job_id"] = job_id
+        if result is not None:
+            values["callback_result"] = result
+            if result == "delivered":
+                values["callback_delivered_at"] = time.time() if now is None else now
+        if not values:
+            return False
+        latest = select(func.max(DecisionRow.id)).where(DecisionRow.build_id == build_id).scalar_subquery()
+        with self._tx() as conn:
+            query = update(DecisionRow).where(DecisionRow.id == latest)
+            if result is not None and result != "delivered":
+                query = query.where(DecisionRow.callback_delivered_at.is_(None))
+            return bool(conn.execute(query.values(**values)).rowcount)
+
+    def decisions_to_call_back(self, older_than: float, since: float) -> list[dict[str, Any]]:
+        """Decisions made in [since, older_than] whose ``build.decision`` callback has no final result: never
+        queued, never tried, or between retries. Oldest first; the reaper looks at each one's job."""
+        query = (select(DecisionRow.build_id, DecisionRow.callback_job_id, DecisionRow.callback_result)
+                 .where(DecisionRow.decided_at >= since, DecisionRow.decided_at <= older_than,
+                        DecisionRow.callback_delivered_at.is_(None),
+                        or_(DecisionRow.callback_result.is_(None), DecisionRow.callback_result.not_in(CALLBACK_FINAL)))
+                 .order_by(DecisionRow.decided_at, DecisionRow.id))
+        with self.engine.connect() as conn:
+            return [{"build_id": r.build_id, "job_id": r.callback_job_id, "result": r.callback_result}
+                    for r in conn.execute(query)]
 
     # -- waivers -------------------------------------------------------------------------------------------
 
@@ -780,7 +818,8 @@ class Record:
             .order_by(DeliveryRow.id))]
         decisions = [dict(r._mapping) for r in conn.execute(
             select(DecisionRow.tenant, DecisionRow.decision, DecisionRow.reason, DecisionRow.reviewer,
-                   DecisionRow.decided_at).where(DecisionRow.build_id == build_id).order_by(DecisionRow.id))]
+                   DecisionRow.decided_at, DecisionRow.callback_job_id, DecisionRow.callback_result,
+                   DecisionRow.callback_delivered_at).where(DecisionRow.build_id == build_id).order_by(DecisionRow.id))]
         return {"build": build, "findings": findings, "finding_sdks": sdks, "deliveries": deliveries,
                 "decisions": decisions}
 

@@ -101,12 +101,15 @@ def decide(rt: Runtime, tenant: str | None, build_id: str, decision: str, reason
         raise ReviewError(409, str(exc)) from None
     try:
         job = enqueue_decision_callback(rt.rq, rt.settings, build_id)
-        out["callback"] = {"status": "queued", "job_id": job.id}
     except redis.RedisError as exc:
         # the decision stands (it is in the record and the audit log); the answer says its callback is not queued
-        log.warning("build %s decided; its build.decision callback was not queued (Redis %s)", build_id,
-                    type(exc).__name__)
+        # yet: the reaper queues it once Redis is back (workers.reaper._decision_callbacks)
+        log.warning("build %s decided; its build.decision callback was not queued (Redis %s); the reaper will "
+                    "queue it", build_id, type(exc).__name__)
         out["callback"] = {"status": "not_queued", "error": f"Redis {type(exc).__name__}"}
+    else:
+        rt.record.set_decision_callback(build_id, job_id=job.id)
+        out["callback"] = {"status": "queued", "job_id": job.id}
     return out
 
 

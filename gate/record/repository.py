@@ -892,3 +892,6 @@ class RecordHistory:
 
     def delisted(self, package: str, developer_id: str | None) -> dict[str, Any] | None:
         return self.record.delisted_lookup(package, developer_id)
+
+    def waivers(self, package: str, developer_id: str | None) -> list[dict[str, Any]]:
+        return self.record.matching_waivers(self.tenant, package, developer_id)

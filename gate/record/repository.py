@@ -37,6 +37,7 @@ from gate.record.db import make_engine, writing
 from gate.record.models import (
     CALLBACK_FINAL,
     CALLBACK_RESULTS,
+    IDENTIFIED_BY,
     ROLES,
     AuditRow,
     BuildRow,
@@ -593,13 +594,16 @@ class Record:
 
     def decide(self, build_id: str, decision: str, reason: str, reviewer: str, *,
                second_reviewer: str | None = None, second_for_block: bool = False,
-               now: float | None = None) -> dict[str, Any]:
+               identified_by: str | None = None, now: float | None = None) -> dict[str, Any]:
         """Approve or reject a pending build, with a reason; the decision and its audit row are one transaction.
 
         With ``second_for_block`` (the store's policy asks it), approving a ``block`` verdict needs a second,
-        different reviewer."""
+        different reviewer. ``identified_by`` (IDENTIFIED_BY) says how the reviewers were identified: it is kept
+        on the decision and in its audit row."""
         if decision not in DECISIONS:
             raise RecordError("a decision is approve or reject")
+        if identified_by is not None and identified_by not in IDENTIFIED_BY:
+            raise RecordError(f"a reviewer is identified by one of {', '.join(IDENTIFIED_BY)}")
         if not reason.strip():
             raise RecordError("a decision needs a reason")
         if not reviewer.strip():
@@ -620,9 +624,11 @@ class Record:
                 raise RecordError(f"build {build_id} is not waiting for review (it is {row.review_status})")
             who = reviewer if not second_reviewer else f"{reviewer}+{second_reviewer}"
             conn.execute(insert(DecisionRow).values(build_id=build_id, tenant=row.tenant, decision=decision,
-                                                    reason=reason.strip(), reviewer=who, decided_at=at))
+                                                    reason=reason.strip(), reviewer=who, decided_at=at,
+                                                    reviewer_identified_by=identified_by))
             out = {"build_id": build_id, "decision": decision, "review_status": DECISIONS[decision],
-                   "reason": reason.strip(), "reviewer": who, "decided_at": at, "verdict": row.verdict}
+                   "reason": reason.strip(), "reviewer": who, "reviewer_identified_by": identified_by,
+                   "decided_at": at, "verdict": row.verdict}
             self._audit(conn, who, f"build.{decision}", "build", build_id, row.tenant, out, at)
         return out
 
@@ -630,7 +636,8 @@ class Record:
         with self.engine.connect() as conn:
             rows = conn.execute(select(DecisionRow).where(DecisionRow.build_id == build_id)
                                 .order_by(DecisionRow.id)).all()
-        return [{"decision": r.decision, "reason": r.reason, "reviewer": r.reviewer, "decided_at": r.decided_at,
+        return [{"decision": r.decision, "reason": r.reason, "reviewer": r.reviewer,
+                 "reviewer_identified_by": r.reviewer_identified_by, "decided_at": r.decided_at,
                  "callback": {"job_id": r.callback_job_id, "result": r.callback_result,
                               "delivered_at": r.callback_delivered_at}}
                 for r in rows]
@@ -795,7 +802,7 @@ class Record:
         decided_in = exists().where(d2.build_id == b.build_id, d2.decided_at >= start, d2.decided_at < end)
         query = (select(b.build_id, b.tenant, b.platform_build_id, b.package, b.version_code, b.verdict, b.status,
                         b.review_status, b.decided_at, b.developer, b.category, d.decision, d.reviewer, d.reason,
-                        d.decided_at.label("reviewed_at"))
+                        d.decided_at.label("reviewed_at"), d.reviewer_identified_by)
                  .outerjoin(latest, latest.c.build_id == b.build_id)
                  .outerjoin(d, d.id == latest.c.id)
                  .where(or_(and_(b.decided_at >= start, b.decided_at < end), decided_in))
@@ -818,8 +825,9 @@ class Record:
             .order_by(DeliveryRow.id))]
         decisions = [dict(r._mapping) for r in conn.execute(
             select(DecisionRow.tenant, DecisionRow.decision, DecisionRow.reason, DecisionRow.reviewer,
-                   DecisionRow.decided_at, DecisionRow.callback_job_id, DecisionRow.callback_result,
-                   DecisionRow.callback_delivered_at).where(DecisionRow.build_id == build_id).order_by(DecisionRow.id))]
+                   DecisionRow.decided_at, DecisionRow.reviewer_identified_by, DecisionRow.callback_job_id,
+                   DecisionRow.callback_result, DecisionRow.callback_delivered_at)
+            .where(DecisionRow.build_id == build_id).order_by(DecisionRow.id))]
         return {"build": build, "findings": findings, "finding_sdks": sdks, "deliveries": deliveries,
                 "decisions": decisions}
 

@@ -284,16 +284,21 @@ def test_decide_records_the_decision_and_its_audit_row(record: Record, tenant: s
         record.decide(build_id, "approve", " ", "alice")
     with pytest.raises(RecordError):
         record.decide(build_id, "maybe", "why", "alice")
-    out = record.decide(build_id, "approve", "SDK list updated on the listing", "alice", now=5000.0)
+    with pytest.raises(RecordError, match="identified by"):
+        record.decide(build_id, "approve", "why", "alice", identified_by="a little bird")
+    out = record.decide(build_id, "approve", "SDK list updated on the listing", "alice", now=5000.0,
+                        identified_by="review_session")
     assert out["review_status"] == "approved" and out["decided_at"] == 5000.0
     assert record.get_build(build_id)["review_status"] == "approved"  # type: ignore[index]
     with pytest.raises(RecordError, match="not waiting"):
         record.decide(build_id, "reject", "changed my mind", "bob")
     assert record.decisions(build_id) == [{"decision": "approve", "reason": "SDK list updated on the listing",
-                                           "reviewer": "alice", "decided_at": 5000.0,
+                                           "reviewer": "alice", "reviewer_identified_by": "review_session",
+                                           "decided_at": 5000.0,
                                            "callback": {"job_id": None, "result": None, "delivered_at": None}}]
     audit = record.audit_log(subject_kind="build", subject_id=build_id)
     assert [(a["actor"], a["action"]) for a in audit] == [("alice", "build.approve")]
+    assert audit[0]["data"]["reviewer_identified_by"] == "review_session"
     with pytest.raises(RecordError, match="not waiting"):
         record.decide(decided(record, "clean"), "approve", "ok", "alice")
 

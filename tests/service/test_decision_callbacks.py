@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from rq.job import Job
 
+from gate.record.models import STORE_TOKEN
 from gate.service import review, webhook_signing
 from gate.service.runtime import Runtime
 from tests.service.conftest import Workers, free_port
@@ -38,7 +39,8 @@ def test_a_decision_made_with_redis_down_is_called_back_by_the_reaper(db_setting
     # the reviewer decides while the service's Redis is down (nothing listens on its port): the decision stands
     down = Runtime(replace(db_settings, redis_url=f"redis://127.0.0.1:{free_port()}/0"))
     runtimes.append(down)
-    out = review.decide(down, "store-a", build_id, "approve", "SDK list fixed on the listing", "alice")
+    out = review.decide(down, "store-a", build_id, "approve", "SDK list fixed on the listing", "alice",
+                        identified_by=STORE_TOKEN)
     assert out["review_status"] == "approved"
     assert out["callback"] == {"status": "not_queued", "error": "Redis ConnectionError"}
     assert rt.record.decisions(build_id)[-1]["callback"] == {"job_id": None, "result": None, "delivered_at": None}
@@ -72,7 +74,7 @@ def test_a_decision_made_with_redis_down_is_called_back_by_the_reaper(db_setting
 def test_a_lost_decision_job_is_queued_again_and_a_final_result_ends_it(rt, callback_server) -> None:  # type: ignore[no-untyped-def]
     store(rt.record, callback_server.url)
     lost, gone, old = (decided(rt.record, "sdk-calls") for _ in range(3))
-    out = review.decide(rt, "store-a", lost, "reject", "the SDK sends the IMEI", "alice")
+    out = review.decide(rt, "store-a", lost, "reject", "the SDK sends the IMEI", "alice", identified_by=STORE_TOKEN)
     assert out["callback"]["status"] == "queued"
     assert rt.record.decisions(lost)[-1]["callback"]["job_id"] == out["callback"]["job_id"]
     Job.fetch(out["callback"]["job_id"], connection=rt.rq).delete()  # lost (a Redis without persistence restarted)
@@ -90,7 +92,7 @@ def test_a_lost_decision_job_is_queued_again_and_a_final_result_ends_it(rt, call
     rt.record.decide(old, "reject", "r", "alice", now=time.time() - CALLBACK_WINDOW_S - 10)
     # the store's endpoint answers 410: a final result, never queued again
     callback_server.status = 410
-    review.decide(rt, "store-a", gone, "reject", "r", "alice")
+    review.decide(rt, "store-a", gone, "reject", "r", "alice", identified_by=STORE_TOKEN)
     workers.burst()
     assert [e["data"]["build_id"] for e, _ in _decision_events(callback_server)] == [lost, gone]
     assert rt.record.decisions(gone)[-1]["callback"]["result"] == "gone"

@@ -26,7 +26,7 @@ from gate.core import history as hist
 from gate.core import reference
 from gate.core import waivers as waivers_mod
 from gate.errors import GateError
-from gate.record.models import IDENTIFIED_BY, STORE_TOKEN
+from gate.record.models import IDENTIFIED_BY, REVIEW_SESSION, STORE_TOKEN
 from gate.record.repository import DECISIONS, RecordError, RecordTenant
 from gate.service.queues import enqueue_decision_callback
 from gate.service.runtime import Runtime
@@ -135,13 +135,14 @@ def decide(rt: Runtime, tenant: str | None, build_id: str, decision: str, reason
 
 
 def request_override(rt: Runtime, build_id: str, reason: str, reviewer: str) -> dict[str, Any]:
-    """The first step of an override on the pages: recorded, shown to seniors, decided by one of them."""
+    """The first step of an override on the pages (a signed-in reviewer): recorded, shown to seniors, decided by
+    one of them."""
     build = own_build(rt, None, build_id)
     if not reason.strip():
         raise ReviewError(422, "a decision needs a reason", "reason")
     if build.get("review_status") != "pending":
         raise ReviewError(409, f"build {build_id} is not waiting for review")
-    data = {"reason": reason.strip(), "reviewer": reviewer}
+    data = {"reason": reason.strip(), "reviewer": reviewer, "reviewer_identified_by": REVIEW_SESSION}
     rt.record.append_audit(reviewer, OVERRIDE_REQUESTED, "build", build_id, build["tenant"], data)
     return data
 

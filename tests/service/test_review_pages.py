@@ -150,3 +150,7 @@ def test_a_block_override_is_requested_then_confirmed_by_a_senior(client, app, r
     assert rt.record.get_build(build_id)["review_status"] == "approved"
     [d] = rt.record.decisions(build_id)
     assert d["reviewer"] == "bob+carol" and d["reason"] == "internal beta / carol: checked"
+    assert d["reviewer_identified_by"] == "review_session"
+    audit = rt.record.audit_log(subject_kind="build", subject_id=build_id)
+    assert [(a["action"], a["data"]["reviewer_identified_by"]) for a in audit] == [
+        ("build.override_requested", "review_session"), ("build.approve", "review_session")]

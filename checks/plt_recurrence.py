@@ -4,7 +4,8 @@
 Each warn or block finding of this build is compared, by rule and evidence, with the findings of the
 package's previous versions at this store. A finding present on this and the previous version warns; present
 on three or more consecutive versions it blocks (the rule's escalation, applied by the policy step from the
-count of consecutive versions each evidence item carries).
+count of consecutive versions each evidence item carries). A finding the store has waived (a reviewer
+accepted it for this package or developer) is not counted: it neither triggers the rule nor raises its count.
 
 Why it matters
 --------------
@@ -35,7 +36,8 @@ No single clause: the MIIT notices' escalation for problems that recur after rec
 ----
 警告或阻止类问题在该应用的连续版本中反复出现：问题在“整改”后又回来了。本版本的每个警告或阻止类发现，都会按规则和证据
 与该应用此前在本应用商店的版本的发现进行比对。本版本与上一版本都有的发现给出警告；连续三个及以上版本都有的则阻止上架
-（规则的升级机制，由策略步骤根据每条证据记录的连续版本数执行）。
+（规则的升级机制，由策略步骤根据每条证据记录的连续版本数执行）。应用商店已豁免的发现（审核员已对该应用或该开发者
+接受的问题）不计入：既不触发本规则，也不增加连续版本数。
 
 依据
 ----
@@ -46,7 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from gate.core import reference
+from gate.core import reference, waivers
 from gate.core.context import BuildContext
 from gate.core.history import finding_key
 from gate.core.model import Evidence, Finding, Outcome
@@ -74,8 +76,13 @@ def run(ctx: BuildContext, params: Params, earlier: Sequence[Finding]) -> Iterat
     versions = ctx.history.versions(ctx.manifest.package)
     if not versions:
         return
+    # a finding the store waived (its reviewer accepted it) is no recurring problem: the waivers apply first
+    developer = (ctx.listing.developer.id or ctx.listing.developer.name) if ctx.listing and ctx.listing.developer \
+        else None
+    accepted = ctx.history.waivers(ctx.manifest.package, developer)
     counted = [f for f in earlier
-               if f.outcome in (Outcome.WARN, Outcome.BLOCK) and f.rule_id != "GATE-CHECK-FAILED"]
+               if f.outcome in (Outcome.WARN, Outcome.BLOCK) and f.rule_id != "GATE-CHECK-FAILED"
+               and not any(waivers.matches(w, f.to_dict()) for w in accepted)]
     evidence = []
     worst = 0
     streaks: dict[str, int] = {}  # the longest streak of each recurring rule, in order of first appearance

@@ -13,6 +13,7 @@ class ListHistory:
     def __init__(self) -> None:
         self.entries: dict[str, list[dict[str, Any]]] = {}
         self.registry: list[dict[str, Any]] = []
+        self.waiver_list: list[dict[str, Any]] = []  # the store's active waivers (package or developer)
 
     def versions(self, package: str) -> list[dict[str, Any]]:
         return list(self.entries.get(package, []))
@@ -22,6 +23,10 @@ class ListHistory:
             if entry.get("package") == package or (developer_id and entry.get("developer") == developer_id):
                 return entry
         return None
+
+    def waivers(self, package: str, developer_id: str | None) -> list[dict[str, Any]]:
+        return [w for w in self.waiver_list
+                if w.get("package") == package or (developer_id and w.get("developer") == developer_id)]
 
     def record(self, build_id: str, verdict: Verdict) -> None:
         assert verdict.app.package

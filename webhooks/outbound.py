@@ -27,7 +27,11 @@ log = logging.getLogger(__name__)
 
 
 class DeliveryFailed(GateError):
-    """Raised so that RQ schedules the next retry."""
+    """Raised so that RQ schedules the next retry; ``final`` when this attempt was the last one."""
+
+    def __init__(self, message: str, *, final: bool = False) -> None:
+        super().__init__(message)
+        self.final = final
 
 
 def send(rt: Runtime, tenant_name: str, build_id: str, event: dict[str, Any], *, reason: str) -> str:
@@ -76,7 +80,7 @@ def send(rt: Runtime, tenant_name: str, build_id: str, event: dict[str, Any], *,
     rt.record.record_delivery(build_id, attempt)
     rt.metrics.safe_inc("gate_callback_deliveries_total", result="failed")
     log.warning("%s", attempt_line(build_id, tenant.name, error or "no answer", job))
-    raise DeliveryFailed(f"{event.get('type')} callback to {tenant.name} failed: {error}")
+    raise DeliveryFailed(f"{event.get('type')} callback to {tenant.name} failed: {error}", final=final)
 
 
 def attempt_line(build_id: str, tenant: str, reason: str, job: Any) -> str:

@@ -10,7 +10,9 @@ Such a build is analysed once more if it has had only one attempt, else it is an
 
 It also walks decided builds whose callback has had no attempt for a while: a callback job that RQ lost
 (dequeued just as Redis or the worker died, so it is `queued` but on no queue, or it ended without running)
-is queued again, once; a job still waiting, running or scheduled for a retry is left alone. One reaper at a time
+is queued again, once; a job still waiting, running or scheduled for a retry is left alone. The same for a
+reviewer's decision: its ``build.decision`` callback is queued again while it has no final result and no live job
+(never queued because Redis was down when the reviewer decided, or its job lost). One reaper at a time
 holds a short Redis lock, so running several (one per `gate serve`, a sidecar) is harmless.
 
 With GATE_RETENTION_DAYS set it also archives, once a day, the decided builds older than that many days
@@ -27,7 +29,7 @@ from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 
 from gate.record.build import FINAL, Build
-from gate.service.queues import CALLBACKS, enqueue_analysis, enqueue_callback
+from gate.service.queues import CALLBACKS, enqueue_analysis, enqueue_callback, enqueue_decision_callback
 from gate.service.runtime import Runtime, failure_verdict, finalize
 
 MAX_ATTEMPTS = 2
@@ -98,10 +100,17 @@ def reap(rt: Runtime, *, now: float | None = None) -> list[tuple[str, str]]:
             if finalize(rt, build, "failed", verdict, reason="worker_lost"):
                 actions.append((build_id, "failed"))
         actions += _lost_callbacks(rt, current)
+        actions += _decision_callbacks(rt, current)
         actions += _retention(rt, current)
     finally:
         rt.store.release_lock("reaper-lock")
     return actions
+
+
+def _waiting(queue: Queue) -> set[str]:
+    """The ids of the jobs on the queue or scheduled on it."""
+    ids = {j.decode() if isinstance(j, bytes) else j for j in queue.get_job_ids()}
+    return ids | set(ScheduledJobRegistry(queue=queue).get_job_ids())  # type: ignore[no-untyped-call]
 
 
 def _lost_callbacks(rt: Runtime, now: float) -> list[tuple[str, str]]:
@@ -118,8 +127,7 @@ def _lost_callbacks(rt: Runtime, now: float) -> list[tuple[str, str]]:
             continue
         if job is not None and status == JobStatus.QUEUED:
             if waiting is None:
-                waiting = {j.decode() if isinstance(j, bytes) else j for j in queue.get_job_ids()}
-                waiting |= set(ScheduledJobRegistry(queue=queue).get_job_ids())  # type: ignore[no-untyped-call]
+                waiting = _waiting(queue)
             if job.id in waiting:
                 continue
             queue.enqueue_job(job)  # on no queue: dequeued by a worker that died before starting it
@@ -129,6 +137,36 @@ def _lost_callbacks(rt: Runtime, now: float) -> list[tuple[str, str]]:
         new = enqueue_callback(rt.rq, rt.settings, build_id)
         rt.update_build(build_id, callback_job_id=new.id)
         actions.append((build_id, "callback queued again"))
+    return actions
+
+
+def _decision_callbacks(rt: Runtime, now: float) -> list[tuple[str, str]]:
+    """Reviewers' decisions whose ``build.decision`` callback the store may never get: never queued (Redis was
+    down when the reviewer decided), or its job lost (gone, or ended without a final result). Each is queued
+    again, once a pass: the new job's id goes on the decision, and a job still waiting, running or scheduled for
+    a retry is left alone. A final result (delivered, gave up, gone, skipped) ends it."""
+    actions: list[tuple[str, str]] = []
+    queue = Queue(CALLBACKS, connection=rt.rq)
+    waiting: set[str] | None = None
+    for decision in rt.record.decisions_to_call_back(now - CALLBACK_GRACE_S, now - CALLBACK_WINDOW_S):
+        build_id = decision["build_id"]
+        job = _job(rt, decision["job_id"])
+        status = job.get_status(refresh=True) if job is not None else None
+        if status in (JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+            continue
+        if job is not None and status == JobStatus.QUEUED:
+            if waiting is None:
+                waiting = _waiting(queue)
+            if job.id in waiting:
+                continue
+            queue.enqueue_job(job)  # on no queue: dequeued by a worker that died before starting it
+            actions.append((build_id, "decision callback requeued"))
+            continue
+        # never queued, the job is gone, or it ended (finished, failed, stopped) without a final result
+        new = enqueue_decision_callback(rt.rq, rt.settings, build_id)
+        rt.record.set_decision_callback(build_id, job_id=new.id)
+        actions.append((build_id, "decision callback queued" if decision["job_id"] is None
+                        else "decision callback queued again"))
     return actions
 
 

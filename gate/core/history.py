@@ -21,6 +21,11 @@ class History(Protocol):
         """The registry entry (package, developer, notice, ...) naming this package or developer, if any."""
         ...
 
+    def waivers(self, package: str, developer_id: str | None) -> list[dict[str, Any]]:
+        """The store's active waivers for this package or developer (gate.core.waivers matches them to findings):
+        a waived finding is no recurring problem."""
+        ...
+
 
 def finding_key(finding: Mapping[str, Any]) -> str:
     """A finding's identity across versions: its rule and what it is about (evidence), not its wording."""

@@ -28,8 +28,10 @@ from gate.errors import GateError
 DEFAULT_POLICY = "cn-default"
 
 # How the store's review desk treats verdicts, beside the rules' outcomes (a policy's [review] table):
-#   second_reviewer_for_block  approving (overriding) a `block` needs a second, senior reviewer
-REVIEW_DEFAULTS: dict[str, bool] = {"second_reviewer_for_block": False}
+#   second_reviewer_for_block    approving (overriding) a `block` needs a second, senior reviewer
+#   api_reviewer_must_be_account a reviewer named through the store's API (its token vouches for the store, not
+#                                for the name) must be an enabled reviewer account, as one signed in on the pages is
+REVIEW_DEFAULTS: dict[str, bool] = {"second_reviewer_for_block": False, "api_reviewer_must_be_account": False}
 
 
 class PolicyError(GateError, ValueError):

@@ -301,3 +301,6 @@ class StoreHistory:
 
     def delisted(self, package: str, developer_id: str | None) -> dict[str, Any] | None:
         return self.store.delisted_lookup(package, developer_id)
+
+    def waivers(self, package: str, developer_id: str | None) -> list[dict[str, Any]]:
+        return []  # the Redis-only store had no waivers

@@ -70,6 +70,14 @@ NAMING = {"ix": "ix_%(table_name)s_%(column_0_N_name)s", "uq": "uq_%(table_name)
 
 REVIEW_STATUSES = ("not_required", "pending", "approved", "rejected")
 ROLES = ("reviewer", "senior", "admin")
+# What the latest attempt of a decision's callback came to (webhooks.outbound.send); all but "retrying" are final.
+CALLBACK_RESULTS = ("delivered", "retrying", "gave_up", "gone", "skipped")
+CALLBACK_FINAL = ("delivered", "gave_up", "gone", "skipped")
+# How a decision's reviewer was identified: signed in on the review pages (an account, its password, its session), or
+# named in a request made with the store's API token (the token vouches for the store, the name is the store's word).
+REVIEW_SESSION = "review_session"
+STORE_TOKEN = "store_token"
+IDENTIFIED_BY = (REVIEW_SESSION, STORE_TOKEN)
 
 
 class Base(DeclarativeBase):
@@ -245,6 +253,15 @@ class DecisionRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     reviewer: Mapped[str] = mapped_column(String(100))
     decided_at: Mapped[float] = mapped_column(Float, index=True)
+    # IDENTIFIED_BY: how the reviewer (and the second reviewer) were identified; None for decisions made before
+    # the record kept it (migration 0004)
+    reviewer_identified_by: Mapped[str | None] = mapped_column(String(16))
+    # its build.decision callback: the RQ job that sends it (None: never queued, Redis was down), the result of
+    # its latest attempt (None: no attempt yet; CALLBACK_RESULTS) and when the store took it (None: not yet).
+    # The reaper queues it again while it has neither a final result nor a live job.
+    callback_job_id: Mapped[str | None] = mapped_column(String(100))
+    callback_result: Mapped[str | None] = mapped_column(String(16))
+    callback_delivered_at: Mapped[float | None] = mapped_column(Float)
 
 
 class WaiverRow(Base):

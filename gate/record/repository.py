@@ -35,6 +35,9 @@ from gate.errors import GateError
 from gate.record.build import FINAL
 from gate.record.db import make_engine, writing
 from gate.record.models import (
+    CALLBACK_FINAL,
+    CALLBACK_RESULTS,
+    IDENTIFIED_BY,
     ROLES,
     AuditRow,
     BuildRow,
@@ -591,13 +594,16 @@ class Record:
 
     def decide(self, build_id: str, decision: str, reason: str, reviewer: str, *,
                second_reviewer: str | None = None, second_for_block: bool = False,
-               now: float | None = None) -> dict[str, Any]:
+               identified_by: str | None = None, now: float | None = None) -> dict[str, Any]:
         """Approve or reject a pending build, with a reason; the decision and its audit row are one transaction.
 
         With ``second_for_block`` (the store's policy asks it), approving a ``block`` verdict needs a second,
-        different reviewer."""
+        different reviewer. ``identified_by`` (IDENTIFIED_BY) says how the reviewers were identified: it is kept
+        on the decision and in its audit row."""
         if decision not in DECISIONS:
             raise RecordError("a decision is approve or reject")
+        if identified_by is not None and identified_by not in IDENTIFIED_BY:
+            raise RecordError(f"a reviewer is identified by one of {', '.join(IDENTIFIED_BY)}")
         if not reason.strip():
             raise RecordError("a decision needs a reason")
         if not reviewer.strip():
@@ -618,9 +624,11 @@ class Record:
                 raise RecordError(f"build {build_id} is not waiting for review (it is {row.review_status})")
             who = reviewer if not second_reviewer else f"{reviewer}+{second_reviewer}"
             conn.execute(insert(DecisionRow).values(build_id=build_id, tenant=row.tenant, decision=decision,
-                                                    reason=reason.strip(), reviewer=who, decided_at=at))
+                                                    reason=reason.strip(), reviewer=who, decided_at=at,
+                                                    reviewer_identified_by=identified_by))
             out = {"build_id": build_id, "decision": decision, "review_status": DECISIONS[decision],
-                   "reason": reason.strip(), "reviewer": who, "decided_at": at, "verdict": row.verdict}
+                   "reason": reason.strip(), "reviewer": who, "reviewer_identified_by": identified_by,
+                   "decided_at": at, "verdict": row.verdict}
             self._audit(conn, who, f"build.{decision}", "build", build_id, row.tenant, out, at)
         return out
 
@@ -628,8 +636,45 @@ class Record:
         with self.engine.connect() as conn:
             rows = conn.execute(select(DecisionRow).where(DecisionRow.build_id == build_id)
                                 .order_by(DecisionRow.id)).all()
-        return [{"decision": r.decision, "reason": r.reason, "reviewer": r.reviewer, "decided_at": r.decided_at}
+        return [{"decision": r.decision, "reason": r.reason, "reviewer": r.reviewer,
+                 "reviewer_identified_by": r.reviewer_identified_by, "decided_at": r.decided_at,
+                 "callback": {"job_id": r.callback_job_id, "result": r.callback_result,
+                              "delivered_at": r.callback_delivered_at}}
                 for r in rows]
+
+    def set_decision_callback(self, build_id: str, *, job_id: str | None = None, result: str | None = None,
+                              now: float | None = None) -> bool:
+        """Note on the build's latest decision the job that sends its ``build.decision`` callback, or the result
+        of an attempt (CALLBACK_RESULTS; "delivered" also notes when). A delivered callback stays delivered."""
+        if result is not None and result not in CALLBACK_RESULTS:
+            raise RecordError(f"a callback result is one of {', '.join(CALLBACK_RESULTS)}")
+        values: dict[str, Any] = {}
+        if job_id is not None:
+            values["callback_job_id"] = job_id
+        if result is not None:
+            values["callback_result"] = result
+            if result == "delivered":
+                values["callback_delivered_at"] = time.time() if now is None else now
+        if not values:
+            return False
+        latest = select(func.max(DecisionRow.id)).where(DecisionRow.build_id == build_id).scalar_subquery()
+        with self._tx() as conn:
+            query = update(DecisionRow).where(DecisionRow.id == latest)
+            if result is not None and result != "delivered":
+                query = query.where(DecisionRow.callback_delivered_at.is_(None))
+            return bool(conn.execute(query.values(**values)).rowcount)
+
+    def decisions_to_call_back(self, older_than: float, since: float) -> list[dict[str, Any]]:
+        """Decisions made in [since, older_than] whose ``build.decision`` callback has no final result: never
+        queued, never tried, or between retries. Oldest first; the reaper looks at each one's job."""
+        query = (select(DecisionRow.build_id, DecisionRow.callback_job_id, DecisionRow.callback_result)
+                 .where(DecisionRow.decided_at >= since, DecisionRow.decided_at <= older_than,
+                        DecisionRow.callback_delivered_at.is_(None),
+                        or_(DecisionRow.callback_result.is_(None), DecisionRow.callback_result.not_in(CALLBACK_FINAL)))
+                 .order_by(DecisionRow.decided_at, DecisionRow.id))
+        with self.engine.connect() as conn:
+            return [{"build_id": r.build_id, "job_id": r.callback_job_id, "result": r.callback_result}
+                    for r in conn.execute(query)]
 
     # -- waivers -------------------------------------------------------------------------------------------
 
@@ -757,7 +802,7 @@ class Record:
         decided_in = exists().where(d2.build_id == b.build_id, d2.decided_at >= start, d2.decided_at < end)
         query = (select(b.build_id, b.tenant, b.platform_build_id, b.package, b.version_code, b.verdict, b.status,
                         b.review_status, b.decided_at, b.developer, b.category, d.decision, d.reviewer, d.reason,
-                        d.decided_at.label("reviewed_at"))
+                        d.decided_at.label("reviewed_at"), d.reviewer_identified_by)
                  .outerjoin(latest, latest.c.build_id == b.build_id)
                  .outerjoin(d, d.id == latest.c.id)
                  .where(or_(and_(b.decided_at >= start, b.decided_at < end), decided_in))
@@ -780,7 +825,9 @@ class Record:
             .order_by(DeliveryRow.id))]
         decisions = [dict(r._mapping) for r in conn.execute(
             select(DecisionRow.tenant, DecisionRow.decision, DecisionRow.reason, DecisionRow.reviewer,
-                   DecisionRow.decided_at).where(DecisionRow.build_id == build_id).order_by(DecisionRow.id))]
+                   DecisionRow.decided_at, DecisionRow.reviewer_identified_by, DecisionRow.callback_job_id,
+                   DecisionRow.callback_result, DecisionRow.callback_delivered_at)
+            .where(DecisionRow.build_id == build_id).order_by(DecisionRow.id))]
         return {"build": build, "findings": findings, "finding_sdks": sdks, "deliveries": deliveries,
                 "decisions": decisions}
 
@@ -853,3 +900,6 @@ class RecordHistory:
 
     def delisted(self, package: str, developer_id: str | None) -> dict[str, Any] | None:
         return self.record.delisted_lookup(package, developer_id)
+
+    def waivers(self, package: str, developer_id: str | None) -> list[dict[str, Any]]:
+        return self.record.matching_waivers(self.tenant, package, developer_id)

@@ -23,7 +23,8 @@ from gate.record.repository import Record
 FORMATS = ("csv", "jsonl")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl; charset=utf-8"}
 COLUMNS = ("build_id", "tenant", "platform_build_id", "package", "version_code", "developer", "category", "status",
-           "verdict", "rules", "decided_at", "review_status", "decision", "reviewer", "reason", "reviewed_at")
+           "verdict", "rules", "decided_at", "review_status", "decision", "reviewer", "reason", "reviewed_at",
+           "reviewer_identified_by")
 _DAY = 86400
 
 

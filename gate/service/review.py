@@ -26,6 +26,7 @@ from gate.core import history as hist
 from gate.core import reference
 from gate.core import waivers as waivers_mod
 from gate.errors import GateError
+from gate.record.models import IDENTIFIED_BY, REVIEW_SESSION, STORE_TOKEN
 from gate.record.repository import DECISIONS, RecordError, RecordTenant
 from gate.service.queues import enqueue_decision_callback
 from gate.service.runtime import Runtime
@@ -57,12 +58,20 @@ def own_build(rt: Runtime, tenant: str | None, build_id: str) -> dict[str, Any]:
     return build
 
 
+def review_settings(rt: Runtime, build: Mapping[str, Any]) -> dict[str, bool]:
+    """The [review] settings of the policy of the build's store."""
+    return rt.policy_for(rt.record.get_tenant(build["tenant"])).review
+
+
 def second_needed(rt: Runtime, build: Mapping[str, Any], decision: str) -> bool:
     """Whether this decision overrides a block under a policy that asks for a second reviewer."""
     if decision != "approve" or build.get("outcome") != "block":
         return False
-    tenant = rt.record.get_tenant(build["tenant"])
-    return bool(rt.policy_for(tenant).review.get("second_reviewer_for_block"))
+    return bool(review_settings(rt, build).get("second_reviewer_for_block"))
+
+
+def _account(rt: Runtime, name: str) -> dict[str, Any] | None:
+    return next((r for r in rt.record.reviewers() if r["name"] == name), None)
 
 
 def _check_second(rt: Runtime, reviewer: str, second: str | None) -> None:
@@ -71,15 +80,20 @@ def _check_second(rt: Runtime, reviewer: str, second: str | None) -> None:
                                "store's policy", "second_reviewer")
     if second.strip() == reviewer.strip():
         raise ReviewError(422, "the second reviewer is someone other than the first", "second_reviewer")
-    account = next((r for r in rt.record.reviewers() if r["name"] == second.strip()), None)
+    account = _account(rt, second.strip())
     if account is None or account["disabled"] or account["role"] not in SENIOR_ROLES:
         raise ReviewError(422, f"the second reviewer must be an enabled reviewer account with the senior or admin "
                                f"role ({second.strip()!r} is not)", "second_reviewer")
 
 
 def decide(rt: Runtime, tenant: str | None, build_id: str, decision: str, reason: str, reviewer: str, *,
-           second_reviewer: str | None = None) -> dict[str, Any]:
-    """Approve or reject a pending build; queues the ``build.decision`` callback. Returns the decision."""
+           identified_by: str, second_reviewer: str | None = None) -> dict[str, Any]:
+    """Approve or reject a pending build; queues the ``build.decision`` callback. Returns the decision.
+
+    ``identified_by`` says how the caller knows the reviewer: REVIEW_SESSION (signed in on the review pages) or
+    STORE_TOKEN (a name the store gave with its API token, which vouches for the store, not for the name). It is
+    kept on the decision and its audit row; under a policy with [review] api_reviewer_must_be_account a name
+    given with the store's token must be an enabled reviewer account (422 naming ``reviewer``)."""
     build = own_build(rt, tenant, build_id)
     if decision not in DECISIONS:
         raise ReviewError(422, "decision is approve or reject", "decision")
@@ -87,6 +101,13 @@ def decide(rt: Runtime, tenant: str | None, build_id: str, decision: str, reason
         raise ReviewError(422, "a decision needs a reason", "reason")
     if not reviewer or not reviewer.strip():
         raise ReviewError(422, "a decision names its reviewer", "reviewer")
+    if identified_by not in IDENTIFIED_BY:
+        raise ValueError(f"identified_by is one of {', '.join(IDENTIFIED_BY)}, not {identified_by!r}")
+    if identified_by == STORE_TOKEN and review_settings(rt, build).get("api_reviewer_must_be_account"):
+        account = _account(rt, reviewer.strip())
+        if account is None or account["disabled"]:
+            raise ReviewError(422, f"under this store's policy a reviewer named through the API must be an enabled "
+                                   f"reviewer account ({reviewer.strip()!r} is not)", "reviewer")
     if build.get("review_status") != "pending":
         raise ReviewError(409, f"build {build_id} is not waiting for review (it is "
                                f"{build.get('review_status') or build.get('status')})")
@@ -96,28 +117,32 @@ def decide(rt: Runtime, tenant: str | None, build_id: str, decision: str, reason
     try:
         out = rt.record.decide(build_id, decision, reason, reviewer.strip(),
                                second_reviewer=second_reviewer.strip() if needs_second and second_reviewer else None,
-                               second_for_block=needs_second)
+                               second_for_block=needs_second, identified_by=identified_by)
     except RecordError as exc:  # another reviewer decided it in between
         raise ReviewError(409, str(exc)) from None
     try:
         job = enqueue_decision_callback(rt.rq, rt.settings, build_id)
-        out["callback"] = {"status": "queued", "job_id": job.id}
     except redis.RedisError as exc:
         # the decision stands (it is in the record and the audit log); the answer says its callback is not queued
-        log.warning("build %s decided; its build.decision callback was not queued (Redis %s)", build_id,
-                    type(exc).__name__)
+        # yet: the reaper queues it once Redis is back (workers.reaper._decision_callbacks)
+        log.warning("build %s decided; its build.decision callback was not queued (Redis %s); the reaper will "
+                    "queue it", build_id, type(exc).__name__)
         out["callback"] = {"status": "not_queued", "error": f"Redis {type(exc).__name__}"}
+    else:
+        rt.record.set_decision_callback(build_id, job_id=job.id)
+        out["callback"] = {"status": "queued", "job_id": job.id}
     return out
 
 
 def request_override(rt: Runtime, build_id: str, reason: str, reviewer: str) -> dict[str, Any]:
-    """The first step of an override on the pages: recorded, shown to seniors, decided by one of them."""
+    """The first step of an override on the pages (a signed-in reviewer): recorded, shown to seniors, decided by
+    one of them."""
     build = own_build(rt, None, build_id)
     if not reason.strip():
         raise ReviewError(422, "a decision needs a reason", "reason")
     if build.get("review_status") != "pending":
         raise ReviewError(409, f"build {build_id} is not waiting for review")
-    data = {"reason": reason.strip(), "reviewer": reviewer}
+    data = {"reason": reason.strip(), "reviewer": reviewer, "reviewer_identified_by": REVIEW_SESSION}
     rt.record.append_audit(reviewer, OVERRIDE_REQUESTED, "build", build_id, build["tenant"], data)
     return data
 
@@ -138,7 +163,8 @@ def decision_event(rt: Runtime, build_id: str) -> dict[str, Any] | None:
     last = decisions[-1]
     return {"type": "build.decision", "data": {
         "build_id": build_id, "decision": last["decision"], "reason": last["reason"], "reviewer": last["reviewer"],
-        "decided_at": _iso(last["decided_at"]), "verdict": build.get("outcome"),
+        "reviewer_identified_by": last["reviewer_identified_by"], "decided_at": _iso(last["decided_at"]),
+        "verdict": build.get("outcome"),
         "review_status": build.get("review_status"), "tenant": build["tenant"],
         "platform_build_id": build.get("platform_build_id"),
         "verdict_url": f"{rt.settings.public_url}/v/{build['verdict_token']}"}}

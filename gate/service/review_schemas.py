@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
-from gate.record.models import REVIEW_STATUSES
+from gate.record.models import IDENTIFIED_BY, REVIEW_STATUSES
 from gate.service.schemas import RULE_ID
 
 TIME = {"format": "date-time", "description": "UTC, ISO 8601"}
+IDENTIFIED = ("how the reviewer was identified: review_session (signed in on the review pages, with an account) "
+              "or store_token (the name the store gave with its API token: the token vouches for the store, not "
+              "for the name); null for decisions recorded before the gate kept it")
 WHEN = ("an ISO 8601 date or date-time (UTC unless it carries an offset), e.g. 2027-06-30; null: no expiry")
 
 
@@ -26,7 +29,10 @@ class DecisionRequestSchema(_Strict):
     decision = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     reviewer = fields.String(required=True, validate=validate.Length(min=1, max=100),
-                             metadata={"description": "who decided (the store's reviewer)"})
+                             metadata={"description": "who decided (the store's reviewer); the decision says it was "
+                                                      "named with the store's token (reviewer_identified_by). Under a "
+                                                      "policy with [review] api_reviewer_must_be_account it must be "
+                                                      "an enabled reviewer account (422 naming reviewer otherwise)"})
     second_reviewer = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100),
                                     metadata={"description": "approving a block under a policy with [review] "
                                                              "second_reviewer_for_block: a senior or admin reviewer "
@@ -45,6 +51,8 @@ class DecisionSchema(_Open):
     review_status = fields.String(required=True, validate=validate.OneOf(REVIEW_STATUSES))
     reason = fields.String(required=True)
     reviewer = fields.String(required=True, metadata={"description": "'first+second' for a two-person override"})
+    reviewer_identified_by = fields.String(allow_none=True, validate=validate.OneOf(IDENTIFIED_BY),
+                                           metadata={"description": IDENTIFIED})
     decided_at = fields.String(required=True, metadata=TIME)
     verdict = fields.String(required=True, allow_none=True, validate=validate.OneOf(("pass", "warn", "block")))
     callback = fields.Nested(CallbackStateSchema)
@@ -104,6 +112,8 @@ class DecisionEventDataSchema(_Open):
     decision = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
     reason = fields.String(required=True)
     reviewer = fields.String(required=True)
+    reviewer_identified_by = fields.String(allow_none=True, validate=validate.OneOf(IDENTIFIED_BY),
+                                           metadata={"description": IDENTIFIED})
     decided_at = fields.String(required=True, metadata=TIME)
     verdict = fields.String(required=True, allow_none=True)
     review_status = fields.String(validate=validate.OneOf(REVIEW_STATUSES))

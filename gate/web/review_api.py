@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError
 
-from gate.record.models import REVIEW_STATUSES
+from gate.record.models import REVIEW_STATUSES, STORE_TOKEN
 from gate.record.repository import RecordTenant
 from gate.service import review
 from gate.service.review import ReviewError, WaiverRequest
@@ -110,8 +110,9 @@ def review_queue() -> Any:
 def decision(build_id: str) -> Any:
     body = _body(DecisionRequestSchema())
     try:
+        # the store's token vouches for the store; the reviewer is the name it gives (said so on the decision)
         out = review.decide(_rt(), _tenant().name, build_id, body["decision"], body["reason"], body["reviewer"],
-                            second_reviewer=body.get("second_reviewer"))
+                            identified_by=STORE_TOKEN, second_reviewer=body.get("second_reviewer"))
     except ReviewError as exc:
         raise _refused(exc) from None
     resp = jsonify({**out, "decided_at": _iso(out["decided_at"])})

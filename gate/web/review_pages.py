@@ -22,7 +22,7 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from werkzeug.wrappers import Response as BaseResponse
 
 from gate.core import reference
-from gate.record.models import REVIEW_STATUSES
+from gate.record.models import REVIEW_SESSION, REVIEW_STATUSES
 from gate.service import review
 from gate.service.review import SENIOR_ROLES, ReviewError, WaiverRequest
 from gate.service.review_sessions import ReviewSessions, same_token
@@ -50,6 +50,7 @@ TEXT: dict[str, dict[str, str]] = {
            "waived": "已豁免", "waived_by": "豁免人", "revoke": "撤销豁免", "history": "此应用的历史版本",
            "diff": "与上一版本相比", "added": "新增问题", "removed": "已消除问题", "recurring": "仍然存在",
            "first_version": "这是此应用的第一个版本。", "decisions": "审核记录", "reviewer": "审核人",
+           "review_session": "已登录审核页面", "store_token": "由商店通过接口令牌指名，未登录",
            "findings": "发现的问题", "evidence": "证据", "info_findings": "信息类结果", "none": "无",
            "signed_in_as": "当前用户", "wrong": "用户名或密码错误，或账户已停用。",
            "too_many": "登录失败次数过多，请 {minutes} 分钟后再试。", "csrf": "表单已过期或来源不明，请返回后重试。",
@@ -77,6 +78,8 @@ TEXT: dict[str, dict[str, str]] = {
            "diff": "Compared with the previous version", "added": "Findings added", "removed": "Findings removed",
            "recurring": "Still there", "first_version": "This is the app's first version.",
            "decisions": "Decisions", "reviewer": "Reviewer", "findings": "Findings", "evidence": "Evidence",
+           "review_session": "signed in on the review pages",
+           "store_token": "named by the store with its API token, not signed in",
            "info_findings": "Informational results", "none": "none", "signed_in_as": "Signed in as",
            "wrong": "Wrong name or password, or the account is disabled.",
            "too_many": "Too many failed sign-ins; try again in {minutes} minutes.",
@@ -248,13 +251,15 @@ def export() -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["build_id", "tenant", "platform_build_id", "package", "version_code", "verdict", "review_status",
-                     "decided_at", "developer", "category", "rules", "decision", "reviewer", "reason", "reviewed_at"])
+                     "decided_at", "developer", "category", "rules", "decision", "reviewer", "reason", "reviewed_at",
+                     "reviewer_identified_by"])
     for r in rows:
         last = (_rt().record.decisions(r["build_id"]) or [{}])[-1]
         writer.writerow([_cell(v) for v in (
             r["build_id"], r["tenant"], r["platform_build_id"], r["package"], r["version_code"], r["verdict"],
             r["review_status"], _when(r["decided_at"]), r["developer"], r["category"], " ".join(r["rules"]),
-            last.get("decision"), last.get("reviewer"), last.get("reason"), _when(last.get("decided_at")))])
+            last.get("decision"), last.get("reviewer"), last.get("reason"), _when(last.get("decided_at")),
+            last.get("reviewer_identified_by"))])
     resp = Response(out.getvalue(), mimetype="text/csv")
     resp.headers["Content-Disposition"] = "attachment; filename=review-queue.csv"
     resp.headers["Cache-Control"] = "no-store"
@@ -308,11 +313,12 @@ def decide(build_id: str) -> BaseResponse:
             asked = review.override_request(rt, build_id)
             if request.form.get("confirm") and asked and g.role in SENIOR_ROLES and asked["reviewer"] != g.reviewer:
                 note = f"{asked['reason']} / {g.reviewer}: {reason}" if reason else asked["reason"]
-                review.decide(rt, None, build_id, "approve", note, asked["reviewer"], second_reviewer=g.reviewer)
+                review.decide(rt, None, build_id, "approve", note, asked["reviewer"], second_reviewer=g.reviewer,
+                              identified_by=REVIEW_SESSION)
                 return _after(build_id, "approved")
             review.request_override(rt, build_id, reason, g.reviewer)
             return _after(build_id, "requested")
-        out = review.decide(rt, None, build_id, decision, reason, g.reviewer)
+        out = review.decide(rt, None, build_id, decision, reason, g.reviewer, identified_by=REVIEW_SESSION)
     except ReviewError as exc:
         return _build_page(build_id, exc.status, str(exc))
     return _after(build_id, out["review_status"])

@@ -24,6 +24,26 @@ def test_warn_on_the_second_version_block_from_the_third() -> None:
     assert third.verdict == "block"
 
 
+def test_a_waived_finding_is_not_counted_nor_does_it_trigger_recurrence() -> None:
+    """The store's waivers (History.waivers) are applied before recurrence is counted: a finding a reviewer
+    accepted is no problem that came back, whatever its earlier versions carried."""
+    history = ListHistory()
+    for build_id in ("b1", "b2"):
+        history.record(build_id, scan(fixture_apk("self-start"), CN, LISTING, history=history))
+    history.waiver_list.append({"id": 1, "rule_id": "HAR-SELF-START", "package": "cn.gate.fixture.self_start",
+                                "reason": "restores alarms", "author": "alice"})
+    third = scan(fixture_apk("self-start"), CN, LISTING, history=history)
+    assert "PLT-RECURRENCE" not in rule_ids(third)
+    # a waiver for another package, or a narrower one that this evidence does not match, changes nothing
+    history.waiver_list[0] = {**history.waiver_list[0], "package": "com.other"}
+    assert str(finding(scan(fixture_apk("self-start"), CN, LISTING, history=history), "PLT-RECURRENCE").outcome) \
+        == "block"
+    history.waiver_list[0] = {**history.waiver_list[0], "package": "cn.gate.fixture.self_start",
+                              "evidence_match": "no such evidence"}
+    assert str(finding(scan(fixture_apk("self-start"), CN, LISTING, history=history), "PLT-RECURRENCE").outcome) \
+        == "block"
+
+
 def test_a_fixed_problem_does_not_recur_and_the_diff_says_so() -> None:
     history = ListHistory()
     history.record("b1", scan(fixture_apk("self-start"), CN, LISTING, history=history))

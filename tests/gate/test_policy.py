@@ -193,7 +193,10 @@ def test_the_default_policy_version_covers_every_default_outcome(monkeypatch) ->
 def test_the_review_table_defaults_validates_and_keeps_older_versions() -> None:
     base = 'name = "mine"\n'
     plain = policy.parse(base)
-    assert plain.review == policy.REVIEW_DEFAULTS == {"second_reviewer_for_block": False}
+    assert plain.review == policy.REVIEW_DEFAULTS == {"second_reviewer_for_block": False,
+                                                      "api_reviewer_must_be_account": False}
+    accounts = policy.parse(base + "[review]\napi_reviewer_must_be_account = true\n")
+    assert accounts.review["api_reviewer_must_be_account"] is True and accounts.version != plain.version
     asks = policy.parse(base + "[review]\nsecond_reviewer_for_block = true\n")
     assert asks.review["second_reviewer_for_block"] is True
     assert asks.version != plain.version  # the verdict's policy version says which desk rules applied

@@ -284,17 +284,73 @@ def test_decide_records_the_decision_and_its_audit_row(record: Record, tenant: s
         record.decide(build_id, "approve", " ", "alice")
     with pytest.raises(RecordError):
         record.decide(build_id, "maybe", "why", "alice")
-    out = record.decide(build_id, "approve", "SDK list updated on the listing", "alice", now=5000.0)
+    with pytest.raises(RecordError, match="identified by"):
+        record.decide(build_id, "approve", "why", "alice", identified_by="a little bird")
+    out = record.decide(build_id, "approve", "SDK list updated on the listing", "alice", now=5000.0,
+                        identified_by="review_session")
     assert out["review_status"] == "approved" and out["decided_at"] == 5000.0
     assert record.get_build(build_id)["review_status"] == "approved"  # type: ignore[index]
     with pytest.raises(RecordError, match="not waiting"):
         record.decide(build_id, "reject", "changed my mind", "bob")
     assert record.decisions(build_id) == [{"decision": "approve", "reason": "SDK list updated on the listing",
-                                           "reviewer": "alice", "decided_at": 5000.0}]
+                                           "reviewer": "alice", "reviewer_identified_by": "review_session",
+                                           "decided_at": 5000.0,
+                                           "callback": {"job_id": None, "result": None, "delivered_at": None}}]
     audit = record.audit_log(subject_kind="build", subject_id=build_id)
     assert [(a["actor"], a["action"]) for a in audit] == [("alice", "build.approve")]
+    assert audit[0]["data"]["reviewer_identified_by"] == "review_session"
     with pytest.raises(RecordError, match="not waiting"):
         record.decide(decided(record, "clean"), "approve", "ok", "alice")
+
+
+def test_a_decisions_callback_is_tracked_until_it_has_a_final_result(record: Record, tenant: str) -> None:
+    """Never queued, queued, retrying: still owed to the store (the reaper's list); delivered, gone, given up:
+    done. A delivered callback stays delivered whatever a late attempt says."""
+    owed = {name: decided(record, "sdk-calls") for name in ("unqueued", "queued", "retrying", "delivered", "gone",
+                                                              "gave_up", "old")}
+    for name, build_id in owed.items():
+        record.decide(build_id, "reject", "r", "alice", now=1000.0 if name == "old" else 5000.0)
+    assert not record.set_decision_callback(decided(record, "sdk-calls"), job_id="j-none")  # no decision there
+    assert record.set_decision_callback(owed["queued"], job_id="j-1")
+    for name in ("retrying", "delivered", "gone", "gave_up"):
+        record.set_decision_callback(owed[name], job_id=f"j-{name}")
+        record.set_decision_callback(owed[name], result=name, now=6000.0)
+    with pytest.raises(RecordError, match="callback result"):
+        record.set_decision_callback(owed["queued"], result="maybe")
+    assert record.decisions(owed["delivered"])[-1]["callback"] == {"job_id": "j-delivered", "result": "delivered",
+                                                                  "delivered_at": 6000.0}
+    assert not record.set_decision_callback(owed["delivered"], result="retrying")  # a late attempt changes nothing
+    assert record.decisions(owed["delivered"])[-1]["callback"]["result"] == "delivered"
+    assert record.decisions_to_call_back(older_than=5500.0, since=2000.0) == [
+        {"build_id": owed["unqueued"], "job_id": None, "result": None},
+        {"build_id": owed["queued"], "job_id": "j-1", "result": None},
+        {"build_id": owed["retrying"], "job_id": "j-retrying", "result": "retrying"}]
+    assert record.decisions_to_call_back(older_than=4000.0, since=0.0) == [
+        {"build_id": owed["old"], "job_id": None, "result": None}]  # the window is the caller's
+
+
+def test_migration_0003_backfills_the_callbacks_of_earlier_decisions(engine: Engine) -> None:
+    """Decisions made before the callback columns existed get their latest build.decision attempt's result from
+    the deliveries; one with none stays owed (the reaper sends it if it is recent)."""
+    upgrade(engine, "0002")
+    old = Record(engine)
+    old.add_tenant("store-a", "https://store-a.example/cb", [], secret="whsec_test")
+    sent, failed, never = (decided(old, "sdk-calls") for _ in range(3))
+    with engine.begin() as conn:
+        for build_id in (sent, failed, never):
+            conn.execute(text("INSERT INTO decisions (build_id, tenant, decision, reason, reviewer, decided_at) "
+                              "VALUES (:b, 'store-a', 'reject', 'r', 'alice', 5000.0)"), {"b": build_id})
+    old.record_delivery(sent, {"type": "build.decision", "result": "retrying"})
+    old.record_delivery(sent, {"type": "build.decision", "result": "delivered"})
+    old.record_delivery(failed, {"type": "build.decision", "result": "gave_up"})
+    old.record_delivery(never, {"type": "build.verdict", "result": "delivered"})  # the verdict's, not the decision's
+    assert upgrade(engine) == head_revision()
+    new = Record(engine)
+    assert new.decisions(sent)[-1]["callback"]["result"] == "delivered"
+    assert new.decisions(sent)[-1]["callback"]["delivered_at"] is not None
+    assert new.decisions(failed)[-1]["callback"] == {"job_id": None, "result": "gave_up", "delivered_at": None}
+    assert new.decisions(never)[-1]["callback"] == {"job_id": None, "result": None, "delivered_at": None}
+    assert [d["build_id"] for d in new.decisions_to_call_back(6000.0, 0.0)] == [never]
 
 
 def test_a_blocked_build_needs_a_second_reviewer_when_the_store_asks(record: Record, tenant: str) -> None:

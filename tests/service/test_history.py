@@ -57,6 +57,23 @@ def test_a_finding_recurring_on_three_versions_blocks(client, rt, tenant, worker
     assert len(rt.record.history("store-a", package)) == 3  # the binary sent again is still one version
 
 
+def test_a_waived_finding_neither_counts_towards_recurrence_nor_triggers_it(client, rt, tenant, workers) -> None:  # type: ignore[no-untyped-def]
+    """A reviewer accepted HAR-SELF-START for this package (a waiver) after it had been on two versions: the third
+    version carries it waived (info), so it is no recurring problem: no PLT-RECURRENCE, let alone its block."""
+    first = _decide(client, rt, tenant, workers, "self-start")
+    package = first["app"]["package"]
+    for n in (1, 2):
+        app = {**first["app"], "sha256": f"{n}" * 64, "version_code": first["app"]["version_code"] + n}
+        rt.record.append_history("store-a", package, f"b_earlier{n}", {**first, "app": app})
+    waiver = rt.record.add_waiver("store-a", "HAR-SELF-START", "the boot receiver restores alarms", "alice",
+                                  package=package)
+    again = _decide(client, rt, tenant, workers, "self-start")
+    assert _rules(again)["HAR-SELF-START"] == "info"
+    [waived] = [f for f in again["findings"] if f["rule_id"] == "HAR-SELF-START"]
+    assert waived["waiver"]["id"] == waiver["id"] and waived["waiver"]["outcome"] == "warn"
+    assert "PLT-RECURRENCE" not in _rules(again) and again["verdict"] != "block"
+
+
 def test_the_delisted_registry_blocks_and_names_the_notice(client, rt, tenant, workers) -> None:  # type: ignore[no-untyped-def]
     rt.record.delist("cn.gate.fixture.debuggable", None, "工信部信管函〔2024〕12号")
     verdict = _decide(client, rt, tenant, workers, "debuggable")

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from gate.record.models import STORE_TOKEN
 from gate.service import review, webhook_signing
 from gate.service.review import ReviewError, WaiverRequest
 from tests.service.desk import decided, reviewers, store
@@ -23,7 +24,8 @@ def desk(rt, callback_server):  # type: ignore[no-untyped-def]
 def test_a_decision_is_recorded_audited_and_called_back_signed(rt, desk, workers, callback_server) -> None:  # type: ignore[no-untyped-def]
     build_id = decided(rt.record, "sdk-calls")
     assert rt.record.get_build(build_id)["review_status"] == "pending"
-    out = review.decide(rt, "store-a", build_id, "approve", "SDK list fixed on the listing", "alice")
+    out = review.decide(rt, "store-a", build_id, "approve", "SDK list fixed on the listing", "alice",
+                        identified_by=STORE_TOKEN)
     assert out["review_status"] == "approved" and out["callback"]["status"] == "queued"
     assert rt.record.get_build(build_id)["review_status"] == "approved"
     assert [a["action"] for a in rt.record.audit_log(subject_kind="build", subject_id=build_id)] == ["build.approve"]
@@ -48,18 +50,20 @@ def test_refusals_say_why_with_their_status(rt, desk) -> None:  # type: ignore[n
     for args, status, field in ((("maybe", "r", "alice"), 422, "decision"), (("approve", " ", "alice"), 422, "reason"),
                                 (("approve", "r", ""), 422, "reviewer")):
         with pytest.raises(ReviewError) as err:
-            review.decide(rt, "store-a", build_id, *args)
+            review.decide(rt, "store-a", build_id, *args, identified_by=STORE_TOKEN)
         assert (err.value.status, err.value.field) == (status, field)
     store(rt.record, "http://127.0.0.1:9/cb", "store-b")
     with pytest.raises(ReviewError) as err:
-        review.decide(rt, "store-b", build_id, "approve", "r", "alice")  # another store's build
+        review.decide(rt, "store-b", build_id, "approve", "r", "alice",
+                      identified_by=STORE_TOKEN)  # another store's build
     assert err.value.status == 404
     with pytest.raises(ReviewError) as err:
-        review.decide(rt, "store-a", decided(rt.record, "clean"), "approve", "r", "alice")  # pass: nothing to review
+        review.decide(rt, "store-a", decided(rt.record, "clean"), "approve", "r", "alice",
+                      identified_by=STORE_TOKEN)  # pass: nothing to review
     assert err.value.status == 409
-    review.decide(rt, "store-a", build_id, "reject", "the SDK sends the IMEI", "alice")
+    review.decide(rt, "store-a", build_id, "reject", "the SDK sends the IMEI", "alice", identified_by=STORE_TOKEN)
     with pytest.raises(ReviewError) as err:
-        review.decide(rt, "store-a", build_id, "approve", "changed my mind", "bob")
+        review.decide(rt, "store-a", build_id, "approve", "changed my mind", "bob", identified_by=STORE_TOKEN)
     assert err.value.status == 409 and rt.record.get_build(build_id)["review_status"] == "rejected"
 
 
@@ -68,7 +72,8 @@ def test_overriding_a_block_needs_a_senior_second_reviewer_when_the_policy_asks(
     free = decided(rt.record, "debuggable")
     assert rt.record.get_build(free)["outcome"] == "block"
     assert not review.second_needed(rt, rt.record.get_build(free), "approve")  # the default asks for no second
-    assert review.decide(rt, "store-a", free, "approve", "beta channel only", "alice")["reviewer"] == "alice"
+    assert review.decide(rt, "store-a", free, "approve", "beta channel only", "alice",
+                         identified_by=STORE_TOKEN)["reviewer"] == "alice"
 
     rt.record.update_tenant("store-a", policy_override={"review": {"second_reviewer_for_block": True}})
     build_id = decided(rt.record, "debuggable")
@@ -76,10 +81,12 @@ def test_overriding_a_block_needs_a_senior_second_reviewer_when_the_policy_asks(
     assert not review.second_needed(rt, rt.record.get_build(build_id), "reject")
     for second in (None, "alice", "bob", "nobody"):  # none, the same person, not a senior, not an account
         with pytest.raises(ReviewError) as err:
-            review.decide(rt, "store-a", build_id, "approve", "beta channel only", "alice", second_reviewer=second)
+            review.decide(rt, "store-a", build_id, "approve", "beta channel only", "alice", second_reviewer=second,
+                          identified_by=STORE_TOKEN)
         assert (err.value.status, err.value.field) == (422, "second_reviewer")
     assert rt.record.get_build(build_id)["review_status"] == "pending"
-    out = review.decide(rt, "store-a", build_id, "approve", "beta channel only", "alice", second_reviewer="carol")
+    out = review.decide(rt, "store-a", build_id, "approve", "beta channel only", "alice", second_reviewer="carol",
+                        identified_by=STORE_TOKEN)
     assert out["reviewer"] == "alice+carol" and out["review_status"] == "approved"
     # the pages' two steps: the request is an audit row until a senior decides
     other = decided(rt.record, "debuggable")

@@ -93,6 +93,48 @@ def test_a_block_override_through_the_api_names_a_senior(client, rt, desk) -> No
     assert resp.status_code == 201 and resp.json["reviewer"] == "alice+carol"
 
 
+def test_a_reviewer_named_by_the_stores_token_is_recorded_as_such(client, rt, desk) -> None:  # type: ignore[no-untyped-def]
+    """The token vouches for the store, not for the name: the decision, its audit row, the build.decision
+    callback and the decisions report say the reviewer was named with the store's token."""
+    build_id = decided(rt.record, "sdk-calls")
+    done = client.post(f"/api/v1/builds/{build_id}/decision", headers=desk,
+                       json={"decision": "reject", "reason": "sends the IMEI", "reviewer": "anyone-at-all"})
+    assert done.status_code == 201 and done.json["reviewer_identified_by"] == "store_token"
+    [decision] = rt.record.decisions(build_id)
+    assert (decision["reviewer"], decision["reviewer_identified_by"]) == ("anyone-at-all", "store_token")
+    [audit] = rt.record.audit_log(subject_kind="build", subject_id=build_id)
+    assert (audit["actor"], audit["data"]["reviewer_identified_by"]) == ("anyone-at-all", "store_token")
+    from gate.service.review import decision_event
+
+    assert decision_event(rt, build_id)["data"]["reviewer_identified_by"] == "store_token"  # type: ignore[index]
+    report = client.get("/api/v1/reports/decisions?from=2000-01-01&to=2100-01-01&format=jsonl", headers=desk)
+    [row] = [r for r in map(__import__("json").loads, report.text.splitlines()) if r["build_id"] == build_id]
+    assert (row["reviewer"], row["reviewer_identified_by"]) == ("anyone-at-all", "store_token")
+    csv_header = client.get("/api/v1/reports/decisions?from=2000-01-01&to=2100-01-01&format=csv",
+                            headers=desk).text.splitlines()[0]
+    assert csv_header.endswith(",reviewed_at,reviewer_identified_by")
+
+
+def test_a_store_can_require_an_api_named_reviewer_to_be_an_enabled_account(client, rt, desk) -> None:  # type: ignore[no-untyped-def]
+    rt.record.update_tenant("store-a", policy_override={"review": {"api_reviewer_must_be_account": True}})
+    build_id = decided(rt.record, "sdk-calls")
+    url = f"/api/v1/builds/{build_id}/decision"
+    rt.record.disable_reviewer("bob")
+    for name in ("store-reviewer-7", "bob"):  # no such account; a disabled one
+        resp = client.post(url, json={"decision": "approve", "reason": "r", "reviewer": name}, headers=desk)
+        assert (resp.status_code, resp.json["field"]) == (422, "reviewer"), resp.json
+        assert resp.mimetype == "application/problem+json" and "enabled reviewer account" in resp.json["detail"]
+    assert rt.record.get_build(build_id)["review_status"] == "pending" and rt.record.decisions(build_id) == []
+    done = client.post(url, json={"decision": "approve", "reason": "r", "reviewer": "alice"}, headers=desk)
+    assert done.status_code == 201 and done.json["reviewer_identified_by"] == "store_token"
+    # another store's policy (the default) takes any name
+    other = store(rt.record, "http://127.0.0.1:9/cb", "store-b")
+    foreign = decided(rt.record, "sdk-calls", "store-b")
+    resp = client.post(f"/api/v1/builds/{foreign}/decision", headers={"authorization": f"Bearer {other['token']}"},
+                       json={"decision": "approve", "reason": "r", "reviewer": "store-reviewer-7"})
+    assert resp.status_code == 201
+
+
 def test_waivers(client, rt, desk) -> None:  # type: ignore[no-untyped-def]
     build_id = decided(rt.record, "sdk-calls")
     package = rt.record.get_build(build_id)["package"]

@@ -120,8 +120,11 @@ def test_decide_waive_and_revoke_on_the_build_page(client, rt, desk, workers, ca
     assert done.status_code == 303
     assert rt.record.get_build(build_id)["review_status"] == "approved"
     assert rt.record.decisions(build_id)[0]["reviewer"] == "alice"
+    assert rt.record.decisions(build_id)[0]["reviewer_identified_by"] == "review_session"
     actions = [(a["actor"], a["action"]) for a in rt.record.audit_log() if a["subject_kind"] in ("build", "waiver")]
     assert actions == [("alice", "waiver.add"), ("alice", "waiver.revoke"), ("alice", "build.approve")]
+    assert rt.record.audit_log(subject_kind="build")[-1]["data"]["reviewer_identified_by"] == "review_session"
+    assert "signed in on the review pages" in client.get(f"/review/builds/{build_id}?lang=en").text
     workers.burst()
     assert callback_server.wait_for(1)[0]["type"] == "build.decision"
 
@@ -147,3 +150,7 @@ def test_a_block_override_is_requested_then_confirmed_by_a_senior(client, app, r
     assert rt.record.get_build(build_id)["review_status"] == "approved"
     [d] = rt.record.decisions(build_id)
     assert d["reviewer"] == "bob+carol" and d["reason"] == "internal beta / carol: checked"
+    assert d["reviewer_identified_by"] == "review_session"
+    audit = rt.record.audit_log(subject_kind="build", subject_id=build_id)
+    assert [(a["action"], a["data"]["reviewer_identified_by"]) for a in audit] == [
+        ("build.override_requested", "review_session"), ("build.approve", "review_session")]

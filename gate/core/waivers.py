@@ -12,20 +12,14 @@ computed again from the new outcomes.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gate.core.history import finding_key
 from gate.core.model import Outcome, verdict_word
+from gate.core.times import iso_utc
 
 WAIVED = ("warn", "block")
-
-
-def _iso(ts: Any) -> str | None:
-    if not isinstance(ts, int | float):
-        return None
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
 def matches(waiver: Mapping[str, Any], finding: Mapping[str, Any]) -> bool:
@@ -61,7 +55,7 @@ def apply(verdict: Mapping[str, Any], waivers: Sequence[Mapping[str, Any]]) -> d
             waiver = next((w for w in ordered if matches(w, finding)), None)
             if waiver is not None:
                 finding["waiver"] = {"id": waiver.get("id"), "reason": waiver.get("reason"),
-                                     "author": waiver.get("author"), "expires_at": _iso(waiver.get("expires_at")),
+                                     "author": waiver.get("author"), "expires_at": iso_utc(waiver.get("expires_at")),
                                      "outcome": finding["outcome"]}
                 finding["outcome"] = "info"
                 changed = True

@@ -11,12 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
-from calendar import timegm
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
+from gate.core.times import iso_utc, parse_instant
 from gate.errors import GateError
 from gate.record.repository import Record
 
@@ -25,7 +23,6 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl; ch
 COLUMNS = ("build_id", "tenant", "platform_build_id", "package", "version_code", "developer", "category", "status",
            "verdict", "rules", "decided_at", "review_status", "decision", "reviewer", "reason", "reviewed_at",
            "reviewer_identified_by")
-_DAY = 86400
 
 
 class ReportError(GateError, ValueError):
@@ -44,27 +41,18 @@ def parse_period(start: str | None, end: str | None) -> tuple[float, float]:
 
 
 def _instant(text: str, name: str, *, end_of_day: bool) -> float:
-    value = text.strip()
     try:
-        if len(value) == 10:
-            day = datetime.strptime(value, "%Y-%m-%d")
-            return float(timegm(day.timetuple()) + (_DAY if end_of_day else 0))
-        moment = datetime.strptime(value.removesuffix("Z").removesuffix("+00:00"), "%Y-%m-%dT%H:%M:%S")
-        return float(timegm(moment.timetuple()))
+        return parse_instant(text, end_of_day=end_of_day)
     except ValueError:
         raise ReportError(f"{name} is not a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDTHH:MM:SSZ): "
                           f"{text[:40]!r}") from None
-
-
-def _iso(ts: Any) -> str | None:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts)) if isinstance(ts, int | float) else None
 
 
 def rows(record: Record, start: float, end: float, tenant: str | None = None) -> list[dict[str, Any]]:
     out = []
     for r in record.decisions_report(start, end, tenant):
         row = {c: r.get(c) for c in COLUMNS}
-        row["decided_at"], row["reviewed_at"] = _iso(r.get("decided_at")), _iso(r.get("reviewed_at"))
+        row["decided_at"], row["reviewed_at"] = iso_utc(r.get("decided_at")), iso_utc(r.get("reviewed_at"))
         row["rules"] = list(r.get("rules") or [])
         out.append(row)
     return out

@@ -12,12 +12,10 @@ On the pages an override is two steps: the first reviewer's request is an audit 
 
 from __future__ import annotations
 
-import calendar
 import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import redis
@@ -25,6 +23,7 @@ import redis
 from gate.core import history as hist
 from gate.core import reference
 from gate.core import waivers as waivers_mod
+from gate.core.times import iso_utc, parse_instant
 from gate.errors import GateError
 from gate.record.models import IDENTIFIED_BY, REVIEW_SESSION, STORE_TOKEN
 from gate.record.repository import DECISIONS, RecordError, RecordTenant
@@ -44,10 +43,6 @@ class ReviewError(GateError, ValueError):
         super().__init__(message)
         self.status = status
         self.field = field
-
-
-def _iso(ts: float | None) -> str | None:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts)) if ts else None
 
 
 def own_build(rt: Runtime, tenant: str | None, build_id: str) -> dict[str, Any]:
@@ -163,7 +158,7 @@ def decision_event(rt: Runtime, build_id: str) -> dict[str, Any] | None:
     last = decisions[-1]
     return {"type": "build.decision", "data": {
         "build_id": build_id, "decision": last["decision"], "reason": last["reason"], "reviewer": last["reviewer"],
-        "reviewer_identified_by": last["reviewer_identified_by"], "decided_at": _iso(last["decided_at"]),
+        "reviewer_identified_by": last["reviewer_identified_by"], "decided_at": iso_utc(last["decided_at"]),
         "verdict": build.get("outcome"),
         "review_status": build.get("review_status"), "tenant": build["tenant"],
         "platform_build_id": build.get("platform_build_id"),
@@ -180,13 +175,9 @@ def parse_time(value: Any, field: str) -> float | None:
         return float(value)
     if isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            return parse_instant(value)
         except ValueError:
             pass
-        else:
-            if parsed.tzinfo is None:
-                return float(calendar.timegm(parsed.timetuple()))
-            return parsed.timestamp()
     raise ReviewError(422, f"{field} is an ISO 8601 date or time (e.g. 2027-06-30) or unix seconds", field)
 
 

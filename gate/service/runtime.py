@@ -8,7 +8,6 @@ claims, rate limits, locks and metric counters, each key with a TTL or bounded b
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +19,7 @@ from gate import __version__
 from gate.core import policy as policy_mod
 from gate.core.model import AppInfo, Evidence, Finding, Verdict
 from gate.core.policy import Policy, decide
+from gate.core.times import iso_utc
 from gate.errors import ConfigError
 from gate.record.build import FIELDS, Build
 from gate.record.repository import Record
@@ -137,12 +137,6 @@ def status_url(settings: Settings, build: Build) -> str:
     return f"{settings.public_url}/api/v1/builds/{build.build_id}"
 
 
-def _iso(ts: float | None) -> str | None:
-    if not ts:
-        return None
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
-
-
 def public_build(settings: Settings, build: Build, *, deliveries: list[dict[str, Any]] | None = None,
                  review: bool = False) -> dict[str, Any]:
     """The build as the API and the callback show it: the verdict (when decided) plus the build fields; with
@@ -153,8 +147,8 @@ def public_build(settings: Settings, build: Build, *, deliveries: list[dict[str,
         "tenant": build.tenant,
         "platform_build_id": build.platform_build_id or None,
         "status": build.status,
-        "received_at": _iso(build.received_at),
-        "decided_at": _iso(build.decided_at),
+        "received_at": iso_utc(build.received_at),
+        "decided_at": iso_utc(build.decided_at),
         "verdict_url": verdict_url(settings, build),
     })
     listing = build.listing

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError
 
+from gate.core.times import iso_utc
 from gate.record.models import REVIEW_STATUSES, STORE_TOKEN
 from gate.record.repository import RecordTenant
 from gate.service import review
@@ -35,10 +36,6 @@ bp.before_request(authenticate)
 def _tenant() -> RecordTenant:
     tenant: RecordTenant = g.tenant
     return tenant
-
-
-def _iso(ts: float | None) -> str | None:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts)) if ts else None
 
 
 def _body(schema: Schema) -> dict[str, Any]:
@@ -87,8 +84,8 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 
 
 def _waiver(w: dict[str, Any]) -> dict[str, Any]:
-    return {**w, "expires_at": _iso(w["expires_at"]), "created_at": _iso(w["created_at"]),
-            "revoked_at": _iso(w["revoked_at"])}
+    return {**w, "expires_at": iso_utc(w["expires_at"]), "created_at": iso_utc(w["created_at"]),
+            "revoked_at": iso_utc(w["revoked_at"])}
 
 
 @bp.get("/review")
@@ -103,7 +100,7 @@ def review_queue() -> Any:
     rows = _rt().record.review_queue(_tenant().name, status=status, oldest_first=order == "oldest",
                                      limit=_int_arg("limit", 50, 1, 500), offset=_int_arg("offset", 0, 0, 10**6),
                                      **filters)
-    return jsonify({"builds": [{**r, "decided_at": _iso(r["decided_at"])} for r in rows]})
+    return jsonify({"builds": [{**r, "decided_at": iso_utc(r["decided_at"])} for r in rows]})
 
 
 @bp.post("/builds/<build_id>/decision")
@@ -115,7 +112,7 @@ def decision(build_id: str) -> Any:
                             identified_by=STORE_TOKEN, second_reviewer=body.get("second_reviewer"))
     except ReviewError as exc:
         raise _refused(exc) from None
-    resp = jsonify({**out, "decided_at": _iso(out["decided_at"])})
+    resp = jsonify({**out, "decided_at": iso_utc(out["decided_at"])})
     resp.status_code = 201
     return resp
 

@@ -113,30 +113,45 @@ def _waiting(queue: Queue) -> set[str]:
     return ids | set(ScheduledJobRegistry(queue=queue).get_job_ids())  # type: ignore[no-untyped-call]
 
 
+class _CallbackJobs:
+    """The callback jobs a pass looks at: alive (waiting, running, scheduled for a retry), stranded on no queue
+    (dequeued by a worker that died before starting it: put back), or lost (gone, or ended without a result)."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.queue = Queue(CALLBACKS, connection=rt.rq)
+        self._waiting: set[str] | None = None
+
+    def revive(self, job_id: str | None) -> str:
+        """'alive', 'requeued' (it was stranded and is on the queue again) or 'lost' (the caller queues anew)."""
+        job = _job(self.rt, job_id)
+        status = job.get_status(refresh=True) if job is not None else None
+        if status in (JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+            return "alive"
+        if job is not None and status == JobStatus.QUEUED:
+            if self._waiting is None:
+                self._waiting = _waiting(self.queue)
+            if job.id in self._waiting:
+                return "alive"
+            self.queue.enqueue_job(job)
+            return "requeued"
+        return "lost"
+
+
 def _lost_callbacks(rt: Runtime, now: float) -> list[tuple[str, str]]:
     actions: list[tuple[str, str]] = []
-    queue = Queue(CALLBACKS, connection=rt.rq)
-    waiting: set[str] | None = None
+    jobs = _CallbackJobs(rt)
     for build_id in rt.record.undelivered(now - CALLBACK_GRACE_S, now - CALLBACK_WINDOW_S):
         build = rt.build(build_id)
         if build is None:
             continue
-        job = _job(rt, build.callback_job_id)
-        status = job.get_status(refresh=True) if job is not None else None
-        if status in (JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
-            continue
-        if job is not None and status == JobStatus.QUEUED:
-            if waiting is None:
-                waiting = _waiting(queue)
-            if job.id in waiting:
-                continue
-            queue.enqueue_job(job)  # on no queue: dequeued by a worker that died before starting it
+        state = jobs.revive(build.callback_job_id)
+        if state == "requeued":
             actions.append((build_id, "callback requeued"))
-            continue
-        # the job is gone, or ended (finished, failed, stopped) without recording any attempt
-        new = enqueue_callback(rt.rq, rt.settings, build_id)
-        rt.update_build(build_id, callback_job_id=new.id)
-        actions.append((build_id, "callback queued again"))
+        elif state == "lost":  # the job is gone, or ended (finished, failed, stopped) without recording an attempt
+            new = enqueue_callback(rt.rq, rt.settings, build_id)
+            rt.update_build(build_id, callback_job_id=new.id)
+            actions.append((build_id, "callback queued again"))
     return actions
 
 
@@ -146,27 +161,17 @@ def _decision_callbacks(rt: Runtime, now: float) -> list[tuple[str, str]]:
     again, once a pass: the new job's id goes on the decision, and a job still waiting, running or scheduled for
     a retry is left alone. A final result (delivered, gave up, gone, skipped) ends it."""
     actions: list[tuple[str, str]] = []
-    queue = Queue(CALLBACKS, connection=rt.rq)
-    waiting: set[str] | None = None
+    jobs = _CallbackJobs(rt)
     for decision in rt.record.decisions_to_call_back(now - CALLBACK_GRACE_S, now - CALLBACK_WINDOW_S):
         build_id = decision["build_id"]
-        job = _job(rt, decision["job_id"])
-        status = job.get_status(refresh=True) if job is not None else None
-        if status in (JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
-            continue
-        if job is not None and status == JobStatus.QUEUED:
-            if waiting is None:
-                waiting = _waiting(queue)
-            if job.id in waiting:
-                continue
-            queue.enqueue_job(job)  # on no queue: dequeued by a worker that died before starting it
+        state = jobs.revive(decision["job_id"])
+        if state == "requeued":
             actions.append((build_id, "decision callback requeued"))
-            continue
-        # never queued, the job is gone, or it ended (finished, failed, stopped) without a final result
-        new = enqueue_decision_callback(rt.rq, rt.settings, build_id)
-        rt.record.set_decision_callback(build_id, job_id=new.id)
-        actions.append((build_id, "decision callback queued" if decision["job_id"] is None
-                        else "decision callback queued again"))
+        elif state == "lost":  # never queued, gone, or ended (finished, failed, stopped) without a final result
+            new = enqueue_decision_callback(rt.rq, rt.settings, build_id)
+            rt.record.set_decision_callback(build_id, job_id=new.id)
+            actions.append((build_id, "decision callback queued" if decision["job_id"] is None
+                            else "decision callback queued again"))
     return actions
 
 

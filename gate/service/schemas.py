@@ -45,6 +45,9 @@ class FindingSchema(_Open):
     remediation = fields.String(required=True, allow_none=True)
     message_zh = fields.String(allow_none=True, metadata={"description": "the message in Chinese (zh-CN)"})
     remediation_zh = fields.String(allow_none=True, metadata={"description": "the remediation in Chinese (zh-CN)"})
+    shadow = fields.Boolean(metadata={
+        "description": "present (true) when the rule is under evaluation: the finding is shown as info and never "
+                       "raises the verdict (docs/adding-a-rule.md)"})
     waiver = fields.Nested(WaiverRefSchema, metadata={
         "description": "the store's waiver that turned this finding into info (interface.md section 8)"})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any
@@ -12,6 +13,8 @@ from openapi_spec_validator import validate
 
 from gate.core import history as hist
 from gate.core import policy as policy_mod
+from gate.core import reference
+from gate.core.rules import Status
 from gate.core.scan import scan
 from gate.service import schemas
 from gate.service.json_schema import VERDICT_SCHEMA_PATH, components, render
@@ -147,6 +150,20 @@ def test_the_models_dump_the_shape_the_schemas_declare() -> None:
         _same_keys(sdk, schemas.SdkSchema, sdk["id"])
     _same_keys(doc["diff"], schemas.DiffSchema, "diff")
     assert schemas.VerdictSchema().validate(doc) == {}
+
+
+def test_a_shadowed_finding_dumps_the_shape_the_schema_declares(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # no rule is under evaluation today, so the scan above never writes "shadow": shadow one of its rules
+    rules = dict(reference.rules())
+    rules["PI-CLIPBOARD"] = dataclasses.replace(rules["PI-CLIPBOARD"], status=Status.EVALUATION)
+    monkeypatch.setattr(reference, "rules", lambda: rules)
+    doc = scan(fixture_apk("sdk-calls"), policy_mod.load("cn-default"), listing("complete")).to_dict()
+    [shadowed] = [f for f in doc["findings"] if f["rule_id"] == "PI-CLIPBOARD"]
+    assert shadowed["shadow"] is True and shadowed["outcome"] == "info"
+    _same_keys(shadowed, schemas.FindingSchema, "shadowed finding")
+    assert schemas.VerdictSchema().validate(doc) == {}
+    shipped = json.loads(VERDICT_SCHEMA_PATH.read_text(encoding="utf-8"))
+    assert "shadow" in shipped["$defs"]["Finding"]["properties"]
 
 
 def test_the_review_desk_responses_conform(client, rt, callback_server, workers) -> None:  # type: ignore[no-untyped-def]

@@ -25,13 +25,27 @@ def desk(rt, callback_server):  # type: ignore[no-untyped-def]
 
 def _go(driver, element) -> None:  # type: ignore[no-untyped-def]
     """Click ``element`` and wait until the next page has replaced this one (a click returns before that)."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = driver.find_element(By.TAG_NAME, "html")
+
+    def replaced(_driver) -> bool:  # type: ignore[no-untyped-def]
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            # asked while the new page is being built, ChromeDriver can answer with an inspector error for the
+            # old page's node instead of a stale reference: the old document is gone all the same
+            if "does not belong to the document" in (exc.msg or ""):
+                return True
+            raise
+        return False
+
     element.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 15).until(replaced)
 
 
 def _sign_in(driver, base: str, name: str, password: str, lang: str = "zh") -> None:  # type: ignore[no-untyped-def]

@@ -5,9 +5,9 @@ record) passes the waivers that are active for this tenant and this package or d
 matches them to findings and rewrites the document. A waiver matches a finding when its ``rule_id`` is the
 finding's and, when it has an ``evidence_match``, that text is the finding's evidence key
 (``RULE:digest``, as in gate.core.history) or appears in one of its evidence values or locations. The waived
-finding keeps everything and gains ``waiver`` (id, reason, author, expires_at, and the outcome it had), so the
-verdict and the page show what was accepted, by whom and until when; the verdict word and the summary are
-computed again from the new outcomes.
+finding keeps everything and gains ``waiver`` (id, reason, author, how the author was identified, expires_at, and
+the outcome it had), so the verdict and the page show what was accepted, by whom and until when; the verdict word
+and the summary are computed again from the new outcomes.
 """
 
 from __future__ import annotations
@@ -55,8 +55,9 @@ def apply(verdict: Mapping[str, Any], waivers: Sequence[Mapping[str, Any]]) -> d
             waiver = next((w for w in ordered if matches(w, finding)), None)
             if waiver is not None:
                 finding["waiver"] = {"id": waiver.get("id"), "reason": waiver.get("reason"),
-                                     "author": waiver.get("author"), "expires_at": iso_utc(waiver.get("expires_at")),
-                                     "outcome": finding["outcome"]}
+                                     "author": waiver.get("author"),
+                                     "author_identified_by": waiver.get("author_identified_by"),
+                                     "expires_at": iso_utc(waiver.get("expires_at")), "outcome": finding["outcome"]}
                 finding["outcome"] = "info"
                 changed = True
         findings.append(finding)

@@ -28,7 +28,10 @@ def test_a_matching_waiver_turns_the_finding_into_info_and_the_verdict_is_recomp
     out = waivers.apply(doc, [WAIVER])
     assert out["findings"][0]["outcome"] == "info"
     assert out["findings"][0]["waiver"] == {"id": 7, "reason": "push", "author": "ana",
+                                            "author_identified_by": None,  # a waiver from before 0005 says nothing
                                             "expires_at": "2027-01-15T08:00:00Z", "outcome": "warn"}
+    named = waivers.apply(doc, [{**WAIVER, "author_identified_by": "store_token"}])
+    assert named["findings"][0]["waiver"]["author_identified_by"] == "store_token"
     assert out["verdict"] == "block" and out["summary"] == {"info": 1, "warn": 0, "block": 1}
     only = waivers.apply(_verdict(_finding("HAR-SELF-START", "warn", "a")), [WAIVER])
     assert only["verdict"] == "pass"

@@ -77,9 +77,7 @@ def run(ctx: BuildContext, params: Params, earlier: Sequence[Finding]) -> Iterat
     if not versions:
         return
     # a finding the store waived (its reviewer accepted it) is no recurring problem: the waivers apply first
-    developer = (ctx.listing.developer.id or ctx.listing.developer.name) if ctx.listing and ctx.listing.developer \
-        else None
-    accepted = ctx.history.waivers(ctx.manifest.package, developer)
+    accepted = waivers.store_waivers(ctx.history, ctx.manifest.package, ctx.listing)
     counted = [f for f in earlier
                if f.outcome in (Outcome.WARN, Outcome.BLOCK) and f.rule_id != "GATE-CHECK-FAILED"
                and not any(waivers.matches(w, f.to_dict()) for w in accepted)]

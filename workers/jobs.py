@@ -12,7 +12,6 @@ import resource
 import time
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from rq import get_current_job
 from rq.timeouts import JobTimeoutException
@@ -22,7 +21,7 @@ from gate.core import waivers
 from gate.core.scan import scan
 from gate.errors import GateError
 from gate.record.build import FINAL, Build
-from gate.record.repository import RecordHistory, listing_facts
+from gate.record.repository import RecordHistory
 from gate.service.artifact import ArtifactError, fetch
 from gate.service.runtime import Runtime, failure_verdict, finalize, public_build
 from gate.service.settings import Settings
@@ -60,8 +59,10 @@ def analyse_build(build_id: str) -> str:
         path = _apk_path(rt, build, tenant.allowed_hosts if tenant else [])
         listing = listing_mod.load(build.listing) if build.listing else None
         history = RecordHistory(rt.record, build.tenant, build.apk_sha256)
-        verdict = scan(path, policy, listing, history=history).to_dict()
-        verdict = waivers.apply(verdict, _waivers(rt, build, verdict))
+        scanned = scan(path, policy, listing, history=history)
+        # the store's waivers, looked up and applied as `gate scan --history` does
+        verdict = waivers.apply_to_verdict(scanned, waivers.store_waivers(history, scanned.app.package,
+                                                                           listing)).to_dict()
         status, reason = "done", "analysed"
     except ArtifactError as exc:
         if not exc.permanent and (get_current_job() or _NoJob()).retries_left:
@@ -93,13 +94,6 @@ def analyse_build(build_id: str) -> str:
     rt.metrics.observe("gate_analysis_duration_seconds", time.perf_counter() - started)
     finalize(rt, build, status, verdict, reason=reason)
     return f"{status}: {verdict.get('verdict')}"
-
-
-def _waivers(rt: Runtime, build: Build, verdict: dict[str, Any]) -> list[dict[str, Any]]:
-    """The store's active waivers for this package or its developer (matched to findings by gate.core.waivers)."""
-    developer, _ = listing_facts(build.listing)
-    package = (verdict.get("app") or {}).get("package")
-    return rt.record.matching_waivers(build.tenant, package, developer)
 
 
 def _limit_memory(max_bytes: int) -> None:

@@ -40,8 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--out", metavar="FILE", help="write the verdict to FILE instead of standard output")
     scan.add_argument("--history", action="store_true",
                       help="read and record the package's history and the delisted registry in the store "
-                           "(the record: DATABASE_URL, or the SQLite file under the data directory)")
-    scan.add_argument("--tenant", default="cli", help="whose history --history uses (default: cli)")
+                           "(the record: DATABASE_URL, or the SQLite file under the data directory), and apply "
+                           "the store's active waivers as the service does")
+    scan.add_argument("--tenant", default="cli", help="whose history and waivers --history uses (default: cli)")
     scan.set_defaults(command_module="scan")
 
     delist = sub.add_parser("delist", help="the delisted registry (regulators' takedown notices)")

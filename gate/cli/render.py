@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from typing import Any, TextIO
 
 from gate import __version__
@@ -84,10 +85,25 @@ def _finding_lines(finding: Finding, max_evidence: int) -> list[str]:
         lines.append(f"    - {_evidence_line(e)}")
     if len(evidence) > max_evidence:
         lines.append(f"    - ... and {len(evidence) - max_evidence} more (see --format json)")
+    if finding.waiver is not None:
+        lines.append(f"    {_waived(finding.waiver)}")
     if finding.remediation and finding.outcome is not Outcome.INFO:
         fix = " ".join(finding.remediation.split())
         lines.append(f"    Fix: {fix}")
     return lines
+
+
+_NAMED = {"review_session": "signed in on the review pages", "store_token": "named by the store with its API token"}
+
+
+def _waived(waiver: Mapping[str, Any]) -> str:
+    """The line a finding the store waived gets: why, by whom (and how they were identified), until when, was."""
+    who = str(waiver.get("author"))
+    if waiver.get("author_identified_by") in _NAMED:
+        who += f" ({_NAMED[str(waiver['author_identified_by'])]})"
+    until = waiver.get("expires_at") or "no expiry"
+    return (f"Waived by the store: {waiver.get('reason')} (by {who}, until {until}; was {waiver.get('outcome')}, "
+            f"waiver #{waiver.get('id')})")
 
 
 def to_sarif(verdict: Verdict, artifact_uri: str) -> str:
@@ -118,14 +134,20 @@ def to_sarif(verdict: Verdict, artifact_uri: str) -> str:
         location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": artifact_uri, "index": 0}}}
         if logical:
             location["logicalLocations"] = logical[:20]
+        # a finding the store waived: SARIF's own word for it, a suppression the store accepted, besides "note"
+        suppressed = ({"suppressions": [{"kind": "external", "status": "accepted",
+                                         "justification": str(finding.waiver.get("reason") or "")}]}
+                      if finding.waiver is not None else {})
         results.append({
+            **suppressed,
             "ruleId": finding.rule_id,
             "ruleIndex": index[finding.rule_id],
             "level": _SARIF_LEVEL[finding.outcome or Outcome.INFO],
             "message": {"text": finding.message},
             "locations": [location],
             "properties": {"outcome": str(finding.outcome), "evidence": evidence,
-                           "references": list(finding.references)},
+                           "references": list(finding.references),
+                           **({"waiver": dict(finding.waiver)} if finding.waiver is not None else {})},
         })
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

@@ -83,6 +83,8 @@ class Finding:
     remediation_zh: str | None = None
     # Set by the policy for a rule under evaluation: shown (as info) but never raising the verdict.
     shadow: bool = False
+    # Set by gate.core.waivers for a finding the store waived (now info): the waiver and the outcome it had.
+    waiver: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if not self.rule_id or not self.message:
@@ -101,6 +103,7 @@ class Finding:
             "message_zh": self.message_zh,
             "remediation_zh": self.remediation_zh,
             **({"shadow": True} if self.shadow else {}),
+            **({"waiver": dict(self.waiver)} if self.waiver is not None else {}),
         }
 
 

@@ -30,7 +30,8 @@ DEFAULT_POLICY = "cn-default"
 # How the store's review desk treats verdicts, beside the rules' outcomes (a policy's [review] table):
 #   second_reviewer_for_block    approving (overriding) a `block` needs a second, senior reviewer
 #   api_reviewer_must_be_account a reviewer named through the store's API (its token vouches for the store, not
-#                                for the name) must be an enabled reviewer account, as one signed in on the pages is
+#                                for the name) must be an enabled reviewer account, as one signed in on the pages is;
+#                                so must a waiver's author, or the actor revoking one, named through the API
 REVIEW_DEFAULTS: dict[str, bool] = {"second_reviewer_for_block": False, "api_reviewer_must_be_account": False}
 
 

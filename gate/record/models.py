@@ -73,8 +73,9 @@ ROLES = ("reviewer", "senior", "admin")
 # What the latest attempt of a decision's callback came to (webhooks.outbound.send); all but "retrying" are final.
 CALLBACK_RESULTS = ("delivered", "retrying", "gave_up", "gone", "skipped")
 CALLBACK_FINAL = ("delivered", "gave_up", "gone", "skipped")
-# How a decision's reviewer was identified: signed in on the review pages (an account, its password, its session), or
-# named in a request made with the store's API token (the token vouches for the store, the name is the store's word).
+# How a decision's reviewer (or a waiver's author, or whoever revoked it) was identified: signed in on the review
+# pages (an account, its password, its session), or named in a request made with the store's API token (the token
+# vouches for the store, the name is the store's word).
 REVIEW_SESSION = "review_session"
 STORE_TOKEN = "store_token"
 IDENTIFIED_BY = (REVIEW_SESSION, STORE_TOKEN)
@@ -280,6 +281,10 @@ class WaiverRow(Base):
     created_at: Mapped[float] = mapped_column(Float)
     revoked_at: Mapped[float | None] = mapped_column(Float)
     revoked_by: Mapped[str | None] = mapped_column(String(100))
+    # IDENTIFIED_BY: how the author (and whoever revoked it) were identified; None for waivers added (revoked)
+    # before the record kept it (migration 0005)
+    author_identified_by: Mapped[str | None] = mapped_column(String(16))
+    revoked_by_identified_by: Mapped[str | None] = mapped_column(String(16))
 
 
 class AuditRow(Base):

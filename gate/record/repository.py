@@ -66,6 +66,11 @@ class RecordError(GateError, ValueError):
     """A request the record refuses (unknown tenant, bad name, a decision on a build that is not pending...)."""
 
 
+def _check_identified_by(identified_by: str | None) -> None:
+    if identified_by is not None and identified_by not in IDENTIFIED_BY:
+        raise RecordError(f"a reviewer is identified by one of {', '.join(IDENTIFIED_BY)}")
+
+
 def new_build_id() -> str:
     return "b_" + secrets.token_hex(12)
 
@@ -602,8 +607,7 @@ class Record:
         on the decision and in its audit row."""
         if decision not in DECISIONS:
             raise RecordError("a decision is approve or reject")
-        if identified_by is not None and identified_by not in IDENTIFIED_BY:
-            raise RecordError(f"a reviewer is identified by one of {', '.join(IDENTIFIED_BY)}")
+        _check_identified_by(identified_by)
         if not reason.strip():
             raise RecordError("a decision needs a reason")
         if not reviewer.strip():
@@ -682,12 +686,16 @@ class Record:
     def _waiver(r: Any) -> dict[str, Any]:
         return {"id": r.id, "tenant": r.tenant, "package": r.package, "developer": r.developer, "rule_id": r.rule_id,
                 "evidence_match": r.evidence_match, "reason": r.reason, "expires_at": r.expires_at,
-                "author": r.author, "created_at": r.created_at, "revoked_at": r.revoked_at,
-                "revoked_by": r.revoked_by}
+                "author": r.author, "author_identified_by": r.author_identified_by, "created_at": r.created_at,
+                "revoked_at": r.revoked_at, "revoked_by": r.revoked_by,
+                "revoked_by_identified_by": r.revoked_by_identified_by}
 
     def add_waiver(self, tenant: str, rule_id: str, reason: str, author: str, *, package: str | None = None,
                    developer: str | None = None, evidence_match: str | None = None,
-                   expires_at: float | None = None) -> dict[str, Any]:
+                   expires_at: float | None = None, identified_by: str | None = None) -> dict[str, Any]:
+        """Adds a waiver with its audit row (one transaction). ``identified_by`` (IDENTIFIED_BY) says how the
+        author was identified: it is kept on the waiver, so in its audit row too."""
+        _check_identified_by(identified_by)
         if bool(package) == bool(developer):
             raise RecordError("a waiver names a package or a developer (one of them)")
         if not rule_id.strip() or not reason.strip() or not author.strip():
@@ -701,7 +709,7 @@ class Record:
             waiver_id = conn.execute(insert(WaiverRow).values(
                 tenant=tenant, package=package, developer=developer, rule_id=rule_id.strip(),
                 evidence_match=evidence_match, reason=reason.strip(), expires_at=expires_at, author=author,
-                created_at=now).returning(WaiverRow.id)).scalar_one()
+                author_identified_by=identified_by, created_at=now).returning(WaiverRow.id)).scalar_one()
             w = self._waiver(conn.execute(select(WaiverRow).where(WaiverRow.id == waiver_id)).one())
             self._audit(conn, author, "waiver.add", "waiver", str(waiver_id), tenant, w, now)
         return w
@@ -758,15 +766,19 @@ class Record:
                         {"before": self._waiver(before), "after": after})
         return after
 
-    def revoke_waiver(self, waiver_id: int, actor: str) -> bool:
-        """Ends a waiver (kept, marked revoked, so the record shows what was waived when)."""
+    def revoke_waiver(self, waiver_id: int, actor: str, *, identified_by: str | None = None) -> bool:
+        """Ends a waiver (kept, marked revoked, so the record shows what was waived when). ``identified_by``
+        (IDENTIFIED_BY) says how the actor was identified: kept on the waiver and in the audit row."""
+        _check_identified_by(identified_by)
         now = time.time()
         with self._tx() as conn:
             row = conn.execute(select(WaiverRow.tenant).where(WaiverRow.id == waiver_id)).first()
             done = conn.execute(update(WaiverRow).where(WaiverRow.id == waiver_id, WaiverRow.revoked_at.is_(None))
-                                .values(revoked_at=now, revoked_by=actor)).rowcount
+                                .values(revoked_at=now, revoked_by=actor,
+                                        revoked_by_identified_by=identified_by)).rowcount
             if done and row is not None:
-                self._audit(conn, actor, "waiver.revoke", "waiver", str(waiver_id), row.tenant, at=now)
+                self._audit(conn, actor, "waiver.revoke", "waiver", str(waiver_id), row.tenant,
+                            {"revoked_by_identified_by": identified_by}, at=now)
         return bool(done)
 
     # -- the audit log (read only: nothing here changes or removes a row) ------------------------------------

@@ -55,7 +55,11 @@ def own_build(rt: Runtime, tenant: str | None, build_id: str) -> dict[str, Any]:
 
 def review_settings(rt: Runtime, build: Mapping[str, Any]) -> dict[str, bool]:
     """The [review] settings of the policy of the build's store."""
-    return rt.policy_for(rt.record.get_tenant(build["tenant"])).review
+    return _store_review_settings(rt, build["tenant"])
+
+
+def _store_review_settings(rt: Runtime, tenant: str) -> dict[str, bool]:
+    return rt.policy_for(rt.record.get_tenant(tenant)).review
 
 
 def second_needed(rt: Runtime, build: Mapping[str, Any], decision: str) -> bool:
@@ -81,6 +85,18 @@ def _check_second(rt: Runtime, reviewer: str, second: str | None) -> None:
                                f"role ({second.strip()!r} is not)", "second_reviewer")
 
 
+def _check_named(rt: Runtime, tenant: str, name: str, identified_by: str, field: str) -> None:
+    """Under a policy with [review] api_reviewer_must_be_account, a name the store gave with its API token
+    (STORE_TOKEN) must be an enabled reviewer account: 422 naming ``field`` otherwise."""
+    if identified_by not in IDENTIFIED_BY:
+        raise ValueError(f"identified_by is one of {', '.join(IDENTIFIED_BY)}, not {identified_by!r}")
+    if identified_by == STORE_TOKEN and _store_review_settings(rt, tenant).get("api_reviewer_must_be_account"):
+        account = _account(rt, name.strip())
+        if account is None or account["disabled"]:
+            raise ReviewError(422, f"under this store's policy a {field} named through the API must be an enabled "
+                                   f"reviewer account ({name.strip()!r} is not)", field)
+
+
 def decide(rt: Runtime, tenant: str | None, build_id: str, decision: str, reason: str, reviewer: str, *,
            identified_by: str, second_reviewer: str | None = None) -> dict[str, Any]:
     """Approve or reject a pending build; queues the ``build.decision`` callback. Returns the decision.
@@ -96,13 +112,7 @@ def decide(rt: Runtime, tenant: str | None, build_id: str, decision: str, reason
         raise ReviewError(422, "a decision needs a reason", "reason")
     if not reviewer or not reviewer.strip():
         raise ReviewError(422, "a decision names its reviewer", "reviewer")
-    if identified_by not in IDENTIFIED_BY:
-        raise ValueError(f"identified_by is one of {', '.join(IDENTIFIED_BY)}, not {identified_by!r}")
-    if identified_by == STORE_TOKEN and review_settings(rt, build).get("api_reviewer_must_be_account"):
-        account = _account(rt, reviewer.strip())
-        if account is None or account["disabled"]:
-            raise ReviewError(422, f"under this store's policy a reviewer named through the API must be an enabled "
-                                   f"reviewer account ({reviewer.strip()!r} is not)", "reviewer")
+    _check_named(rt, build["tenant"], reviewer, identified_by, "reviewer")
     if build.get("review_status") != "pending":
         raise ReviewError(409, f"build {build_id} is not waiting for review (it is "
                                f"{build.get('review_status') or build.get('status')})")
@@ -191,7 +201,12 @@ class WaiverRequest:
     expires_at: float | None = None
 
 
-def add_waiver(rt: Runtime, tenant: str, request: WaiverRequest, author: str) -> dict[str, Any]:
+def add_waiver(rt: Runtime, tenant: str, request: WaiverRequest, author: str, *,
+               identified_by: str) -> dict[str, Any]:
+    """Adds the store's waiver. ``identified_by`` says how the caller knows the author, as for a decision
+    (REVIEW_SESSION or STORE_TOKEN): kept on the waiver (``author_identified_by``) and its audit row; under a
+    policy with [review] api_reviewer_must_be_account an author named with the store's token must be an enabled
+    reviewer account (422 naming ``author``)."""
     if request.rule_id not in reference.rules():
         raise ReviewError(422, f"unknown rule id {request.rule_id!r}", "rule_id")
     if bool(request.package) == bool(request.developer):
@@ -200,19 +215,30 @@ def add_waiver(rt: Runtime, tenant: str, request: WaiverRequest, author: str) ->
         raise ReviewError(422, "a waiver needs a reason", "reason")
     if request.expires_at is not None and request.expires_at <= time.time():
         raise ReviewError(422, "a waiver's expiry is in the future", "expires_at")
+    if not author or not author.strip():
+        raise ReviewError(422, "a waiver names its author", "author")
+    _check_named(rt, tenant, author, identified_by, "author")
     try:
-        return rt.record.add_waiver(tenant, request.rule_id, request.reason, author, package=request.package,
+        return rt.record.add_waiver(tenant, request.rule_id, request.reason, author.strip(), package=request.package,
                                     developer=request.developer, evidence_match=request.evidence_match or None,
-                                    expires_at=request.expires_at)
+                                    expires_at=request.expires_at, identified_by=identified_by)
     except RecordError as exc:
         raise ReviewError(422, str(exc)) from None
 
 
-def revoke_waiver(rt: Runtime, tenant: str | None, waiver_id: int, actor: str) -> dict[str, Any]:
+def revoke_waiver(rt: Runtime, tenant: str | None, waiver_id: int, actor: str, *,
+                  identified_by: str, named: bool = True) -> dict[str, Any]:
+    """Ends the store's waiver; ``identified_by`` as for ``add_waiver`` (kept as ``revoked_by_identified_by``).
+    ``named`` is False when the store's API call named nobody and ``actor`` stands for the store itself
+    (``api:STORE``): no person is claimed, so [review] api_reviewer_must_be_account has no name to check."""
     waiver = rt.record.get_waiver(waiver_id)
     if waiver is None or (tenant is not None and waiver["tenant"] != tenant) or waiver["revoked_at"] is not None:
         raise ReviewError(404, f"no active waiver {waiver_id}" + (" for this store" if tenant else ""))
-    rt.record.revoke_waiver(waiver_id, actor)
+    if named:
+        _check_named(rt, waiver["tenant"], actor, identified_by, "actor")
+    elif identified_by not in IDENTIFIED_BY:
+        raise ValueError(f"identified_by is one of {', '.join(IDENTIFIED_BY)}, not {identified_by!r}")
+    rt.record.revoke_waiver(waiver_id, actor, identified_by=identified_by)
     revoked = rt.record.get_waiver(waiver_id)
     assert revoked is not None
     return revoked

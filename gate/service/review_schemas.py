@@ -12,6 +12,9 @@ TIME = {"format": "date-time", "description": "UTC, ISO 8601"}
 IDENTIFIED = ("how the reviewer was identified: review_session (signed in on the review pages, with an account) "
               "or store_token (the name the store gave with its API token: the token vouches for the store, not "
               "for the name); null for decisions recorded before the gate kept it")
+IDENTIFIED_AUTHOR = ("how the waiver's author was identified: review_session (signed in on the review pages, with "
+                     "an account) or store_token (the name the store gave with its API token: the token vouches for "
+                     "the store, not for the name); null for waivers added before the gate kept it")
 WHEN = ("an ISO 8601 date or date-time (UTC unless it carries an offset), e.g. 2027-06-30; null: no expiry")
 
 
@@ -79,7 +82,11 @@ class ReviewQueueSchema(_Open):
 class WaiverRequestSchema(_Strict):
     rule_id = fields.String(required=True, validate=validate.Regexp(RULE_ID))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    author = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    author = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                           metadata={"description": "who waived it (the store's reviewer); the waiver says it was "
+                                                    "named with the store's token (author_identified_by). Under a "
+                                                    "policy with [review] api_reviewer_must_be_account it must be an "
+                                                    "enabled reviewer account (422 naming author otherwise)"})
     package = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=255))
     developer = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=255))
     evidence_match = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000),
@@ -98,9 +105,16 @@ class WaiverSchema(_Open):
     reason = fields.String(required=True)
     expires_at = fields.String(required=True, allow_none=True, metadata=TIME)
     author = fields.String(required=True)
+    author_identified_by = fields.String(allow_none=True, validate=validate.OneOf(IDENTIFIED_BY),
+                                         metadata={"description": IDENTIFIED_AUTHOR})
     created_at = fields.String(required=True, metadata=TIME)
     revoked_at = fields.String(required=True, allow_none=True, metadata=TIME)
-    revoked_by = fields.String(required=True, allow_none=True)
+    revoked_by = fields.String(required=True, allow_none=True,
+                               metadata={"description": "who revoked it: a name, or api:STORE when the store's API "
+                                                        "call named nobody"})
+    revoked_by_identified_by = fields.String(allow_none=True, validate=validate.OneOf(IDENTIFIED_BY),
+                                             metadata={"description": "how whoever revoked it was identified, as "
+                                                                      "author_identified_by; null while it is active"})
 
 
 class WaiverListSchema(_Open):

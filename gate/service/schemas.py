@@ -8,6 +8,7 @@ from marshmallow import INCLUDE, Schema, fields, validate
 
 from gate.core.listing import ListingSchema
 from gate.core.model import EVIDENCE_KINDS
+from gate.record.models import IDENTIFIED_BY
 
 OUTCOMES = ("info", "warn", "block")
 SHA256 = "^[0-9a-f]{64}$"
@@ -30,6 +31,11 @@ class WaiverRefSchema(_Open):
     id = fields.Integer(required=True)
     reason = fields.String(required=True)
     author = fields.String(required=True)
+    author_identified_by = fields.String(allow_none=True, validate=validate.OneOf(IDENTIFIED_BY),
+                                         metadata={"description": "how the author was identified: review_session "
+                                                                  "(signed in on the store's review pages) or "
+                                                                  "store_token (named by the store with its API "
+                                                                  "token); null for older waivers"})
     expires_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
     outcome = fields.String(validate=validate.OneOf(OUTCOMES),
                             metadata={"description": "the outcome the finding had before the waiver"})

@@ -424,9 +424,12 @@ def _review_paths(api: APISpec, build_id: dict[str, Any], secured: list[dict[str
                 "parameters": [
                     {"name": "id", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}},
                     {"name": "actor", "in": "query", "schema": {"type": "string"},
-                     "description": "who revokes it (default: the store's API)"},
+                     "description": "who revokes it (default: the store's API, recorded as api:STORE); the waiver "
+                                    "says it was named with the store's token (revoked_by_identified_by). Under a "
+                                    "policy with [review] api_reviewer_must_be_account a named actor must be an "
+                                    "enabled reviewer account (422 naming actor otherwise)"},
                 ],
-                "responses": {"200": _json("Waiver", "Revoked"), **_problem(400, 401, 404)},
+                "responses": {"200": _json("Waiver", "Revoked"), **_problem(400, 401, 404, 422)},
             },
         },
     )

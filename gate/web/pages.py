@@ -50,7 +50,8 @@ TEXT = {
            "gate_version": "审核系统版本", "not_found": "找不到此页面", "not_found_long":
            "链接可能有误或已失效。审核结果链接区分大小写，请完整复制。", "policy_name": "策略", "waived": "已豁免",
            "waiver": "应用商店的豁免", "waiver_by": "批准人", "waiver_until": "有效期至", "waiver_forever": "长期有效",
-           "waiver_was": "原结果"},
+           "waiver_was": "原结果", "waiver_review_session": "已登录审核页面",
+           "waiver_store_token": "由商店通过接口令牌指名"},
     "en": {"pass": "PASS", "warn": "WARN: review needed", "block": "BLOCK", "pending": "In review",
            "pass_long": "Nothing stands in the way of listing this build.",
            "warn_long": "Review the warnings below before listing.",
@@ -68,7 +69,8 @@ TEXT = {
            "The link may be wrong or no longer valid. Verdict links are case-sensitive: copy them whole.",
            "policy_name": "Policy", "waived": "Waived",
            "waiver": "Waived by the store", "waiver_by": "by", "waiver_until": "until", "waiver_forever": "no expiry",
-           "waiver_was": "was"},
+           "waiver_was": "was", "waiver_review_session": "signed in on the review pages",
+           "waiver_store_token": "named by the store with its API token"},
 }
 
 

@@ -137,7 +137,7 @@ def add_waiver() -> Any:
         w = review.add_waiver(_rt(), _tenant().name, WaiverRequest(
             rule_id=body["rule_id"], reason=body["reason"], package=body.get("package"),
             developer=body.get("developer"), evidence_match=body.get("evidence_match"), expires_at=expires),
-            body["author"])
+            body["author"], identified_by=STORE_TOKEN)  # the author is the name the store gives (said so)
     except ReviewError as exc:
         raise _refused(exc) from None
     resp = jsonify(_waiver(w))
@@ -151,9 +151,11 @@ def revoke_waiver() -> Any:
     raw = request.args.get("id", "")
     if not raw.isdigit():
         raise Problem(400, "id is the waiver's number: DELETE /api/v1/waivers?id=N", field="id")
-    actor = (request.args.get("actor") or "").strip()[:100] or f"api:{_tenant().name}"
+    named = (request.args.get("actor") or "").strip()[:100]
     try:
-        w = review.revoke_waiver(_rt(), _tenant().name, int(raw), actor)
+        # a named actor is the store's word (store_token); none named, the store itself revoked it (api:STORE)
+        w = review.revoke_waiver(_rt(), _tenant().name, int(raw), named or f"api:{_tenant().name}",
+                                 identified_by=STORE_TOKEN, named=bool(named))
     except ReviewError as exc:
         raise _refused(exc) from None
     return jsonify(_waiver(w))

@@ -337,7 +337,7 @@ def waive(build_id: str) -> BaseResponse:
             developer=build.get("developer") if by_developer else None,
             evidence_match=(form.get("evidence_match") or "").strip() or None,
             expires_at=review.parse_time((form.get("expires") or "").strip() or None, "expires_at"))
-        review.add_waiver(rt, build["tenant"], request_, g.reviewer)
+        review.add_waiver(rt, build["tenant"], request_, g.reviewer, identified_by=REVIEW_SESSION)
     except ReviewError as exc:
         return _build_page(build_id, exc.status, str(exc))
     return _after(build_id, "waived")
@@ -347,7 +347,7 @@ def waive(build_id: str) -> BaseResponse:
 def revoke(waiver_id: int) -> BaseResponse:
     back = request.form.get("build_id", "")
     try:
-        review.revoke_waiver(_rt(), None, waiver_id, g.reviewer)
+        review.revoke_waiver(_rt(), None, waiver_id, g.reviewer, identified_by=REVIEW_SESSION)
     except ReviewError as exc:
         if BUILD_ID.match(back):
             return _build_page(back, exc.status, str(exc))

@@ -28,7 +28,10 @@ def test_a_matching_waiver_turns_the_finding_into_info_and_the_verdict_is_recomp
     out = waivers.apply(doc, [WAIVER])
     assert out["findings"][0]["outcome"] == "info"
     assert out["findings"][0]["waiver"] == {"id": 7, "reason": "push", "author": "ana",
+                                            "author_identified_by": None,  # a waiver from before 0005 says nothing
                                             "expires_at": "2027-01-15T08:00:00Z", "outcome": "warn"}
+    named = waivers.apply(doc, [{**WAIVER, "author_identified_by": "store_token"}])
+    assert named["findings"][0]["waiver"]["author_identified_by"] == "store_token"
     assert out["verdict"] == "block" and out["summary"] == {"info": 1, "warn": 0, "block": 1}
     only = waivers.apply(_verdict(_finding("HAR-SELF-START", "warn", "a")), [WAIVER])
     assert only["verdict"] == "pass"
@@ -54,3 +57,35 @@ def test_the_first_waiver_by_id_is_named_and_no_waivers_change_nothing() -> None
                                                                        "expires_at": None}])
     assert out["findings"][0]["waiver"]["id"] == 3 and out["findings"][0]["waiver"]["expires_at"] is None
     assert waivers.apply(doc, []) == doc
+
+
+def test_the_verdict_and_its_document_are_waived_alike() -> None:
+    """apply_to_verdict (the worker and `gate scan --history`) and apply (a document) say the same."""
+    from tests.conftest import scan_fixture
+
+    verdict = scan_fixture("self-start")
+    warned = next(f for f in verdict.findings if str(f.outcome) == "warn")
+    waiver = {**WAIVER, "rule_id": warned.rule_id, "author_identified_by": "review_session"}
+    waived = waivers.apply_to_verdict(verdict, [waiver])
+    assert waived.to_dict() == waivers.apply(verdict.to_dict(), [waiver])
+    [f] = [f for f in waived.findings if f.rule_id == warned.rule_id]
+    assert str(f.outcome) == "info" and f.waiver is not None and f.waiver["outcome"] == "warn"
+    assert (verdict.verdict, waived.verdict) == ("warn", "pass")  # its one warning waived
+    assert waivers.apply_to_verdict(verdict, []) is verdict
+    assert waivers.apply_to_verdict(verdict, [{**waiver, "rule_id": "NO-SUCH-RULE"}]) is verdict
+    assert waivers.apply_to_verdict(waived, [{**waiver, "id": 8}]).to_dict() == waived.to_dict()  # once only
+
+
+def test_store_waivers_ask_the_history_for_the_package_and_the_listings_developer() -> None:
+    from gate.core.listing import Developer, Listing
+    from tests.history_source import ListHistory
+
+    history = ListHistory()
+    history.waiver_list = [{**WAIVER, "package": "com.a", "developer": None},
+                           {**WAIVER, "id": 8, "package": None, "developer": "DEV-1"}]
+    by_id = Listing(developer=Developer(name="Acme", id="DEV-1"))
+    assert [w["id"] for w in waivers.store_waivers(history, "com.a", None)] == [7]
+    assert [w["id"] for w in waivers.store_waivers(history, "com.b", by_id)] == [8]
+    assert [w["id"] for w in waivers.store_waivers(history, "com.a", by_id)] == [7, 8]
+    assert waivers.store_waivers(None, "com.a", by_id) == []
+    assert waivers.store_waivers(history, None, None) == []

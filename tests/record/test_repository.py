@@ -353,6 +353,17 @@ def test_migration_0003_backfills_the_callbacks_of_earlier_decisions(engine: Eng
     assert [d["build_id"] for d in new.decisions_to_call_back(6000.0, 0.0)] == [never]
 
 
+def test_a_waiver_added_before_0005_says_nothing_of_how_its_author_was_identified(engine: Engine) -> None:
+    upgrade(engine, "0004")
+    Record(engine).add_tenant("store-a", "https://store-a.example/cb", [], secret="whsec_test")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO waivers (tenant, package, rule_id, reason, author, created_at) "
+                          "VALUES ('store-a', 'com.a', 'PI-CLIPBOARD', 'r', 'alice', 5000.0)"))
+    assert upgrade(engine) == head_revision()
+    [old] = Record(engine).waivers("store-a")
+    assert (old["author"], old["author_identified_by"], old["revoked_by_identified_by"]) == ("alice", None, None)
+
+
 def test_a_blocked_build_needs_a_second_reviewer_when_the_store_asks(record: Record, tenant: str) -> None:
     record.update_tenant(tenant, review_blocks=True)
     build_id = decided(record, "debuggable")
@@ -392,17 +403,28 @@ def test_waivers_crud_with_audit_rows(record: Record, tenant: str) -> None:
         record.add_waiver(tenant, "PI-CLIPBOARD", "why", "alice", package="com.a", expires_at=time.time() - 1)
     with pytest.raises(RecordError):
         record.add_waiver("no-store", "PI-CLIPBOARD", "why", "alice", package="com.a")
+    with pytest.raises(RecordError, match="identified by"):
+        record.add_waiver(tenant, "PI-CLIPBOARD", "why", "alice", package="com.a", identified_by="a little bird")
     later = time.time() + 3600
     w = record.add_waiver(tenant, "PI-CLIPBOARD", "paste button only", "alice", package="com.a",
-                          evidence_match="ClipboardManager", expires_at=later)
+                          evidence_match="ClipboardManager", expires_at=later, identified_by="store_token")
     d = record.add_waiver(tenant, "PI-DEVICE-ID", "vendor attested", "alice", developer="dev-1")
     assert record.get_waiver(w["id"]) == w
+    assert (w["author_identified_by"], w["revoked_by_identified_by"]) == ("store_token", None)
+    assert d["author_identified_by"] is None  # not said: as a waiver added before the record kept it
     assert [x["id"] for x in record.matching_waivers(tenant, "com.a", "dev-1")] == [w["id"], d["id"]]
     assert [x["id"] for x in record.matching_waivers(tenant, "com.b", None)] == []
     assert [x["id"] for x in record.matching_waivers(tenant, "com.a", None, at=later + 1)] == []
     updated = record.update_waiver(w["id"], "bob", reason="paste button only (re-checked)")
     assert updated["reason"] == "paste button only (re-checked)"
-    assert record.revoke_waiver(w["id"], "bob") and not record.revoke_waiver(w["id"], "bob")
+    with pytest.raises(RecordError, match="identified by"):
+        record.revoke_waiver(w["id"], "bob", identified_by="a little bird")
+    assert record.revoke_waiver(w["id"], "bob", identified_by="review_session")
+    assert not record.revoke_waiver(w["id"], "bob")
+    revoked = record.get_waiver(w["id"])
+    assert revoked is not None
+    assert (revoked["revoked_by"], revoked["revoked_by_identified_by"]) == ("bob", "review_session")
+    assert revoked["author_identified_by"] == "store_token"
     with pytest.raises(RecordError):
         record.update_waiver(w["id"], "bob", reason="again")
     assert [x["id"] for x in record.waivers(tenant)] == [d["id"]]
@@ -411,6 +433,8 @@ def test_waivers_crud_with_audit_rows(record: Record, tenant: str) -> None:
     assert [(a["actor"], a["action"]) for a in audit] == [("alice", "waiver.add"), ("alice", "waiver.add"),
                                                           ("bob", "waiver.update"), ("bob", "waiver.revoke")]
     assert audit[2]["data"]["before"]["reason"] == "paste button only"
+    assert audit[0]["data"]["author_identified_by"] == "store_token"
+    assert audit[3]["data"] == {"revoked_by_identified_by": "review_session"}
 
 
 def test_the_audit_log_is_append_only(record: Record, tenant: str, engine: Engine) -> None:

@@ -188,3 +188,64 @@ def test_a_malformed_policy_is_refused_at_start(settings, tmp_path) -> None:  # 
                              env=env, cwd=ROOT, timeout=60)
         assert out.returncode == 3
         assert f"{bad}, line 4: outcome of PKG-DEBUGGABLE must be one of" in out.stderr
+
+
+def test_cli_scan_with_history_applies_the_stores_waivers_as_the_worker_does(client, rt, tenant, workers,  # type: ignore[no-untyped-def]
+                                                                            settings) -> None:
+    """`gate scan --history --tenant T` reads the store's record (SQLite in the test's data directory): its
+    waivers turn a waived finding into info in every format and in the exit status, as the service's worker does
+    for the same APK and listing."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, **settings.env()}
+    apk, listing = str(fixture_apk("self-start")), str(LISTINGS / "complete.json")
+
+    def scan(fmt: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "gate.cli", "scan", apk, "--listing", listing, "--history",
+                               "--tenant", tenant["name"], "--format", fmt], capture_output=True, text=True, env=env,
+                              cwd=ROOT)
+
+    before = scan("json")
+    assert before.returncode == 1, before.stderr
+    assert _rules(json.loads(before.stdout))["HAR-SELF-START"] == "warn"
+    package = json.loads(before.stdout)["app"]["package"]
+    waiver = rt.record.add_waiver(tenant["name"], "HAR-SELF-START", "the boot receiver restores alarms", "li.wei",
+                                  package=package, identified_by="store_token")
+
+    served = _decide(client, rt, tenant, workers, "self-start")  # the worker, same APK, listing and waivers
+    doc = json.loads((done := scan("json")).stdout)
+    assert done.returncode == 0 == {"pass": 0, "warn": 1, "block": 2}[served["verdict"]], done.stderr
+    [waived] = [f for f in doc["findings"] if f["rule_id"] == "HAR-SELF-START"]
+    [by_worker] = [f for f in served["findings"] if f["rule_id"] == "HAR-SELF-START"]
+    assert waived["outcome"] == by_worker["outcome"] == "info"
+    assert waived["waiver"] == by_worker["waiver"] == {
+        "id": waiver["id"], "reason": "the boot receiver restores alarms", "author": "li.wei",
+        "author_identified_by": "store_token", "expires_at": None, "outcome": "warn"}
+    assert (doc["verdict"], doc["summary"]["warn"]) == (served["verdict"], served["summary"]["warn"]) == ("pass", 0)
+    assert "PLT-RECURRENCE" not in _rules(doc)
+
+    text = scan("text")
+    assert text.returncode == 0 and text.stdout.startswith("PASS")
+    assert ("Waived by the store: the boot receiver restores alarms (by li.wei (named by the store with its API "
+            f"token), until no expiry; was warn, waiver #{waiver['id']})") in text.stdout
+    info = text.stdout.split("\nINFO (", 1)[1]
+    assert "HAR-SELF-START" in info and "\nWARN (" not in text.stdout
+
+    sarif = scan("sarif")
+    assert sarif.returncode == 0
+    run = json.loads(sarif.stdout)["runs"][0]
+    [result] = [r for r in run["results"] if r["ruleId"] == "HAR-SELF-START"]
+    assert result["level"] == "note" and result["properties"]["waiver"]["id"] == waiver["id"]
+    assert result["suppressions"] == [{"kind": "external", "status": "accepted",
+                                       "justification": "the boot receiver restores alarms"}]
+    assert run["properties"]["verdict"] == "pass"
+
+    # revoked: the CLI warns again, as the worker would
+    assert rt.record.revoke_waiver(waiver["id"], "li.wei", identified_by="store_token")
+    again = scan("json")
+    assert again.returncode == 1 and _rules(json.loads(again.stdout))["HAR-SELF-START"] == "warn"
+    assert not any("waiver" in f for f in json.loads(again.stdout)["findings"])

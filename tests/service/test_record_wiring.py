@@ -56,7 +56,7 @@ def test_an_active_waiver_turns_the_finding_into_info_on_the_verdict_and_page(cl
     other = rt.record.add_waiver(tenant["name"], warned["rule_id"], "not this evidence", "ana",
                                  package=package, evidence_match="no.such.Component")
     expiring = rt.record.add_waiver(tenant["name"], warned["rule_id"], "自启动用于推送，已审核", "li.wei",
-                                    package=package, expires_at=time.time() + 86400)
+                                    package=package, expires_at=time.time() + 86400, identified_by="store_token")
     after = _decide(client, rt, tenant, workers, "self-start")
     [waived] = [f for f in after["findings"] if f["rule_id"] == warned["rule_id"]]
     assert waived["outcome"] == "info"
@@ -64,6 +64,7 @@ def test_an_active_waiver_turns_the_finding_into_info_on_the_verdict_and_page(cl
     assert (waived["waiver"]["reason"], waived["waiver"]["author"], waived["waiver"]["outcome"]) == (
         "自启动用于推送，已审核", "li.wei", "warn")
     assert waived["waiver"]["expires_at"].endswith("Z")
+    assert waived["waiver"]["author_identified_by"] == "store_token"
     assert after["verdict"] == "pass" and after["review_status"] == "not_required"
     assert after["summary"]["warn"] == 0
     token = after["verdict_url"].rsplit("/", 1)[1]
@@ -71,6 +72,8 @@ def test_an_active_waiver_turns_the_finding_into_info_on_the_verdict_and_page(cl
     assert "已豁免" in zh and "自启动用于推送，已审核" in zh and "li.wei" in zh
     en = client.get(f"/v/{token}?lang=en").get_data(as_text=True)
     assert "Waived" in en and "Waived by the store" in en
+    assert "li.wei <small class=\"identified\">(named by the store with its API token)</small>" in en
+    assert "由商店通过接口令牌指名" in zh
     # revoked: the next build is warned again
     assert rt.record.revoke_waiver(expiring["id"], "li.wei")
     revoked = _decide(client, rt, tenant, workers, "self-start")

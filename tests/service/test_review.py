@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from gate.record.models import STORE_TOKEN
+from gate.record.models import REVIEW_SESSION, STORE_TOKEN
 from gate.service import review, webhook_signing
 from gate.service.review import ReviewError, WaiverRequest
 from tests.service.desk import decided, reviewers, store
@@ -103,32 +103,42 @@ def test_waivers_match_by_rule_and_evidence_and_are_audited(rt, desk) -> None:  
     target = next(f for f in findings if f["outcome"] in ("warn", "block") and f["evidence"])
     evidence = str(target["evidence"][0]["value"])
     with pytest.raises(ReviewError) as err:
-        review.add_waiver(rt, "store-a", WaiverRequest("NO-SUCH-RULE", "r", package=build["package"]), "alice")
+        review.add_waiver(rt, "store-a", WaiverRequest("NO-SUCH-RULE", "r", package=build["package"]), "alice",
+                          identified_by=STORE_TOKEN)
     assert (err.value.status, err.value.field) == (422, "rule_id")
     with pytest.raises(ReviewError):
-        review.add_waiver(rt, "store-a", WaiverRequest(target["rule_id"], "r"), "alice")  # neither package nor dev
+        review.add_waiver(rt, "store-a", WaiverRequest(target["rule_id"], "r"), "alice",
+                          identified_by=STORE_TOKEN)  # neither package nor dev
     with pytest.raises(ReviewError):
         review.add_waiver(rt, "store-a", WaiverRequest(target["rule_id"], "r", package=build["package"],
-                                                       expires_at=time.time() - 5), "alice")
+                                                       expires_at=time.time() - 5), "alice",
+                          identified_by=STORE_TOKEN)
     narrow = review.add_waiver(rt, "store-a", WaiverRequest(target["rule_id"], "accepted", package=build["package"],
-                                                             evidence_match="no such evidence"), "alice")
+                                                             evidence_match="no such evidence"), "alice",
+                               identified_by=STORE_TOKEN)
     assert review.waived(findings, review.waivers_for(rt, build)) == {}
     w = review.add_waiver(rt, "store-a", WaiverRequest(target["rule_id"], "accepted", package=build["package"],
                                                         evidence_match=evidence[:12],
                                                         expires_at=review.parse_time("2099-01-01", "expires_at")),
-                          "alice")
+                          "alice", identified_by=REVIEW_SESSION)
     hits = review.waived(findings, review.waivers_for(rt, build))
     assert hits and all(findings[i]["rule_id"] == target["rule_id"] for i in hits)
     assert {h["id"] for h in hits.values()} == {w["id"]}
     with pytest.raises(ReviewError) as err:
-        review.revoke_waiver(rt, "store-b", w["id"], "alice")
+        review.revoke_waiver(rt, "store-b", w["id"], "alice", identified_by=STORE_TOKEN)
     assert err.value.status == 404
-    review.revoke_waiver(rt, "store-a", w["id"], "bob")
-    review.revoke_waiver(rt, "store-a", narrow["id"], "bob")
+    review.revoke_waiver(rt, "store-a", w["id"], "bob", identified_by=REVIEW_SESSION)
+    review.revoke_waiver(rt, "store-a", narrow["id"], "bob", identified_by=STORE_TOKEN)
     assert review.waived(findings, review.waivers_for(rt, build)) == {}
     assert [(a["actor"], a["action"]) for a in rt.record.audit_log(subject_kind="waiver")] == [
         ("alice", "waiver.add"), ("alice", "waiver.add"), ("bob", "waiver.revoke"), ("bob", "waiver.revoke")]
     assert json.dumps(rt.record.audit_log(subject_kind="waiver")[1]["data"]).count(evidence[:12]) == 1
+    assert [(a["data"].get("author_identified_by"), a["data"].get("revoked_by_identified_by"))
+            for a in rt.record.audit_log(subject_kind="waiver")] == [
+        ("store_token", None), ("review_session", None), (None, "review_session"), (None, "store_token")]
+    assert [(x["author_identified_by"], x["revoked_by_identified_by"])
+            for x in rt.record.waivers("store-a", include_revoked=True)] == [
+        ("store_token", "store_token"), ("review_session", "review_session")]
 
 
 def test_times_and_the_diff_against_the_previous_version(rt, desk) -> None:  # type: ignore[no-untyped-def]

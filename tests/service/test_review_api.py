@@ -135,6 +135,33 @@ def test_a_store_can_require_an_api_named_reviewer_to_be_an_enabled_account(clie
     assert resp.status_code == 201
 
 
+def test_a_store_can_require_an_api_named_waiver_author_to_be_an_enabled_account(client, rt, desk) -> None:  # type: ignore[no-untyped-def]
+    build_id = decided(rt.record, "sdk-calls")
+    package = rt.record.get_build(build_id)["package"]
+    waiver = {"rule_id": "PI-CLIPBOARD", "reason": "paste button only", "package": package}
+    # the default policy takes any name, and says it was the store's word
+    anyone = client.post("/api/v1/waivers", json={**waiver, "author": "store-reviewer-7"}, headers=desk)
+    assert anyone.status_code == 201 and anyone.json["author_identified_by"] == "store_token"
+    rt.record.update_tenant("store-a", policy_override={"review": {"api_reviewer_must_be_account": True}})
+    rt.record.disable_reviewer("bob")
+    for name in ("store-reviewer-7", "bob"):  # no such account; a disabled one
+        resp = client.post("/api/v1/waivers", json={**waiver, "author": name}, headers=desk)
+        assert (resp.status_code, resp.json["field"]) == (422, "author"), resp.json
+        assert resp.mimetype == "application/problem+json" and "enabled reviewer account" in resp.json["detail"]
+        resp = client.delete(f"/api/v1/waivers?id={anyone.json['id']}&actor={name}", headers=desk)
+        assert (resp.status_code, resp.json["field"]) == (422, "actor"), resp.json
+    assert [w["id"] for w in rt.record.waivers("store-a")] == [anyone.json["id"]]
+    assert [a["action"] for a in rt.record.audit_log(subject_kind="waiver")] == ["waiver.add"]
+    made = client.post("/api/v1/waivers", json={**waiver, "author": "alice"}, headers=desk)
+    assert made.status_code == 201 and made.json["author"] == "alice"
+    gone = client.delete(f"/api/v1/waivers?id={made.json['id']}&actor=alice", headers=desk)
+    assert gone.status_code == 200 and gone.json["revoked_by_identified_by"] == "store_token"
+    # naming nobody, the store itself revokes it: recorded as api:STORE, no person claimed
+    itself = client.delete(f"/api/v1/waivers?id={anyone.json['id']}", headers=desk)
+    assert itself.status_code == 200
+    assert (itself.json["revoked_by"], itself.json["revoked_by_identified_by"]) == ("api:store-a", "store_token")
+
+
 def test_waivers(client, rt, desk) -> None:  # type: ignore[no-untyped-def]
     build_id = decided(rt.record, "sdk-calls")
     package = rt.record.get_build(build_id)["package"]
@@ -153,6 +180,7 @@ def test_waivers(client, rt, desk) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/api/v1/waivers", headers=desk).json == {"waivers": []}
     made = client.post("/api/v1/waivers", json=good, headers=desk)
     assert made.status_code == 201 and made.json["expires_at"] == "2099-12-31T00:00:00Z"
+    assert (made.json["author_identified_by"], made.json["revoked_by_identified_by"]) == ("store_token", None)
     dev = client.post("/api/v1/waivers", json={**good, "package": None, "developer": "dev-1",
                                               "rule_id": "PI-DEVICE-ID", "expires_at": None}, headers=desk).json
     listed = client.get("/api/v1/waivers", headers=desk).json["waivers"]
@@ -167,6 +195,8 @@ def test_waivers(client, rt, desk) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/api/v1/waivers", headers=foreign).json == {"waivers": []}
     gone = client.delete(f"/api/v1/waivers?id={dev['id']}&actor=bob", headers=desk)
     assert gone.status_code == 200 and gone.json["revoked_by"] == "bob" and gone.json["revoked_at"]
+    assert (gone.json["author_identified_by"], gone.json["revoked_by_identified_by"]) == ("store_token",
+                                                                                          "store_token")
     assert client.delete(f"/api/v1/waivers?id={dev['id']}", headers=desk).status_code == 404
     assert [w["id"] for w in client.get("/api/v1/waivers", headers=desk).json["waivers"]] == [made.json["id"]]
     assert len(client.get("/api/v1/waivers?include_revoked=1", headers=desk).json["waivers"]) == 2

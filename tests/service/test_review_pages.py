@@ -113,8 +113,12 @@ def test_decide_waive_and_revoke_on_the_build_page(client, rt, desk, workers, ca
     assert "Waiver added." in shown and "accepted for this app" in shown and "waived-badge" in shown
     [w] = rt.record.waivers("store-a")
     assert (w["rule_id"], w["author"], w["package"]) == (rule, "alice", rt.record.get_build(build_id)["package"])
+    assert w["author_identified_by"] == "review_session"
+    assert 'alice <small class="identified">(signed in on the review pages)</small>: accepted for this app' in shown
     revoked = client.post(f"/review/waivers/{w['id']}/revoke", data={"csrf": token, "build_id": build_id})
     assert revoked.status_code == 303 and rt.record.waivers("store-a") == []
+    [gone] = rt.record.waivers("store-a", include_revoked=True)
+    assert (gone["revoked_by"], gone["revoked_by_identified_by"]) == ("alice", "review_session")
     done = client.post(f"/review/builds/{build_id}/decision", data={"csrf": token, "decision": "approve",
                                                                     "reason": "SDK disclosed in the policy"})
     assert done.status_code == 303

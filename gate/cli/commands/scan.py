@@ -58,6 +58,7 @@ def _scan(args: argparse.Namespace, ctx: BuildContext, policy: Policy) -> Verdic
     try:
         if args.history:
             from gate.cli.connect import record as configured_record
+            from gate.core import waivers
             from gate.record.repository import RecordHistory
 
             with configured_record(may_create=True) as store:
@@ -67,8 +68,13 @@ def _scan(args: argparse.Namespace, ctx: BuildContext, policy: Policy) -> Verdic
                     # the CLI's own history: a tenant the service never calls back (no store behind it)
                     store.add_tenant("cli", "http://127.0.0.1/")
                     store.update_tenant("cli", callback_disabled=True)
-                ctx.history = RecordHistory(store, args.tenant)
+                history = RecordHistory(store, args.tenant)
+                ctx.history = history
                 verdict = scan_context(ctx, policy)
+                # the store's waivers, looked up and applied as the service's worker does: a waived finding is
+                # info in every format, the exit status included, and in the history this run adds
+                verdict = waivers.apply_to_verdict(
+                    verdict, waivers.store_waivers(history, verdict.app.package, ctx.listing))
                 if verdict.app.package:
                     store.append_history(args.tenant, verdict.app.package, f"cli-{verdict.app.sha256[:16]}",
                                          verdict.to_dict())

@@ -405,3 +405,54 @@ def test_rule_ids_and_their_default_outcomes(policy: str, expected: dict[str, st
     got = {rule_id: rows[rule_id]["outcome"] for rule_id in expected if rule_id in rows}
     assert got == expected
     assert all(rows[rule_id]["implemented"] for rule_id in expected)
+
+
+# -- section 1: the listing's fields, read under the names of the contract -------------------------------------------
+
+def _listing_rules(listing: dict[str, Any]) -> set[str]:
+    """The rules that fire on the clean fixture APK with ``listing``, as the workers scan it."""
+    from gate.core import listing as listing_mod
+    from gate.core import policy as policy_mod
+    from gate.core.scan import scan
+
+    verdict = scan(fixture_apk("clean"), policy_mod.load("cn-default"), listing_mod.load(listing))
+    return {f.rule_id for f in verdict.findings if f.outcome != "info"}
+
+
+LISTING_CASES = [
+    # (what the listing lacks or carries, the change, the rule that must fire, or None for none of LISTING_RULES)
+    ("complete", {}, None),
+    ("the example filing number of the spec", {"filing_number": "粤ICP备2021012345号-3A"}, None),
+    ("no filing_number", {"filing_number": None}, "PLT-FILING-MISSING"),
+    ("a filing_number not of the form", {"filing_number": "12345"}, "PLT-FILING-MISSING"),
+    ("no privacy_policy", {"privacy_policy": None}, "PI-NO-POLICY"),
+    ("an empty privacy_policy.text", {"privacy_policy": {"url": None, "text": ""}}, "PI-NO-POLICY"),
+    ("no app_name", {"app_name": None}, "PLT-LISTING-INCOMPLETE"),
+    ("no developer.name", {"developer": {"id": "DEV-0001"}}, "PLT-LISTING-INCOMPLETE"),
+    ("no category", {"category": None}, "PLT-LISTING-INCOMPLETE"),
+    ("a category outside the 39 slugs", {"category": "spaceship_sim"}, "PLT-LISTING-INCOMPLETE"),
+    ("category other", {"category": "other"}, None),
+    ("unknown keys (kept, ignored)", {"store_extra": {"a": 1}}, None),
+]
+LISTING_RULES = {"PLT-FILING-MISSING", "PI-NO-POLICY", "PLT-LISTING-INCOMPLETE"}
+
+
+@pytest.mark.parametrize(("case", "change", "rule"), LISTING_CASES, ids=[c for c, _, _ in LISTING_CASES])
+def test_listing_fields_by_their_contract_names(case: str, change: dict[str, Any], rule: str | None) -> None:
+    fired = _listing_rules({**LISTING, **change}) & LISTING_RULES
+    assert fired == ({rule} if rule else set()), case
+
+
+def test_every_app_type_of_the_reference_is_a_valid_category() -> None:
+    from tests.conftest import SHARED
+
+    path = SHARED / "reference" / "categories.json"
+    if not path.is_file():
+        pytest.skip("shared/reference not available")
+    slugs = [c["slug"] for c in json.loads(path.read_text(encoding="utf-8"))["categories"]]
+    assert len(set(slugs) - {"other"}) == 39 and "other" in slugs
+    from gate.core import reference
+
+    assert set(slugs) <= set(reference.app_types())
+    for slug in slugs:
+        assert "PLT-LISTING-INCOMPLETE" not in _listing_rules({**LISTING, "category": slug}), slug

@@ -456,3 +456,26 @@ def test_every_app_type_of_the_reference_is_a_valid_category() -> None:
     assert set(slugs) <= set(reference.app_types())
     for slug in slugs:
         assert "PLT-LISTING-INCOMPLETE" not in _listing_rules({**LISTING, "category": slug}), slug
+
+
+# section 4: "`400`/`422` malformed body (problem+json naming the field)": the 400s name it too
+DEEP = "[" * 100 + "]" * 100
+
+
+@pytest.mark.parametrize(("case", "body", "ctype", "field"), [
+    ("a JSON body that is not JSON", b'{"build": ', "application/json", "body"),
+    ("a JSON body nested too deep", ('{"build": {"id": "x"}, "listing": ' + DEEP + "}").encode(),
+     "application/json", "body"),
+    ("a multipart body without a boundary", b"--x\r\n", "multipart/form-data", "content-type"),
+    ("a metadata part nested too deep", None, None, "metadata"),
+])
+def test_malformed_bodies_answer_400_naming_the_field(served: str, tenant: dict[str, str], case: str,
+                                                      body: bytes | None, ctype: str | None, field: str) -> None:
+    if body is None:
+        body, ctype = multipart(b"apk", '{"build": {"id": "x"}, "listing": ' + DEEP + "}")
+    assert ctype is not None
+    resp = requests.post(f"{served}/webhooks/v1/{tenant['name']}/builds", data=body, timeout=30,
+                         headers={**spec_headers(tenant["secret"], body), "content-type": ctype})
+    assert resp.status_code == 400, (case, resp.text[:300])
+    assert resp.headers["content-type"].startswith(PROBLEM)
+    assert resp.json().get("field") == field, (case, resp.json())

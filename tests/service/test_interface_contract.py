@@ -319,8 +319,10 @@ def test_the_environment_variables_of_the_contract() -> None:
                            "DATABASE_URL": "postgresql+psycopg://gate@db.example/gate"})
     assert s.redis_url == "redis://127.0.0.1:6390/3"
     assert s.database_url == "postgresql+psycopg://gate@db.example/gate"
+    assert s.record_url == "postgresql+psycopg://gate@db.example/gate"
     bare = Settings.from_env({"GATE_DATA_DIR": "/srv/gate"})
     assert bare.redis_url is None and bare.database_url is None  # embedded Redis and SQLite under the data dir
+    assert bare.record_url.startswith("sqlite") and "/srv/gate/" in bare.record_url
 
 
 # -- section 3: the command line --------------------------------------------------------------------------------------
@@ -479,3 +481,44 @@ def test_malformed_bodies_answer_400_naming_the_field(served: str, tenant: dict[
     assert resp.status_code == 400, (case, resp.text[:300])
     assert resp.headers["content-type"].startswith(PROBLEM)
     assert resp.json().get("field") == field, (case, resp.json())
+
+
+def test_the_store_commands_of_the_contract(settings: Settings) -> None:
+    """Section 3: `gate tenants add/list/rotate`, `gate delist add/remove/list` and `gate scan --history` reading
+    the registry behind PLT-DELISTED, exit codes 0 pass / 2 block, on the configured store (REDIS_URL)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, **settings.env(), "PYTHONPATH": str(ROOT)}
+
+    def gate(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "gate.cli", *args], capture_output=True, text=True, env=env,
+                              cwd=ROOT, timeout=120)
+
+    added = gate("tenants", "add", "store-d", "--callback-url", "http://127.0.0.1:9/cb")
+    assert added.returncode == 0, added.stderr
+    first = load_json(added.stdout)
+    rotated = gate("tenants", "rotate", "store-d")
+    assert rotated.returncode == 0, rotated.stderr
+    second = load_json(rotated.stdout)
+    assert second["webhook_secret"].startswith("whsec_") and second["api_token"]
+    assert second["webhook_secret"] != first["webhook_secret"] and second["api_token"] != first["api_token"]
+    listed = gate("tenants", "list")
+    assert listed.returncode == 0 and "store-d" in listed.stdout
+    assert first["webhook_secret"] not in listed.stdout and second["webhook_secret"] not in listed.stdout
+
+    scan = ("scan", str(fixture_apk("clean")), "--listing", str(LISTINGS / "complete.json"), "--history",
+            "--format", "json")
+    for target in (("cn.gate.fixture.clean",), ("cn.other.app", "--developer", LISTING["developer"]["id"])):
+        assert gate("delist", "add", *target, "--notice", "工信部2026年第1批通报").returncode == 0
+        assert target[0] in gate("delist", "list").stdout
+        out = gate(*scan)
+        assert out.returncode == 2, out.stderr
+        assert "PLT-DELISTED" in {f["rule_id"] for f in load_json(out.stdout)["findings"]}, target
+        removed = gate("delist", "remove", *target)
+        assert removed.returncode == 0, removed.stderr
+    out = gate(*scan)
+    assert out.returncode == 0, out.stdout[-500:] + out.stderr
+    assert "PLT-DELISTED" not in {f["rule_id"] for f in load_json(out.stdout)["findings"]}

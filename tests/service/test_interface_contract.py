@@ -522,3 +522,27 @@ def test_the_store_commands_of_the_contract(settings: Settings) -> None:
     out = gate(*scan)
     assert out.returncode == 0, out.stdout[-500:] + out.stderr
     assert "PLT-DELISTED" not in {f["rule_id"] for f in load_json(out.stdout)["findings"]}
+
+
+def test_the_catalogue_says_at_least_what_rules_md_says_each_rule_fires_on() -> None:
+    """`gate rules` shows each rule's "fires when"; the gate may say more (add freely), never less than rules.md."""
+    import re
+
+    from tests.conftest import SHARED
+
+    path = SHARED / "spec" / "rules.md"
+    if not path.is_file():
+        pytest.skip("shared/spec not available")
+    catalogue = load_json(run_gate("rules", "--policy", "cn-default", "--format", "json").stdout)
+    rows = {r["id"]: r for r in catalogue["rules"]}
+
+    def words(text: str) -> set[str]:
+        return set(re.findall(r"\w+", text.lower()))
+
+    short: dict[str, list[str]] = {}
+    row = re.compile(r"^\| ([A-Z]+(?:-[A-Z0-9]+)+) \| (.+?) \| [^|]+ \| [^|]+ \|$", re.MULTILINE)
+    for m in row.finditer(path.read_text(encoding="utf-8")):
+        missing = words(m.group(2)) - words(rows[m.group(1)]["fires_when"])
+        if missing:
+            short[m.group(1)] = sorted(missing)
+    assert not short, short

@@ -546,3 +546,31 @@ def test_the_catalogue_says_at_least_what_rules_md_says_each_rule_fires_on() -> 
         if missing:
             short[m.group(1)] = sorted(missing)
     assert not short, short
+
+
+def test_the_catalogue_cites_every_reference_of_rules_md() -> None:
+    """rules.md's references column (ids of ../reference/regulations.md) is in each rule's `references`."""
+    import re
+
+    from tests.conftest import SHARED
+
+    path = SHARED / "spec" / "rules.md"
+    if not path.is_file():
+        pytest.skip("shared/spec not available")
+    rows: dict[str, set[str]] = {}
+    for policy in ("cn-default", "google-play"):
+        for r in load_json(run_gate("rules", "--policy", policy, "--format", "json").stdout)["rules"]:
+            rows[r["id"]] = set(r["references"])
+    row = re.compile(r"^\| ([A-Z]+(?:-[A-Z0-9]+)+) \| .+? \| [^|]+ \| ([^|]+) \|$", re.MULTILINE)
+    missing = {}
+    for m in row.finditer(path.read_text(encoding="utf-8")):
+        cited: set[str] = set()
+        for ref in (r.strip() for r in m.group(2).split(",")):
+            span = re.fullmatch(r"([A-Z]+)-(\d+) … \1-(\d+)", ref)
+            if span:
+                cited |= {f"{span[1]}-{n:02d}" for n in range(int(span[2]), int(span[3]) + 1)}
+            elif ref != "—" and ":" not in ref:  # "seeds: ..." is a note, not a reference id
+                cited.add(ref)
+        if cited - rows[m.group(1)]:
+            missing[m.group(1)] = sorted(cited - rows[m.group(1)])
+    assert not missing, missing

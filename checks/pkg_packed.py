@@ -31,6 +31,7 @@ apply hardening, if at all, in a way that leaves the code reviewable. Declare th
 References
 ----------
 TS-11: technical signal of packed or dynamically loaded code.
+QL2022: the CAC "Qinglang" campaign on app-sector disorder (Dec 2022): the listed version must be the one that runs.
 CN-QL2022: the CAC Qinglang 2022 campaign against hidden and repackaged app code.
 
 概述
@@ -43,6 +44,7 @@ CN-QL2022: the CAC Qinglang 2022 campaign against hidden and repackaged app code
 依据
 ----
 `TS-11`：加固或动态加载代码的技术特征。
+`QL2022`：网信办 2022 年 12 月“清朗·移动互联网应用程序领域乱象整治”专项行动：上架版本必须与实际运行的版本一致。
 `CN-QL2022`：网信办 2022 年“清朗”专项行动，整治隐藏和重新打包的应用代码。
 """
 
@@ -63,7 +65,7 @@ RULE = Rule(
     title_zh="代码经加固（加壳）隐藏",
     fires_when="a commercial packer/protector (360 Jiagu, Tencent Legu, Bangcle, Ijiami, Baidu, Ali, DexGuard, ...) "
                "hides the code: the gate cannot inspect it. Name the packer and its markers",
-    references=("TS-11", "CN-QL2022"),
+    references=("TS-11", "QL2022", "CN-QL2022"),
     default_outcome=Outcome.WARN,
     rank=70,
 )

@@ -69,7 +69,8 @@ RULE = Rule(
     title="Missing, broken or debug signature",
     title_zh="未签名、签名无效或仅用调试证书签名",
     fires_when="unsigned, a signature that does not verify, or signed only with a debug certificate (`CN=Android "
-               "Debug`)",
+               "Debug`) or a key whose private half is public (the AOSP testkey, platform, shared, media and "
+               "networkstack keys, and other published keys)",
     references=("CN-FILING-1",),
     default_outcome=Outcome.BLOCK,
     rank=30,

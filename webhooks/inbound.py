@@ -130,7 +130,7 @@ def _authenticated(rt: Runtime, tenant: Any, envelope: webhook_signing.Envelope,
     except (ClientDisconnected, OSError):
         if not (deadline and deadline.expired):
             _count("invalid")
-            return problem(400, "the body ended before its declared length")
+            return problem(400, "the body ended before its declared length", field="body")
     finally:
         if deadline:
             deadline.cancel()
@@ -265,13 +265,13 @@ def _metadata(data: Any, where: str) -> tuple[str, dict[str, Any] | None]:
 def _parse_multipart(rt: Runtime, build_id: str, body_path: Path, size: int, options: dict[str, str]
                      ) -> dict[str, Any]:
     if "boundary" not in options:
-        raise Problem(400, "multipart body without a boundary")
+        raise Problem(400, "multipart body without a boundary", field="content-type")
     parser = FormDataParser(max_form_memory_size=MAX_JSON_BODY, max_form_parts=16)
     try:
         with body_path.open("rb") as fh:
             _, form, files = parser.parse(fh, "multipart/form-data", size, options)
     except Exception as exc:  # noqa: BLE001 - werkzeug raises several kinds for broken bodies
-        raise Problem(400, f"the multipart body cannot be parsed: {type(exc).__name__}") from None
+        raise Problem(400, f"the multipart body cannot be parsed: {type(exc).__name__}", field="body") from None
     try:
         raw_meta = form.get("metadata")
         if raw_meta is None and "metadata" in files:
@@ -279,7 +279,7 @@ def _parse_multipart(rt: Runtime, build_id: str, body_path: Path, size: int, opt
         if raw_meta is None:
             raise Problem(422, "the multipart body has no 'metadata' part", field="metadata")
         try:
-            meta = loads_bounded(raw_meta, "the metadata part")
+            meta = loads_bounded(raw_meta, "the metadata part", field="metadata")
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise Problem(422, f"the metadata part is not valid JSON: {exc}", field="metadata") from None
         platform_id, listing = _metadata(meta, "metadata")
@@ -313,9 +313,9 @@ def _parse_json(rt: Runtime, tenant: Any, body_path: Path, size: int) -> dict[st
     if size > MAX_JSON_BODY:
         raise Problem(413, f"a JSON body is limited to {MAX_JSON_BODY:,} bytes; send the APK by artifact URL")
     try:
-        data = loads_bounded(body_path.read_bytes().decode("utf-8"), "the body")
+        data = loads_bounded(body_path.read_bytes().decode("utf-8"), "the body", field="body")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise Problem(400, f"the body is not valid JSON: {exc}") from None
+        raise Problem(400, f"the body is not valid JSON: {exc}", field="body") from None
     platform_id, listing = _metadata(data, "body")
     artifact = data.get("artifact")
     if not isinstance(artifact, dict):

@@ -62,9 +62,11 @@ def json_depth(text: str) -> int:
     return max(accumulate(1 if c in "[{" else -1 for c in brackets))
 
 
-def loads_bounded(text: str, where: str = "the body") -> Any:
-    """``json.loads`` that refuses nesting deeper than MAX_JSON_DEPTH with a 400 naming the limit."""
+def loads_bounded(text: str, where: str = "the body", field: str | None = None) -> Any:
+    """``json.loads`` that refuses nesting deeper than MAX_JSON_DEPTH with a 400 naming the limit (and, given
+    ``field``, the request field at fault, as interface.md section 4 asks of a malformed body)."""
     if json_depth(text) > MAX_JSON_DEPTH:
+        named = {"field": field} if field else {}
         raise Problem(400, f"{where} is JSON nested more than {MAX_JSON_DEPTH} levels deep; the limit is "
-                           f"{MAX_JSON_DEPTH}", limit={"max_json_depth": MAX_JSON_DEPTH})
+                           f"{MAX_JSON_DEPTH}", limit={"max_json_depth": MAX_JSON_DEPTH}, **named)
     return json.loads(text)

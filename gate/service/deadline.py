@@ -11,7 +11,7 @@ import time
 class SocketDeadline:
     def __init__(self, seconds: float, how: int = socket.SHUT_RDWR) -> None:
         self.seconds = seconds
-        self.expired = False
+        self._fired = False
         self._how = how
         self._end = time.monotonic() + seconds
         self._sock: socket.socket | None = None
@@ -24,16 +24,21 @@ class SocketDeadline:
         """The socket to shut when time is up (replacing any earlier one, e.g. after a redirect)."""
         with self._lock:
             self._sock = sock
-            expired = self.expired
-        if expired:
+        if self.expired:
             self._fire()
+
+    @property
+    def expired(self) -> bool:
+        """Whether the time is up: by the clock, even when the timer thread has not run yet (a loaded host can
+        wake a read timeout of the same length first, and its error must still be told as the deadline's)."""
+        return self._fired or time.monotonic() >= self._end
 
     def left(self) -> float:
         return max(0.1, self._end - time.monotonic())
 
     def _fire(self) -> None:
         with self._lock:
-            self.expired = True
+            self._fired = True
             sock = self._sock
         if sock is not None:
             try:

@@ -134,3 +134,15 @@ def test_a_slow_server_is_cut_off_at_the_deadline(server: _Server, tmp_path: Pat
     # the trickle would take len(APK) * 50 ms (minutes); the deadline stopped it, not the server
     assert elapsed < len(APK) * 0.05 / 10
     assert not dest.exists() and not dest.with_suffix(".part").exists()
+
+
+def test_the_deadline_is_told_by_the_clock_before_its_timer_has_run() -> None:
+    """On a loaded host a read timeout of the same length can wake before the deadline's timer thread: the
+    download's error must still be named as the deadline's (it was 'cannot download the artifact: ReadTimeout')."""
+    from gate.service.deadline import SocketDeadline
+
+    deadline = SocketDeadline(0.05)
+    deadline.cancel()  # the timer never runs: only the clock can tell
+    assert not deadline.expired
+    time.sleep(0.1)
+    assert deadline.expired

@@ -26,7 +26,7 @@ from gate.core import waivers as waivers_mod
 from gate.core.times import iso_utc, parse_instant
 from gate.errors import GateError
 from gate.record.models import IDENTIFIED_BY, REVIEW_SESSION, STORE_TOKEN
-from gate.record.repository import DECISIONS, RecordError, RecordTenant
+from gate.record.repository import DECISIONS, RecordError
 from gate.service.queues import enqueue_decision_callback
 from gate.service.runtime import Runtime
 
@@ -53,12 +53,8 @@ def own_build(rt: Runtime, tenant: str | None, build_id: str) -> dict[str, Any]:
     return build
 
 
-def review_settings(rt: Runtime, build: Mapping[str, Any]) -> dict[str, bool]:
-    """The [review] settings of the policy of the build's store."""
-    return _store_review_settings(rt, build["tenant"])
-
-
-def _store_review_settings(rt: Runtime, tenant: str) -> dict[str, bool]:
+def _review_settings(rt: Runtime, tenant: str) -> dict[str, bool]:
+    """The [review] settings of the policy of this store."""
     return rt.policy_for(rt.record.get_tenant(tenant)).review
 
 
@@ -66,7 +62,7 @@ def second_needed(rt: Runtime, build: Mapping[str, Any], decision: str) -> bool:
     """Whether this decision overrides a block under a policy that asks for a second reviewer."""
     if decision != "approve" or build.get("outcome") != "block":
         return False
-    return bool(review_settings(rt, build).get("second_reviewer_for_block"))
+    return bool(_review_settings(rt, build["tenant"]).get("second_reviewer_for_block"))
 
 
 def _account(rt: Runtime, name: str) -> dict[str, Any] | None:
@@ -90,7 +86,7 @@ def _check_named(rt: Runtime, tenant: str, name: str, identified_by: str, field:
     (STORE_TOKEN) must be an enabled reviewer account: 422 naming ``field`` otherwise."""
     if identified_by not in IDENTIFIED_BY:
         raise ValueError(f"identified_by is one of {', '.join(IDENTIFIED_BY)}, not {identified_by!r}")
-    if identified_by == STORE_TOKEN and _store_review_settings(rt, tenant).get("api_reviewer_must_be_account"):
+    if identified_by == STORE_TOKEN and _review_settings(rt, tenant).get("api_reviewer_must_be_account"):
         account = _account(rt, name.strip())
         if account is None or account["disabled"]:
             raise ReviewError(422, f"under this store's policy a {field} named through the API must be an enabled "
@@ -236,8 +232,6 @@ def revoke_waiver(rt: Runtime, tenant: str | None, waiver_id: int, actor: str, *
         raise ReviewError(404, f"no active waiver {waiver_id}" + (" for this store" if tenant else ""))
     if named:
         _check_named(rt, waiver["tenant"], actor, identified_by, "actor")
-    elif identified_by not in IDENTIFIED_BY:
-        raise ValueError(f"identified_by is one of {', '.join(IDENTIFIED_BY)}, not {identified_by!r}")
     rt.record.revoke_waiver(waiver_id, actor, identified_by=identified_by)
     revoked = rt.record.get_waiver(waiver_id)
     assert revoked is not None
@@ -279,8 +273,3 @@ def diff(rt: Runtime, build: Mapping[str, Any]) -> dict[str, Any] | None:
     previous = previous_version(rt, build)
     findings = (build.get("verdict") or {}).get("findings") or []
     return hist.diff(findings, previous)
-
-
-def tenant_review_settings(rt: Runtime, tenant: RecordTenant | None) -> dict[str, Any]:
-    return {"review_blocks": bool(tenant and tenant.review_blocks),
-            **rt.policy_for(tenant).review}

@@ -80,7 +80,7 @@ def run(ctx: BuildContext, params: Params, earlier: Sequence[Finding]) -> Iterat
     accepted = waivers.store_waivers(ctx.history, ctx.manifest.package, ctx.listing)
     counted = [f for f in earlier
                if f.outcome in (Outcome.WARN, Outcome.BLOCK) and f.rule_id != "GATE-CHECK-FAILED"
-               and not any(waivers.matches(w, f.to_dict()) for w in accepted)]
+               and not (accepted and waivers.covering(accepted, f.to_dict()))]
     evidence = []
     worst = 0
     streaks: dict[str, int] = {}  # the longest streak of each recurring rule, in order of first appearance

@@ -61,8 +61,9 @@ def _ordered(waivers: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return sorted(waivers, key=lambda w: w.get("id") or 0)
 
 
-def _covering(ordered: Sequence[Mapping[str, Any]], finding: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The first waiver (by id) that turns this finding into info: a warn or block one, not waived already."""
+def covering(ordered: Sequence[Mapping[str, Any]], finding: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The first waiver (in ``ordered``'s order: by id) that turns this finding (its document) into info: a warn
+    or block one, not waived already. None when no waiver covers it."""
     if finding.get("outcome") not in WAIVED or finding.get("waiver"):
         return None
     return next((w for w in ordered if matches(w, finding)), None)
@@ -85,7 +86,7 @@ def apply_to_verdict(verdict: Verdict, waivers: Sequence[Mapping[str, Any]]) -> 
     findings = []
     changed = False
     for f in verdict.findings:
-        waiver = _covering(ordered, f.to_dict()) if f.waiver is None else None
+        waiver = covering(ordered, f.to_dict()) if f.waiver is None else None
         if waiver is not None and f.outcome is not None:
             f = replace(f, outcome=Outcome.INFO, waiver=_reference(waiver, str(f.outcome)))
             changed = True
@@ -105,7 +106,7 @@ def apply(verdict: Mapping[str, Any], waivers: Sequence[Mapping[str, Any]]) -> d
     changed = False
     for f in verdict.get("findings") or []:
         finding = dict(f)
-        waiver = _covering(ordered, finding)
+        waiver = covering(ordered, finding)
         if waiver is not None:
             finding["waiver"] = _reference(waiver, finding["outcome"])
             finding["outcome"] = "info"
